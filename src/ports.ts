@@ -1,0 +1,111 @@
+/**
+ * The small interfaces that side effects sit behind (ARM, Microsoft Graph, HTTP for smoke, GitHub, logging).
+ * Pure modules take these as arguments; tests hand in the real adapters against the twin, or plain objects.
+ * Bodies are plain JSON exactly as ARM returns them (no SDK model mapping), so no field is ever dropped.
+ */
+
+/** A JSON body plus the ETag ARM returned for it (if any). */
+export interface Etagged<T> {
+  body: T;
+  etag?: string;
+}
+
+export type Json = Record<string, unknown>;
+
+/** APIM policy document as read with `format=rawxml`. */
+export interface PolicyDocument {
+  value: string;
+  format: 'rawxml';
+  etag?: string;
+}
+
+/** ARM reads and writes for one reconcile target. Every method throws `ArmError` on a non-2xx answer. */
+export interface ArmPort {
+  /** GET Microsoft.ApiManagement/service/{name} (api-version 2024-05-01). */
+  getApimService(): Promise<Etagged<Json>>;
+  /**
+   * PATCH Microsoft.ApiManagement/service/{name} with exactly `body` and wait for the long-running operation;
+   * returns the service as read after completion.
+   */
+  patchApimService(body: Json): Promise<Json>;
+  /** GET .../apis/{apiId}. */
+  getApi(apiId: string): Promise<Etagged<Json>>;
+  /** GET .../apis/{apiId}/policies/policy?format=rawxml; undefined when the API has no policy (404). */
+  getApiPolicy(apiId: string): Promise<PolicyDocument | undefined>;
+  /** PUT .../apis/{apiId}/policies/policy with `{properties:{format:'rawxml', value}}` and `If-Match`. */
+  putApiPolicy(apiId: string, value: string, ifMatch: string): Promise<PolicyDocument>;
+  /** GET Microsoft.Web/sites/{name} (or the slot). */
+  getSite(): Promise<Etagged<Json>>;
+  /** GET .../config/authsettingsV2/list — the whole Easy Auth document. */
+  getAuthSettingsV2(): Promise<Json>;
+  /** PUT .../config/authsettingsV2 (replaces the whole document); returns the response body. */
+  putAuthSettingsV2(body: Json): Promise<Json>;
+  /** POST .../config/authsettings/list — v1 settings; `properties.configVersion` tells v1 from v2. */
+  getAuthSettingsV1(): Promise<Json>;
+  /** POST .../subscriptions/{sid}/listSecrets → `{primaryKey, secondaryKey}`. */
+  listSubscriptionSecrets(subscriptionName: string): Promise<{ primaryKey?: string; secondaryKey?: string }>;
+}
+
+/** Microsoft Graph: service principal lookup (needs Application.Read.All or Directory.Read.All). */
+export interface GraphPort {
+  /** GET /v1.0/servicePrincipals/{objectId} → `{id, appId}`; throws `GraphError` (status 403 when refused). */
+  getServicePrincipal(objectId: string): Promise<{ id: string; appId: string }>;
+}
+
+/** One HTTP exchange for smoke requests. Redirects are never followed. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Body text, truncated to a few KiB. */
+  body: string;
+}
+
+export interface HttpPort {
+  /** Sends one request; rejects only on network errors. `redirect: manual` always. */
+  request(req: { method: string; url: string; headers?: Record<string, string> }): Promise<HttpResponse>;
+}
+
+/** Obtains access tokens as the workflow identity (for the foreign-token smoke check). */
+export interface TokenPort {
+  /** Returns a bearer token for `scope` (e.g. `<appClientId>/.default`). Never logged. */
+  getToken(scope: string): Promise<string>;
+}
+
+/** GitHub issue comments for the sticky PR comment. */
+export interface GitHubPort {
+  listComments(issueNumber: number): Promise<{ id: number; body: string }[]>;
+  createComment(issueNumber: number, body: string): Promise<void>;
+  updateComment(commentId: number, body: string): Promise<void>;
+}
+
+/** Logging as the action does it (grouped, masked). */
+export interface Logger {
+  info(message: string): void;
+  warning(message: string): void;
+  debug(message: string): void;
+}
+
+/** An ARM error with the HTTP status and ARM's `error.code`. */
+export class ArmError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string | undefined,
+    readonly url: string
+  ) {
+    super(message);
+    this.name = 'ArmError';
+  }
+}
+
+/** A Microsoft Graph error with HTTP status and `error.code`. */
+export class GraphError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string | undefined
+  ) {
+    super(message);
+    this.name = 'GraphError';
+  }
+}

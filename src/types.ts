@@ -1,0 +1,189 @@
+/**
+ * Shared data shapes of apim-function-auth. Pure: no imports of @actions/* or network code.
+ *
+ * The flow (../shared/DESIGN.md §1): Settings → desired state → observe (ARM reads) → diff → Plan (data)
+ * → check: report / apply: execute the Plan's writes → read back → smoke → render → publish.
+ */
+
+export type Mode = 'apply' | 'check';
+export type AllowedCallers = 'apim-only' | 'tenant';
+export type CloudName = 'AzureCloud' | 'AzureUSGovernment' | 'AzureChinaCloud';
+
+/** Endpoints of one Azure cloud (or an override such as Azure Stack or the local twin). */
+export interface CloudEndpoints {
+  /** e.g. https://management.azure.com (no trailing slash) */
+  armEndpoint: string;
+  /** token scope for ARM, e.g. https://management.azure.com/.default */
+  armScope: string;
+  /** e.g. https://login.microsoftonline.com (no trailing slash) */
+  authorityHost: string;
+  /** e.g. https://graph.microsoft.com (no trailing slash) */
+  graphEndpoint: string;
+  /** token scope for Microsoft Graph, e.g. https://graph.microsoft.com/.default */
+  graphScope: string;
+}
+
+/** One typed, validated settings object built from the action inputs (see src/inputs.ts). */
+export interface Settings {
+  clientId: string;
+  tenantId: string;
+  subscriptionId: string;
+  environment: CloudName;
+  endpoints: CloudEndpoints;
+  /** GitHub OIDC audience, default api://AzureADTokenExchange */
+  audience: string;
+  apimName: string;
+  apimResourceGroup: string;
+  apiIds: string[];
+  functionAppName: string;
+  functionAppResourceGroup: string;
+  functionAppSlot?: string;
+  /** The Function's app registration client ID; undefined → taken from the site's existing Easy Auth. */
+  appClientId?: string;
+  /** The policy's `resource`; undefined → the (resolved) app client ID. */
+  tokenResource?: string;
+  /** Issuer used only when the Azure AD provider is created from scratch. */
+  openIdIssuer?: string;
+  apimIdentityClientId?: string;
+  allowedCallers: AllowedCallers;
+  excludedPaths: string[];
+  mode: Mode;
+  failOnDrift: boolean;
+  smoke: SmokeSettings;
+  githubToken?: string;
+  prComment: boolean;
+}
+
+export interface SmokeSettings {
+  /** Path under the API ('' → smoke skipped). Starts with '/'. */
+  path: string;
+  method: string;
+  /** Exact status (e.g. 200) or a class such as '2xx'. */
+  expectedStatus: string;
+  /** Whole budget for propagation, in seconds. */
+  timeoutSeconds: number;
+  /** Secret; masked. */
+  subscriptionKey?: string;
+  /** APIM subscription whose key is fetched through ARM listSecrets when needed (default 'master'). */
+  subscriptionName: string;
+}
+
+/** ARM resource IDs of one reconcile target (one APIM service + its APIs + one Function App or slot). */
+export interface TargetIds {
+  apim: string;
+  apis: Record<string, string>;
+  site: string;
+  authSettingsV2: string;
+}
+
+export type ResourceKind = 'apim-identity' | 'easy-auth' | 'api-policy';
+
+/** One owned field that differs between actual and desired state. */
+export interface FieldChange {
+  /** Dotted path of the owned field, e.g. `identity.type`, `globalValidation.requireAuthentication`, `policy.resource`. */
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** The one write that brings a resource to its desired state (executed by src/apply.ts). */
+export type Write =
+  | {
+      op: 'patch-apim-identity';
+      /** Exactly the PATCH body: `{ identity: { type, userAssignedIdentities?: { [armId]: {} } } }`. */
+      body: { identity: { type: string; userAssignedIdentities?: Record<string, Record<string, never>> } };
+    }
+  | {
+      op: 'put-authsettings-v2';
+      /** The whole authsettingsV2 resource body to PUT (read, merged in owned paths only). */
+      body: Record<string, unknown>;
+      /** Owned paths this write changes (the read-back must match them, and differ from the read only there). */
+      ownedPaths: string[];
+    }
+  | {
+      op: 'put-api-policy';
+      apiId: string;
+      /** Policy document text in `rawxml` format (the format it was read in). */
+      value: string;
+      format: 'rawxml';
+      /** ETag of the policy that was read ('*' when creating a policy that did not exist). */
+      ifMatch: string;
+    };
+
+/** What the plan says about one resource. `changes` empty → in sync, and `write` is absent. */
+export interface ResourcePlan {
+  kind: ResourceKind;
+  /** ARM resource ID. */
+  resourceId: string;
+  /** Human label, e.g. `APIM apim-x identity`, `Easy Auth func-x`, `API policy orders`. */
+  label: string;
+  changes: FieldChange[];
+  write?: Write;
+  /** Facts worth reporting, e.g. `preserved 1 user-assigned identity`. */
+  notes: string[];
+  /** Set when this resource cannot be reconciled (e.g. unparsable policy): nothing is written for it. */
+  error?: string;
+}
+
+/** The plan is data: rendered for humans, and the exact list of writes `apply` executes, in order. */
+export interface Plan {
+  resources: ResourcePlan[];
+  /** Security lint and other non-fatal findings. */
+  warnings: string[];
+  /** The facts the plan was built from, for the report. */
+  facts: PlanFacts;
+}
+
+export interface PlanFacts {
+  apimPrincipalId?: string;
+  apimIdentityClientId?: string;
+  appClientId?: string;
+  tokenResource?: string;
+  /** Audiences Easy Auth accepts after the plan (clientId + allowedAudiences). */
+  effectiveAudiences: string[];
+  excludedPaths: string[];
+  openIdIssuer?: string;
+  gatewayUrl?: string;
+  defaultHostName?: string;
+}
+
+export type SmokeCheckName = 'gateway' | 'direct-no-token' | 'direct-foreign-token';
+
+export interface SmokeCheckResult {
+  name: SmokeCheckName;
+  /** What was expected, e.g. `200`, `2xx`, `401 (Easy Auth)`, `403`. */
+  expected: string;
+  /** What was last seen, e.g. `200`, `401 (Bearer challenge)`, `302 → login`, `network error`. */
+  got: string;
+  passed: boolean;
+  attempts: number;
+  /** Wall time spent on this check, in seconds. */
+  seconds: number;
+  /** A message a person can act on when the check failed (classified from status, headers, body). */
+  diagnosis?: string;
+  /** Which layer answered: `apim`, `easy-auth`, `function-key`, `function`. */
+  layer?: string;
+}
+
+export interface SmokeReport {
+  result: 'passed' | 'failed' | 'skipped';
+  checks: SmokeCheckResult[];
+  notes: string[];
+}
+
+export type Verdict = 'in-sync' | 'drift' | 'applied' | 'failed';
+
+/** Everything the report renders. Secrets never enter this object. */
+export interface RunReport {
+  mode: Mode;
+  verdict: Verdict;
+  target: { apim: string; apis: string[]; functionApp: string };
+  plan?: Plan;
+  /** In apply mode: which resources were written (label), and which were not. */
+  applied: { label: string; ok: boolean; detail?: string }[];
+  smoke?: SmokeReport;
+  warnings: string[];
+  /** The failure message when verdict is `failed`. */
+  error?: string;
+  durationSeconds: number;
+}
