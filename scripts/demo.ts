@@ -1,0 +1,45 @@
+/**
+ * `npm run demo`: starts the local Azure twin with emulator/scenarios/drifted.json and runs the bundled action as the
+ * runner would — check (drift found: exit 1 expected), apply (changes made, smoke passes), check again (in sync) —
+ * printing each run's job summary. Needs nothing but Node and npm (after `npm ci`).
+ */
+import { baseInputs, runAction, scenario, withTwin } from './action-runner.js';
+
+const steps = [
+  { title: 'check on a drifted setup (drift expected → exit 1)', mode: 'check', expectCode: 1 },
+  { title: 'apply', mode: 'apply', expectCode: 0 },
+  { title: 'check again (in sync expected → exit 0)', mode: 'check', expectCode: 0 }
+] as const;
+
+const state = scenario('drifted');
+let ok = true;
+await withTwin(state, async (twin) => {
+  console.log(`Local Azure twin up (admin: ${twin.adminUrl}).`);
+  for (const [i, step] of steps.entries()) {
+    const run = await runAction(twin, {
+      ...baseInputs(state),
+      mode: step.mode,
+      'smoke-path': '/orders',
+      'smoke-timeout-seconds': '60'
+    });
+    const asExpected = run.code === step.expectCode;
+    ok &&= asExpected;
+    const bar = '═'.repeat(100);
+    console.log(`\n${bar}\n${i + 1}/3 ${step.title}: exit ${run.code} ${asExpected ? '(as expected)' : `(UNEXPECTED: wanted ${step.expectCode})`}, ${(run.ms / 1000).toFixed(1)} s\n${bar}`);
+    console.log(readable(run.summary));
+    console.log(`outputs: drift=${run.outputs.drift} smoke-result=${run.outputs['smoke-result']} apim-principal-id=${run.outputs['apim-principal-id'] || '-'}`);
+    console.log(`full markdown: ${run.outputs['summary-path'] ?? '(not written)'}`);
+  }
+  const writes = twin.requests().filter((r) => ['PUT', 'PATCH'].includes(r.method));
+  console.log(`\nThe twin served ${twin.requests().length} requests; ${writes.length} were writes (all during apply).`);
+});
+process.exit(ok ? 0 : 1);
+
+/** The summary markdown, lightly cleaned for a terminal (no HTML comments, no <details> tags). */
+function readable(md: string): string {
+  return md
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .replace(/<\/?(details|summary)>/g, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}

@@ -1,0 +1,115 @@
+/**
+ * Sign-in with GitHub OIDC through `@azure/identity` (no secrets): a federated credential on the workflow's app
+ * registration trusts GitHub's token for a given subject. DESIGN §3; Learn: "Use GitHub Actions to connect to Azure"
+ * (OpenID Connect) and "Workload identity federation".
+ */
+import { ClientAssertionCredential, type TokenCredential } from '@azure/identity';
+import { ActionError } from '../errors.js';
+import type { CloudEndpoints } from '../types.js';
+
+/** Authority hosts MSAL knows; any other (Azure Stack, a proxy, the twin) needs instance discovery off (DESIGN §3). */
+const KNOWN_AUTHORITY_HOSTS = new Set([
+  'https://login.microsoftonline.com',
+  'https://login.microsoftonline.us',
+  'https://login.chinacloudapi.cn'
+]);
+
+/** The claims of a GitHub OIDC token that are safe and useful to log when diagnosing a federated credential. */
+export interface OidcClaims {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+}
+
+/**
+ * Decodes (does not verify) a JWT's payload and returns only `iss`, `sub`, `aud`. Never returns or logs the token.
+ * Returns `{}` for anything that is not a JWT.
+ */
+export function oidcClaims(jwt: string): OidcClaims {
+  const part = jwt.split('.')[1];
+  if (!part) return {};
+  try {
+    const payload = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+    return {
+      iss: typeof payload.iss === 'string' ? payload.iss : undefined,
+      sub: typeof payload.sub === 'string' ? payload.sub : undefined,
+      aud: payload.aud as string | string[] | undefined
+    };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Builds the workflow's credential: `ClientAssertionCredential(tenantId, clientId, () => getIdToken(audience))`.
+ * The callback runs for every token request (GitHub's token lives ~5 min, so it is never cached — DESIGN §3).
+ * @param getIdToken `core.getIDToken`; throws when the job lacks `permissions: id-token: write`.
+ * @param onClaims called once with the first token's `iss`/`sub`/`aud` (for the log), and `onToken` with each raw
+ *   token so the caller can mask it.
+ */
+export function createWorkflowCredential(
+  opts: { tenantId: string; clientId: string; audience: string; endpoints: CloudEndpoints },
+  getIdToken: (audience: string) => Promise<string>,
+  hooks: { onClaims?: (c: OidcClaims) => void; onToken?: (t: string) => void } = {}
+): TokenCredential {
+  let logged = false;
+  const getAssertion = async (): Promise<string> => {
+    let token: string;
+    try {
+      token = await getIdToken(opts.audience);
+    } catch (e) {
+      throw new ActionError(
+        `Could not get a GitHub OIDC token (${(e as Error).message}). ` +
+          'Add `permissions: id-token: write` to the job (or workflow) that runs this action; ' +
+          'pull requests from forks never get one.'
+      );
+    }
+    hooks.onToken?.(token);
+    if (!logged) {
+      logged = true;
+      hooks.onClaims?.(oidcClaims(token));
+    }
+    return token;
+  };
+  return new ClientAssertionCredential(opts.tenantId, opts.clientId, getAssertion, {
+    authorityHost: opts.endpoints.authorityHost,
+    disableInstanceDiscovery: !KNOWN_AUTHORITY_HOSTS.has(opts.endpoints.authorityHost)
+  });
+}
+
+/**
+ * Turns a sign-in failure into an ActionError that names the fix. Entra error codes (Learn: "Microsoft Entra
+ * authentication and authorization error codes"): AADSTS700213 no federated credential matches the subject;
+ * AADSTS700016 application not found in the tenant; AADSTS70021 no matching federated identity record (audience);
+ * AADSTS90002 tenant not found.
+ */
+export function signInError(
+  e: unknown,
+  ctx: { clientId: string; tenantId: string; subject?: string; audience: string }
+): Error {
+  if (e instanceof ActionError) return e;
+  const text = e instanceof Error ? e.message : String(e);
+  const subject = ctx.subject ? `'${ctx.subject}'` : 'this workflow';
+  if (/AADSTS700213|AADSTS70021\b/.test(text)) {
+    return new ActionError(
+      `Sign-in refused: no federated credential on app ${ctx.clientId} matches subject ${subject} and audience '${ctx.audience}'. ` +
+        'Add one (Entra ID → App registrations → Certificates & secrets → Federated credentials, or ' +
+        `\`az ad app federated-credential create --id ${ctx.clientId} …\`) with exactly that subject.`
+    );
+  }
+  if (/AADSTS700016/.test(text)) {
+    return new ActionError(
+      `Sign-in refused: application ${ctx.clientId} was not found in tenant ${ctx.tenantId}. Check \`client-id\` and \`tenant-id\`.`
+    );
+  }
+  if (/AADSTS90002/.test(text)) {
+    return new ActionError(
+      `Sign-in refused: tenant ${ctx.tenantId} was not found. Check \`tenant-id\` and \`environment\`.`
+    );
+  }
+  return new ActionError(`Sign-in to Entra ID failed: ${firstLine(text)}`);
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0].slice(0, 400);
+}

@@ -1,0 +1,470 @@
+/**
+ * The action's one flow (DESIGN §1): inputs → sign-in → observe (parallel ARM reads) → Plan (data) →
+ * check: report, fail on drift | apply: execute the plan, read back → smoke → report → outputs.
+ * Check mode is decided here, once. `reconcileTarget` is a self-contained unit for one APIM service + its APIs + one
+ * Function App, so a loop or a matrix job can run it unchanged.
+ */
+import * as core from '@actions/core';
+import * as github from '@actions/github';
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { applyPlan, type ApplyOutcome } from './apply.js';
+import { createArmPort, targetResourceIds } from './azure/arm.js';
+import { createWorkflowCredential, signInError, type OidcClaims } from './azure/auth.js';
+import { createGraphPort } from './azure/graph.js';
+import { ActionError } from './errors.js';
+import { createGitHubPort } from './github.js';
+import { createHttpPort } from './http.js';
+import { readSettings } from './inputs.js';
+import { buildPlan, hasDrift, planChanges, type Observed } from './plan.js';
+import {
+  ArmError,
+  GraphError,
+  type ArmPort,
+  type GraphPort,
+  type HttpPort,
+  type Json,
+  type Logger,
+  type TokenPort
+} from './ports.js';
+import { publishReport } from './report/publish.js';
+import { renderText } from './report/render.js';
+import { planEasyAuth } from './resources/easy-auth.js';
+import { excludedPathConflict, runSmoke, type SmokeTarget } from './smoke.js';
+import type { Plan, RunReport, Settings, SmokeReport, TargetIds, Verdict } from './types.js';
+
+/** Parallel ARM reads in flight at once (ARM throttles per principal and subscription; DESIGN §1). */
+const READ_CONCURRENCY = 8;
+
+/** Side effects one reconcile needs, handed in (the real adapters in `run`, or others in a loop/matrix). */
+export interface TargetPorts {
+  arm: ArmPort;
+  graph: GraphPort;
+  http: HttpPort;
+  tokens: TokenPort;
+  log: Logger;
+  /** Registers a secret with the runner so it is masked in every log line. */
+  mask(secret: string): void;
+}
+
+export interface TargetResult {
+  report: RunReport;
+  plan?: Plan;
+  outcome?: ApplyOutcome;
+  apimPrincipalId?: string;
+  /** True when the step must fail (drift in check mode with fail-on-drift, apply or smoke failure). */
+  failed: boolean;
+  failure?: string;
+}
+
+/**
+ * Reconciles one target: observe → plan → (check | apply → read back) → smoke. Never throws for drift; throws
+ * ActionError for a broken precondition found before any write (bad input, unparsable policy, permissions).
+ */
+export async function reconcileTarget(
+  settings: Settings,
+  ports: TargetPorts,
+  started = Date.now()
+): Promise<TargetResult> {
+  const ids = targetResourceIds(settings, settings.apiIds);
+  const target = { apim: settings.apimName, apis: settings.apiIds, functionApp: settings.functionAppName };
+
+  const observed = await group(ports.log, 'Observe (ARM reads)', () => observe(settings, ids, ports));
+  const plan = await group(ports.log, 'Plan', async () => {
+    const p = buildPlan(settings, ids, observed);
+    for (const r of p.resources) {
+      if (r.error) ports.log.info(`${r.label}: cannot be reconciled: ${r.error}`);
+      else if (r.changes.length === 0) ports.log.info(`${r.label}: in sync`);
+      else ports.log.info(`${r.label}: will update: ${r.changes.map((c) => c.path).join(', ')}`);
+      ports.log.debug(`${r.label} plan: ${JSON.stringify(r.changes)}`);
+    }
+    for (const w of p.warnings) ports.log.warning(w);
+    const broken = p.resources.filter((r) => r.error);
+    if (broken.length) {
+      throw new ActionError(
+        `Nothing was changed: ${broken.map((r) => `${r.label}: ${r.error}`).join('; ')}`,
+        broken[0].resourceId
+      );
+    }
+    return p;
+  });
+
+  const smokeCtx = await smokeContext(settings, observed, plan, ports);
+  const drift = hasDrift(plan);
+  let outcome: ApplyOutcome | undefined;
+  let verdict: Verdict;
+  let failure: string | undefined;
+  let apimPrincipalId = plan.facts.apimPrincipalId;
+
+  if (settings.mode === 'check') {
+    verdict = drift ? 'drift' : 'in-sync';
+    if (drift && settings.failOnDrift) {
+      failure = `Drift found: ${planChanges(plan).length} change(s) needed (${plan.resources
+        .filter((r) => r.changes.length)
+        .map((r) => `${r.label}: ${r.changes.map((c) => c.path).join(', ')}`)
+        .join('; ')}). Run with mode: apply to fix.`;
+    }
+  } else if (!drift) {
+    verdict = 'in-sync';
+  } else {
+    outcome = await group(ports.log, 'Apply', () =>
+      applyPlan(plan, {
+        arm: ports.arm,
+        log: ports.log,
+        easyAuthBefore: observed.authSettingsV2,
+        tokenResource: plan.facts.tokenResource ?? '',
+        rederive: (rp) => rederiveEasyAuth(settings, ids, rp.resourceId, ports)
+      })
+    );
+    apimPrincipalId = outcome.apimPrincipalId ?? apimPrincipalId;
+    if (outcome.error) {
+      verdict = 'failed';
+      const changed = outcome.applied.filter((a) => a.ok).map((a) => a.label);
+      failure =
+        `${outcome.error.message} Changed: ${changed.length ? changed.join(', ') : 'nothing'}. ` +
+        `Not changed: ${[outcome.applied.find((a) => !a.ok)?.label, ...outcome.notApplied].filter(Boolean).join(', ') || 'nothing'}.`;
+    } else {
+      verdict = 'applied';
+    }
+  }
+
+  let smoke: SmokeReport | undefined;
+  if (!outcome?.error) {
+    smoke = await group(ports.log, 'Smoke requests', () =>
+      runSmoke(
+        // Check mode changed nothing, so nothing is propagating: one attempt per check (C17: never retry reads).
+        settings.mode === 'check' ? { ...settings.smoke, timeoutSeconds: 0 } : settings.smoke,
+        { ...smokeCtx, subscriptionKey: smokeCtx.subscriptionKey },
+        { http: ports.http, tokens: ports.tokens }
+      )
+    );
+    for (const c of smoke.checks) {
+      ports.log.info(
+        `smoke ${c.name}${c.api ? ` (${c.api})` : ''}: expected ${c.expected}, got ${c.got} after ${c.attempts} attempt(s) / ${c.seconds.toFixed(1)} s${c.diagnosis ? ` — ${c.diagnosis}` : ''}`
+      );
+    }
+    if (smoke.result === 'failed' && !failure) {
+      failure = `Smoke requests failed: ${smoke.checks
+        .filter((c) => !c.passed)
+        .map((c) => `${c.name}: ${c.diagnosis ?? c.got}`)
+        .join('; ')}`;
+      if (settings.mode === 'apply') verdict = 'failed';
+    }
+  }
+
+  const report: RunReport = {
+    mode: settings.mode,
+    verdict,
+    target,
+    plan,
+    applied: outcome?.applied ?? [],
+    smoke,
+    warnings: [...plan.warnings, ...(smoke?.notes ?? [])],
+    error: verdict === 'failed' ? failure : undefined,
+    durationSeconds: (Date.now() - started) / 1000
+  };
+  if (outcome?.notApplied.length) {
+    report.applied.push(...outcome.notApplied.map((label) => ({ label, ok: false, detail: 'not applied' })));
+  }
+  return { report, plan, outcome, apimPrincipalId, failed: Boolean(failure), failure };
+}
+
+/** All reads for one target, in parallel (bounded). */
+async function observe(settings: Settings, ids: TargetIds, ports: TargetPorts): Promise<Observed> {
+  const limit = pLimit(READ_CONCURRENCY);
+  const read = <T>(what: string, f: () => Promise<T>) =>
+    limit(() => f().catch((e) => Promise.reject(readError(what, e))));
+  const [service, site, authSettingsV2, authSettingsV1, ...apis] = await Promise.all([
+    read(`APIM service ${settings.apimName}`, () => ports.arm.getApimService()),
+    read(`Function App ${settings.functionAppName}`, () => ports.arm.getSite()),
+    read(`Easy Auth of ${settings.functionAppName}`, () => ports.arm.getAuthSettingsV2()),
+    read(`auth settings (v1) of ${settings.functionAppName}`, () => ports.arm.getAuthSettingsV1()),
+    ...settings.apiIds.map((apiId) =>
+      Promise.all([
+        read(`API ${apiId}`, () => ports.arm.getApi(apiId)),
+        read(`policy of API ${apiId}`, () => ports.arm.getApiPolicy(apiId))
+      ]).then(([api, policy]) => ({ apiId, api, policy }))
+    )
+  ]);
+  const observed: Observed = {
+    service: service.body,
+    site: site.body,
+    authSettingsV2,
+    authSettingsV1,
+    apis: (apis as { apiId: string; api: { body: Json }; policy?: { value: string; etag?: string } }[]).map((a) => ({
+      apiId: a.apiId,
+      resourceId: ids.apis[a.apiId],
+      api: a.api.body,
+      policy: a.policy
+    }))
+  };
+  observed.apimIdentityClientId = await resolveApimClientId(settings, service.body, authSettingsV2, ports);
+  return observed;
+}
+
+/**
+ * APIM's system-assigned identity client ID: ARM gives only its object ID (principalId). Needed only when
+ * `allowed-callers: apim-only` and the site already restricts `allowedApplications` (client IDs; C04). From the
+ * input, else Microsoft Graph. A Graph refusal is left to the planner, which names the permission and the input.
+ */
+async function resolveApimClientId(settings: Settings, service: Json, authV2: Json, ports: TargetPorts) {
+  if (settings.apimIdentityClientId) return settings.apimIdentityClientId;
+  if (settings.allowedCallers !== 'apim-only') return undefined;
+  const principalId = (service.identity as { principalId?: string } | undefined)?.principalId;
+  const apps = get(authV2, [
+    'properties',
+    'identityProviders',
+    'azureActiveDirectory',
+    'validation',
+    'defaultAuthorizationPolicy',
+    'allowedApplications'
+  ]);
+  if (!principalId || !Array.isArray(apps) || apps.length === 0) return undefined;
+  try {
+    return (await ports.graph.getServicePrincipal(principalId)).appId;
+  } catch (e) {
+    ports.log.warning(
+      `Could not resolve APIM's identity client ID through Microsoft Graph (${(e as Error).message}). ` +
+        'Grant the workflow identity Application.Read.All, or set the input apim-identity-client-id.'
+    );
+    return undefined;
+  }
+}
+
+/** After the identity write: re-read the service and Easy Auth, resolve APIM's client ID, plan Easy Auth again. */
+async function rederiveEasyAuth(settings: Settings, ids: TargetIds, resourceId: string, ports: TargetPorts) {
+  const [service, current, v1] = await Promise.all([
+    ports.arm.getApimService(),
+    ports.arm.getAuthSettingsV2(),
+    ports.arm.getAuthSettingsV1()
+  ]);
+  const apimPrincipalId = (service.body.identity as { principalId?: string } | undefined)?.principalId;
+  const apimIdentityClientId = await resolveApimClientId(settings, service.body, current, ports);
+  const plan = planEasyAuth({
+    resourceId,
+    current,
+    v1,
+    tenantId: settings.tenantId,
+    appClientId: settings.appClientId,
+    tokenResource: settings.tokenResource,
+    openIdIssuer: settings.openIdIssuer,
+    allowedCallers: settings.allowedCallers,
+    excludedPaths: settings.excludedPaths,
+    apimPrincipalId,
+    apimIdentityClientId
+  });
+  void ids;
+  return { plan, before: current };
+}
+
+/** Smoke targets from what ARM said (gatewayUrl, API path, serviceUrl), and the subscription key when needed. */
+async function smokeContext(settings: Settings, observed: Observed, plan: Plan, ports: TargetPorts) {
+  const gatewayUrl = String(get(observed.service, ['properties', 'gatewayUrl']) ?? '');
+  const targets: SmokeTarget[] = observed.apis.map((a) => {
+    const p = (a.api.properties ?? {}) as {
+      path?: string;
+      serviceUrl?: string;
+      subscriptionRequired?: boolean;
+      subscriptionKeyParameterNames?: { header?: string };
+    };
+    return {
+      apiId: a.apiId,
+      gatewayUrl,
+      apiPath: p.path ?? '',
+      serviceUrl: p.serviceUrl ?? '',
+      subscriptionRequired: p.subscriptionRequired !== false,
+      subscriptionKeyHeader: p.subscriptionKeyParameterNames?.header ?? 'Ocp-Apim-Subscription-Key'
+    };
+  });
+  if (settings.smoke.path) {
+    for (const t of targets) {
+      if (!t.serviceUrl) {
+        throw new ActionError(`API ${t.apiId} has no serviceUrl: the direct smoke requests need the backend URL.`);
+      }
+      const conflict = excludedPathConflict(t.serviceUrl, settings.smoke.path, plan.facts.excludedPaths);
+      if (conflict) throw new ActionError(conflict);
+    }
+  }
+  let subscriptionKey = settings.smoke.subscriptionKey;
+  if (settings.smoke.path && !subscriptionKey && targets.some((t) => t.subscriptionRequired)) {
+    try {
+      const keys = await ports.arm.listSubscriptionSecrets(settings.smoke.subscriptionName);
+      subscriptionKey = keys.primaryKey ?? keys.secondaryKey;
+      if (subscriptionKey) ports.mask(subscriptionKey);
+    } catch (e) {
+      ports.log.warning(
+        `Could not fetch a key of APIM subscription '${settings.smoke.subscriptionName}' (${(e as Error).message}); ` +
+          'set the input subscription-key or smoke-subscription. The gateway check will report a missing key.'
+      );
+    }
+  }
+  return {
+    targets,
+    subscriptionKey,
+    appClientId: plan.facts.appClientId ?? '',
+    tokenResource: plan.facts.tokenResource ?? plan.facts.appClientId ?? '',
+    allowedCallers: settings.allowedCallers,
+    excludedPaths: plan.facts.excludedPaths,
+    openIdIssuer: plan.facts.openIdIssuer
+  };
+}
+
+function readError(what: string, e: unknown): Error {
+  if (e instanceof ActionError) return e;
+  if (e instanceof ArmError) {
+    if (e.status === 404)
+      return new ActionError(
+        `${what} was not found (${e.url}). Check the names, resource groups and subscription-id.`,
+        e.url
+      );
+    if (e.status === 403) {
+      return new ActionError(
+        `The workflow identity may not read ${what} (${e.code ?? '403'}). Assign it at least Reader on ${e.url}.`,
+        e.url
+      );
+    }
+    return new ActionError(`Reading ${what} failed: ${e.message}`, e.url);
+  }
+  if (e instanceof GraphError) return new ActionError(e.message);
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+async function group<T>(log: Logger, name: string, f: () => Promise<T>): Promise<T> {
+  if (log === coreLogger) return core.group(name, f);
+  return f();
+}
+
+function get(obj: unknown, p: string[]): unknown {
+  let cur = obj;
+  for (const k of p) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+const coreLogger: Logger = {
+  info: (m) => core.info(m),
+  warning: (m) => core.warning(m),
+  debug: (m) => core.debug(m)
+};
+
+/** The action's entry: reads inputs, signs in, reconciles the target, publishes the report, sets outputs. */
+export async function run(): Promise<void> {
+  const started = Date.now();
+  let settings: Settings | undefined;
+  let result: TargetResult | undefined;
+  try {
+    settings = readSettings((name) => core.getInput(name));
+    for (const s of [settings.smoke.subscriptionKey, settings.githubToken]) if (s) core.setSecret(s);
+    const s = settings;
+    let claims: OidcClaims = {};
+    const credential = createWorkflowCredential(s, (aud) => core.getIDToken(aud), {
+      onToken: (t) => core.setSecret(t),
+      onClaims: (c) => {
+        claims = c;
+        core.info(`GitHub OIDC token: iss=${c.iss ?? '?'} sub=${c.sub ?? '?'} aud=${JSON.stringify(c.aud ?? '?')}`);
+      }
+    });
+    await group(coreLogger, 'Sign in (GitHub OIDC → Entra ID)', async () => {
+      try {
+        const t = await credential.getToken(s.endpoints.armScope);
+        core.setSecret(t.token);
+        core.info(`Signed in as client ${s.clientId} in tenant ${s.tenantId} (${s.endpoints.armEndpoint}).`);
+      } catch (e) {
+        throw signInError(e, { clientId: s.clientId, tenantId: s.tenantId, subject: claims.sub, audience: s.audience });
+      }
+    });
+    const ports: TargetPorts = {
+      arm: createArmPort(credential, s.endpoints, s),
+      graph: createGraphPort(credential, s.endpoints),
+      http: createHttpPort(),
+      tokens: {
+        async getToken(scope) {
+          const t = await credential.getToken(scope);
+          if (!t) throw new Error(`no token for ${scope}`);
+          core.setSecret(t.token);
+          return t.token;
+        }
+      },
+      log: coreLogger,
+      mask: (secret) => core.setSecret(secret)
+    };
+    result = await reconcileTarget(s, ports, started);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    result = {
+      failed: true,
+      failure: message,
+      report: {
+        mode: settings?.mode ?? 'apply',
+        verdict: 'failed',
+        target: {
+          apim: settings?.apimName ?? core.getInput('apim-name'),
+          apis: settings?.apiIds ?? [],
+          functionApp: settings?.functionAppName ?? core.getInput('function-app-name')
+        },
+        applied: [],
+        warnings: [],
+        error: message,
+        durationSeconds: (Date.now() - started) / 1000
+      }
+    };
+  }
+  await publish(settings, result);
+  if (result.failed) core.setFailed(result.failure ?? 'failed');
+}
+
+/** Summary, sticky PR comment, outputs. A failure to publish never hides the run's own result. */
+async function publish(settings: Settings | undefined, result: TargetResult): Promise<void> {
+  const { report, plan } = result;
+  core.setOutput('drift', plan ? String(hasDrift(plan)) : 'false');
+  core.setOutput('changes', JSON.stringify(plan ? planChanges(plan) : []));
+  core.setOutput('apim-principal-id', result.apimPrincipalId ?? '');
+  core.setOutput('smoke-result', report.smoke?.result ?? 'skipped');
+  const dir = process.env.RUNNER_TEMP || os.tmpdir();
+  const summaryPath = path.join(
+    dir,
+    `apim-function-auth-${safe(report.target.apim)}-${safe(report.target.functionApp)}.md`
+  );
+  try {
+    await mkdir(dir, { recursive: true });
+    const ctx = github.context;
+    const pr = ctx.payload.pull_request as
+      | { number: number; head?: { repo?: { full_name?: string } }; base?: { repo?: { full_name?: string } } }
+      | undefined;
+    const token = settings?.githubToken;
+    const repository = process.env.GITHUB_REPOSITORY ?? '';
+    await publishReport(
+      report,
+      {
+        summary: {
+          async write(md) {
+            if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(md).write();
+          }
+        },
+        github: token && repository ? createGitHubPort(token, repository) : undefined,
+        log: coreLogger
+      },
+      {
+        eventName: ctx.eventName ?? '',
+        prNumber: pr?.number,
+        isFork: Boolean(
+          pr && pr.head?.repo?.full_name && pr.head.repo.full_name !== (pr.base?.repo?.full_name ?? repository)
+        ),
+        prComment: settings?.prComment ?? true,
+        summaryPath
+      }
+    );
+    core.setOutput('summary-path', summaryPath);
+    core.info(renderText(report));
+  } catch (e) {
+    core.warning(`Could not publish the report: ${(e as Error).message}`);
+  }
+}
+
+function safe(s: string): string {
+  return (s || 'target').replace(/[^A-Za-z0-9_.-]/g, '_');
+}
