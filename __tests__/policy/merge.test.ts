@@ -1,0 +1,359 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  inspectPolicy,
+  mergePolicy,
+  ownedState,
+  PolicyParseError,
+  policiesEquivalent
+} from '../../src/policy/index.js';
+import { canonicalPolicy } from '../../src/policy/equivalent.js';
+import { extractExpressions } from '../../src/policy/scan.js';
+
+const APP = '11111111-2222-3333-4444-555555555555';
+const AUTH = `<authentication-managed-identity resource="${APP}" />`;
+const KEY = '<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />';
+
+/** A policy with the given inbound body lines (8-space indented), other sections with <base />. */
+function doc(inbound: string[], nl = '\n'): string {
+  return [
+    '<policies>',
+    '    <inbound>',
+    ...inbound.map((l) => `        ${l}`),
+    '    </inbound>',
+    '    <backend>',
+    '        <base />',
+    '    </backend>',
+    '    <outbound>',
+    '        <base />',
+    '    </outbound>',
+    '    <on-error>',
+    '        <base />',
+    '    </on-error>',
+    '</policies>',
+    ''
+  ].join(nl);
+}
+
+function sorted(a: string[]): string[] {
+  return [...a].sort();
+}
+
+/** Merge and check the invariants every merge must keep. */
+function mergeChecked(raw: string | undefined, resource = APP) {
+  const r = mergePolicy(raw, { resource });
+  const again = mergePolicy(r.text, { resource });
+  expect(again.text).toBe(r.text);
+  expect(again.changes).toEqual([]);
+  expect(ownedState(r.text)).toEqual({
+    resource,
+    authPresent: true,
+    authAfterBase: true,
+    deletesSubscriptionKey: true
+  });
+  if (raw?.trim()) {
+    expect(sorted(extractExpressions(r.text))).toEqual(sorted(extractExpressions(raw)));
+    expect(canonicalPolicy(r.text, { dropOwned: true })).toEqual(canonicalPolicy(raw, { dropOwned: true }));
+  }
+  return r;
+}
+
+describe('mergePolicy: field cases', () => {
+  it('C01: resource="api://<appId>" is updated in place to the appId and reported', () => {
+    const raw = doc(['<base />', `<authentication-managed-identity resource="api://${APP}" />`]);
+    const r = mergeChecked(raw);
+    expect(r.text).toBe(doc(['<base />', AUTH, KEY]));
+    expect(r.changes).toEqual([
+      { path: 'policy.resource', before: `api://${APP}`, after: APP },
+      { path: 'policy.set-header[Ocp-Apim-Subscription-Key]', before: null, after: 'delete' }
+    ]);
+    expect(ownedState(raw)).toEqual({
+      resource: `api://${APP}`,
+      authPresent: true,
+      authAfterBase: true,
+      deletesSubscriptionKey: false
+    });
+  });
+
+  it('C11: quotes inside @(...) in an attribute: elements inserted after <base/>, expression byte-identical', () => {
+    const expr = '@(context.Request.Headers.GetValueOrDefault("X-Caller","none"))';
+    const raw = `<policies><inbound><base/><set-variable name="caller" value="${expr}"/></inbound></policies>`;
+    const r = mergeChecked(raw);
+    expect(r.text).toBe(
+      `<policies><inbound><base/><authentication-managed-identity resource="${APP}"/>` +
+        `<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete"/>` +
+        `<set-variable name="caller" value="${expr}"/></inbound></policies>`
+    );
+    expect(extractExpressions(r.text)).toEqual([expr]);
+    expect(r.changes.map((c) => c.path)).toEqual([
+      'policy.authentication-managed-identity',
+      'policy.set-header[Ocp-Apim-Subscription-Key]'
+    ]);
+  });
+
+  it('C12: CRLF, tabs and &#xA; inside a multi-line expression are in sync (same string, no changes)', () => {
+    const authored = [
+      '<policies>',
+      '\t<inbound>',
+      '\t\t<base/>',
+      `\t\t<authentication-managed-identity resource="${APP}"/>`,
+      '\t\t<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete"/>',
+      '\t\t<set-variable name="v" value="@{\n\t\t\tvar s = "a";\n\t\t\treturn s;\n\t\t}" />',
+      '\t</inbound>',
+      '</policies>'
+    ].join('\n');
+    // what APIM stores: CRLF, 4-space indentation, <x />, line breaks in the attribute expression as &#xA;
+    const stored = [
+      '<policies>',
+      '    <inbound>',
+      '        <base />',
+      `        <authentication-managed-identity resource="${APP}" />`,
+      '        <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />',
+      '        <set-variable name="v" value="@{&#xA;\t\t\tvar s = &quot;a&quot;;&#xA;\t\t\treturn s;&#xA;\t\t}" />',
+      '    </inbound>',
+      '</policies>'
+    ].join('\r\n');
+    const r = mergePolicy(stored, { resource: APP });
+    expect(r.text).toBe(stored);
+    expect(r.changes).toEqual([]);
+    expect(ownedState(stored)).toEqual(ownedState(authored));
+    expect(policiesEquivalent(stored, authored)).toBe(true);
+    // a differing resource is drift
+    const other = mergePolicy(stored, { resource: 'aaaaaaaa-0000-0000-0000-000000000000' });
+    expect(other.changes).toEqual([
+      { path: 'policy.resource', before: APP, after: 'aaaaaaaa-0000-0000-0000-000000000000' }
+    ]);
+    expect(other.text).toBe(stored.replace(APP, 'aaaaaaaa-0000-0000-0000-000000000000'));
+  });
+
+  it('C15: set-backend-service is kept; only the subscription-key header is deleted', () => {
+    const raw = doc(['<base />', '<set-backend-service backend-id="func-x" />']);
+    const r = mergeChecked(raw);
+    expect(r.text).toBe(doc(['<base />', AUTH, KEY, '<set-backend-service backend-id="func-x" />']));
+    expect(inspectPolicy(r.text).deletesSubscriptionKey).toBe(true);
+  });
+});
+
+describe('mergePolicy: layouts', () => {
+  it.each([
+    [
+      'no <base/>: inserted first in <inbound>',
+      doc(['<set-variable name="a" value="b" />']),
+      doc([AUTH, KEY, '<set-variable name="a" value="b" />'])
+    ],
+    [
+      '<base/> in the middle: inserted right after it',
+      doc(['<set-variable name="a" value="b" />', '<base />', '<rate-limit calls="5" renewal-period="60" />']),
+      doc([
+        '<set-variable name="a" value="b" />',
+        '<base />',
+        AUTH,
+        KEY,
+        '<rate-limit calls="5" renewal-period="60" />'
+      ])
+    ],
+    ['CRLF line endings are matched', doc(['<base />'], '\r\n'), doc(['<base />', AUTH, KEY], '\r\n')],
+    [
+      'comment right after <base/> stays after the owned elements',
+      doc(['<base /><!-- keep: <x> & "y" -->', '<set-body><![CDATA[@{ return "]>"; }]]></set-body>']),
+      doc([`<base />`, AUTH, KEY + '<!-- keep: <x> & "y" -->', '<set-body><![CDATA[@{ return "]>"; }]]></set-body>'])
+    ],
+    [
+      'comment and CDATA before <base/>',
+      doc(['<!-- c -->', '<set-body><![CDATA[<a/>]]></set-body>', '<base />']),
+      doc(['<!-- c -->', '<set-body><![CDATA[<a/>]]></set-body>', '<base />', AUTH, KEY])
+    ],
+    ['existing element before <base/> is moved after it', doc([AUTH, '<base />']), doc(['<base />', AUTH, KEY])]
+  ])('%s', (_name, raw, expected) => {
+    const r = mergeChecked(raw);
+    expect(r.text).toBe(expected);
+  });
+
+  it('reports the move of an element found before <base/>', () => {
+    const r = mergePolicy(doc([`<authentication-managed-identity resource="api://x" />`, '<base />', KEY]), {
+      resource: APP
+    });
+    expect(r.changes).toEqual([
+      { path: 'policy.resource', before: 'api://x', after: APP },
+      { path: 'policy.authentication-managed-identity.position', before: 'before-base', after: 'after-base' }
+    ]);
+    expect(r.text).toBe(doc(['<base />', AUTH, KEY]));
+  });
+
+  it('keeps client-id / ignore-error / output-token-variable-name, updates resource, warns', () => {
+    const raw = doc([
+      '<base />',
+      `<authentication-managed-identity client-id="cid" resource='old' ignore-error="true" output-token-variable-name="t" />`
+    ]);
+    const r = mergeChecked(raw);
+    expect(r.text).toBe(
+      doc([
+        '<base />',
+        `<authentication-managed-identity client-id="cid" resource='${APP}' ignore-error="true" output-token-variable-name="t" />`,
+        KEY
+      ])
+    );
+    expect(r.warnings.join('\n')).toMatch(/client-id="cid"/);
+    expect(r.warnings.join('\n')).toMatch(/ignore-error="true"/);
+    expect(r.warnings.join('\n')).toMatch(/output-token-variable-name="t"/);
+  });
+
+  it('adds a missing resource attribute to an existing element', () => {
+    const r = mergeChecked(doc(['<base />', '<authentication-managed-identity/>', KEY]));
+    expect(r.changes).toEqual([{ path: 'policy.resource', before: null, after: APP }]);
+    expect(r.text).toBe(doc(['<base />', `<authentication-managed-identity resource="${APP}"/>`, KEY]));
+  });
+
+  it('leaves a nested (conditional) element alone with a warning and adds a direct one', () => {
+    const nested = [
+      '<choose>',
+      '    <when condition="@(context.Request.Headers.ContainsKey("X"))">',
+      '        <authentication-managed-identity resource="other" />',
+      '    </when>',
+      '</choose>'
+    ];
+    const raw = doc(['<base />', ...nested]);
+    const before = inspectPolicy(raw);
+    expect(before.managedIdentity).toEqual([{ resource: 'other', direct: false, position: 'after' }]);
+    const r = mergeChecked(raw);
+    expect(r.text).toBe(doc(['<base />', AUTH, KEY, ...nested]));
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatch(/nested/);
+  });
+
+  it('reports elements outside <inbound> and never touches them', () => {
+    const raw = doc(['<base />', AUTH, KEY]).replace(
+      '    <outbound>\n        <base />',
+      '    <outbound>\n        <base />\n        <authentication-managed-identity resource="x" />'
+    );
+    expect(inspectPolicy(raw).elsewhere).toEqual(['policies/outbound/authentication-managed-identity']);
+    const r = mergePolicy(raw, { resource: APP });
+    expect(r.text).toBe(raw);
+    expect(r.changes).toEqual([]);
+  });
+
+  it.each([
+    [
+      'self-closing <inbound/> (multi-line document)',
+      doc(['<base />']).replace(/<inbound>[\s\S]*<\/inbound>/, '<inbound />')
+    ],
+    ['empty <inbound></inbound>', doc(['<base />']).replace(/<inbound>[\s\S]*<\/inbound>/, '<inbound></inbound>')]
+  ])('%s is expanded with the owned elements (no <base /> added)', (_n, raw) => {
+    const r = mergeChecked(raw);
+    expect(r.text).toBe(
+      doc(['<base />']).replace(
+        /<inbound>[\s\S]*<\/inbound>/,
+        `<inbound>\n        ${AUTH}\n        ${KEY}\n    </inbound>`
+      )
+    );
+  });
+
+  it('self-closing <inbound/> on one line', () => {
+    const r = mergeChecked('<policies><inbound/><outbound><base/></outbound></policies>');
+    expect(r.text).toBe(`<policies><inbound>${AUTH}${KEY}</inbound><outbound><base/></outbound></policies>`);
+  });
+
+  it.each([['a"b<c&d>e'], ["it's"], ['line\nbreak\ttab'], ['{{named-value}}'], ['ünïcødé 🙂']])(
+    'escapes a hostile resource %j so the document stays parseable and round-trips',
+    (resource) => {
+      const r = mergeChecked(doc(['<base />']), resource);
+      expect(inspectPolicy(r.text).managedIdentity[0].resource).toBe(resource);
+      // and updates an existing one with such a value
+      const r2 = mergeChecked(r.text, 'plain');
+      expect(r2.changes).toEqual([{ path: 'policy.resource', before: resource, after: 'plain' }]);
+    }
+  );
+
+  it('a BOM and an XML declaration are kept', () => {
+    const raw = '\ufeff<?xml version="1.0" encoding="utf-8"?>\r\n' + doc(['<base />'], '\r\n');
+    const r = mergeChecked(raw);
+    expect(r.text).toBe('\ufeff<?xml version="1.0" encoding="utf-8"?>\r\n' + doc(['<base />', AUTH, KEY], '\r\n'));
+  });
+
+  it.each([[undefined], [''], ['  \n']])('empty document %j → a new document', (raw) => {
+    const r = mergeChecked(raw);
+    const ins = inspectPolicy(r.text);
+    expect(ins).toEqual({
+      rootName: 'policies',
+      hasInbound: true,
+      hasBase: true,
+      managedIdentity: [{ resource: APP, direct: true, position: 'after' }],
+      deletesSubscriptionKey: true,
+      elsewhere: []
+    });
+    expect(r.changes.map((c) => c.path)).toEqual([
+      'policy.authentication-managed-identity',
+      'policy.set-header[Ocp-Apim-Subscription-Key]'
+    ]);
+    expect(ownedState(raw ?? '')).toEqual({ authPresent: false, authAfterBase: false, deletesSubscriptionKey: false });
+  });
+
+  it('a subscription-key delete nested in <choose> does not count; an override is warned about', () => {
+    const raw = doc([
+      '<base />',
+      AUTH,
+      '<set-header name="ocp-apim-subscription-key" exists-action="override"><value>x</value></set-header>'
+    ]);
+    expect(ownedState(raw).deletesSubscriptionKey).toBe(false);
+    const r = mergeChecked(raw);
+    expect(r.warnings.join()).toMatch(/override/);
+    // name compared case-insensitively once present
+    expect(ownedState(raw.replace('override', 'delete')).deletesSubscriptionKey).toBe(true);
+  });
+});
+
+describe('mergePolicy: refusals', () => {
+  it.each([
+    ['a fragment', '<fragment><set-header name="a" exists-action="delete" /></fragment>', /root is <fragment>/],
+    ['no <inbound>', '<policies>\n  <outbound><base /></outbound>\n</policies>', /no <inbound> section/],
+    [
+      'an unterminated expression',
+      doc(['<base />', '<set-variable name="a" value="@(foo("x")" />']),
+      /expression starts at line 4, column 39/
+    ],
+    ['mismatched brackets', doc(['<set-body>@{ return (1]; }</set-body>']), /unbalanced '\]'.*line 3, column 31/],
+    ['a tag mismatch', doc(['<base>']), /not well-formed.*line 4/],
+    ['raw < in a plain attribute', doc(['<set-header name="a<b" />']), /line 3/]
+  ])('%s → PolicyParseError', (_n, raw, message) => {
+    let err: unknown;
+    try {
+      mergePolicy(raw, { resource: APP });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PolicyParseError);
+    expect((err as PolicyParseError).message).toMatch(message);
+    expect((err as PolicyParseError).line).toBeGreaterThan(0);
+  });
+
+  it.each([[''], ['@(evil)'], ['a\u0001b']])('rejects resource %j', (resource) => {
+    expect(() => mergePolicy(doc(['<base />']), { resource })).toThrow(/invalid policy resource/);
+  });
+});
+
+describe('policiesEquivalent', () => {
+  const a = doc(['<base />', AUTH, '<set-variable name="x" value="@(&quot;a&quot; + 1)" />']);
+  it.each([
+    [
+      'attribute order and quote style',
+      a.replace(
+        '<set-variable name="x" value="@(&quot;a&quot; + 1)" />',
+        `<set-variable value='@("a" + 1)' name='x' />`
+      ),
+      true
+    ],
+    ['CRLF and indentation', a.replace(/\n/g, '\r\n').replace(/ {4}/g, '\t'), true],
+    ['<x/> vs <x />', a.replace(/ \/>/g, '/>'), true],
+    ['different expression text', a.replace('+ 1', '+ 2'), false],
+    ['whitespace inside an expression', a.replace('+ 1', '+  1'), false],
+    ['different attribute value', a.replace('name="x"', 'name="y"'), false],
+    ['extra element', a.replace('<base />', '<base /><base />'), false],
+    ['comment removed', a.replace('<base />', '<base /><!-- c -->'), false],
+    ['CDATA vs escaped text', a.replace('<base />', '<base /><set-body>a&lt;b</set-body>'), false]
+  ])('%s → %s', (_n, b, same) => {
+    expect(policiesEquivalent(a, b)).toBe(same);
+  });
+
+  it('CDATA and escaped text are the same character data', () => {
+    expect(policiesEquivalent('<p><b><![CDATA[a<b]]></b></p>', '<p><b>a&lt;b</b></p>')).toBe(true);
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * Errors and position helpers of the policy engine. Pure module.
+ */
+
+/**
+ * A policy document that cannot be read safely (cannot be tokenized, is not well-formed once expressions are
+ * masked, has an unsupported root or no `<inbound>`). Nothing must be written when this is thrown.
+ * `line` is 1-based, `column` is 1-based (UTF-16 code units), both relative to the text as given (BOM included).
+ */
+export class PolicyParseError extends Error {
+  constructor(
+    message: string,
+    readonly line?: number,
+    readonly column?: number
+  ) {
+    super(message);
+    this.name = 'PolicyParseError';
+  }
+}
+
+/**
+ * 1-based line and column of a UTF-16 offset in `text`. `\r\n`, `\n` and a lone `\r` each end a line.
+ */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.min(offset, text.length);
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      line++;
+      lineStart = i + 1;
+    } else if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10 && i + 1 < end) i++;
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: end - lineStart + 1 };
+}
+
+/** A PolicyParseError located at `offset` of `text`; the message ends with `(line L, column C)`. */
+export function parseErrorAt(text: string, offset: number, message: string): PolicyParseError {
+  const { line, column } = lineColumn(text, offset);
+  return new PolicyParseError(`${message} (line ${line}, column ${column})`, line, column);
+}

@@ -1,0 +1,11 @@
+/**
+ * The action's APIM policy engine (pure: no @actions/*, no network). See ../../../shared/DESIGN.md §3.
+ * - {@link inspectPolicy} / {@link ownedState}: read a rawxml document (expressions need not be well-formed XML).
+ * - {@link mergePolicy}: ensure the two owned `<inbound>` elements, splicing into the original text.
+ * - {@link policiesEquivalent}: semantic comparison of two documents.
+ */
+export { PolicyParseError } from './errors.js';
+export { inspectPolicy, mergePolicy, ownedState } from './merge.js';
+export type { ManagedIdentityElement, PolicyInspection, MergeResult } from './merge.js';
+export { policiesEquivalent } from './equivalent.js';
+export { extractExpressions } from './scan.js';
