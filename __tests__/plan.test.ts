@@ -1,0 +1,253 @@
+import { ActionError } from '../src/errors.js';
+import type { Json } from '../src/ports.js';
+import { assertNoPlanErrors, buildPlan, hasDrift, planChanges, type Observed } from '../src/plan.js';
+import { EASY_AUTH_PATHS as P, PENDING_PRINCIPAL } from '../src/resources/easy-auth.js';
+import type { Plan, Settings, TargetIds } from '../src/types.js';
+
+const TENANT = '11111111-1111-1111-1111-111111111111';
+const APP = 'aaaaaaaa-0000-0000-0000-000000000001';
+const APIM_OID = 'bbbbbbbb-0000-0000-0000-000000000002';
+const APIM_APPID = 'cccccccc-0000-0000-0000-000000000003';
+const UAI_OID = 'dddddddd-0000-0000-0000-000000000004';
+const UAI_CLIENT = 'eeeeeeee-0000-0000-0000-000000000005';
+const APIM = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim-x';
+const SITE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/func-x';
+const UAI = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai-a';
+const ids: TargetIds = {
+  apim: APIM,
+  apis: { 'api-orders': `${APIM}/apis/api-orders` },
+  site: SITE,
+  authSettingsV2: `${SITE}/config/authsettingsV2`
+};
+
+function settings(over: Partial<Settings> = {}): Settings {
+  return {
+    clientId: 'wf-client',
+    tenantId: TENANT,
+    subscriptionId: 's',
+    environment: 'AzureCloud',
+    endpoints: {
+      armEndpoint: 'https://management.azure.com',
+      armScope: 'https://management.azure.com/.default',
+      authorityHost: 'https://login.microsoftonline.com',
+      graphEndpoint: 'https://graph.microsoft.com',
+      graphScope: 'https://graph.microsoft.com/.default'
+    },
+    audience: 'api://AzureADTokenExchange',
+    apimName: 'apim-x',
+    apimResourceGroup: 'rg',
+    apiIds: ['api-orders'],
+    functionAppName: 'func-x',
+    functionAppResourceGroup: 'rg',
+    allowedCallers: 'apim-only',
+    excludedPaths: [],
+    mode: 'check',
+    failOnDrift: true,
+    smoke: { path: '', method: 'GET', expectedStatus: '2xx', timeoutSeconds: 60, subscriptionName: 'master' },
+    prComment: false,
+    ...over
+  };
+}
+
+const policy = (inbound: string) =>
+  `<policies>\n  <inbound>\n    ${inbound}\n  </inbound>\n  <backend>\n    <base />\n  </backend>\n  <outbound>\n    <base />\n  </outbound>\n</policies>`;
+const owned = (resource = APP, attrs = '') =>
+  `<base />\n    <authentication-managed-identity resource="${resource}"${attrs} />\n    <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />`;
+
+function authDoc(
+  validation: Json = { defaultAuthorizationPolicy: { allowedPrincipals: { identities: [APIM_OID] } } }
+): Json {
+  return {
+    properties: {
+      platform: { enabled: true },
+      globalValidation: { requireAuthentication: true, unauthenticatedClientAction: 'Return401' },
+      identityProviders: {
+        azureActiveDirectory: {
+          enabled: true,
+          registration: { clientId: APP, openIdIssuer: `https://sts.windows.net/${TENANT}/` },
+          validation
+        }
+      }
+    }
+  };
+}
+
+function observed(over: Partial<Observed> = {}, policyText: string | undefined = policy(owned())): Observed {
+  return {
+    service: {
+      name: 'apim-x',
+      properties: { gatewayUrl: 'https://apim-x.azure-api.net' },
+      identity: {
+        type: 'SystemAssigned, UserAssigned',
+        principalId: APIM_OID,
+        userAssignedIdentities: { [UAI]: { principalId: UAI_OID, clientId: UAI_CLIENT } }
+      }
+    },
+    site: { properties: { defaultHostName: 'func-x.azurewebsites.net' } },
+    authSettingsV2: authDoc(),
+    authSettingsV1: { properties: { configVersion: 'v2' } },
+    apis: [
+      {
+        apiId: 'api-orders',
+        resourceId: ids.apis['api-orders'],
+        api: { properties: { path: 'orders' } },
+        policy: policyText === undefined ? undefined : { value: policyText, etag: '"p1"' }
+      }
+    ],
+    ...over
+  };
+}
+
+describe('buildPlan', () => {
+  it('in sync: no drift, facts filled, resources in apply order', () => {
+    const plan = buildPlan(settings(), ids, observed());
+    expect(plan.resources.map((r) => r.kind)).toEqual(['apim-identity', 'easy-auth', 'api-policy']);
+    expect(plan.resources[2].resourceId).toBe(`${ids.apis['api-orders']}/policies/policy`);
+    expect(hasDrift(plan)).toBe(false);
+    expect(planChanges(plan)).toEqual([]);
+    expect(plan.facts).toMatchObject({
+      apimPrincipalId: APIM_OID,
+      appClientId: APP,
+      tokenResource: APP,
+      effectiveAudiences: [APP],
+      excludedPaths: [],
+      openIdIssuer: `https://sts.windows.net/${TENANT}/`,
+      gatewayUrl: 'https://apim-x.azure-api.net',
+      defaultHostName: 'func-x.azurewebsites.net'
+    });
+    for (const r of plan.resources) expect(Object.keys(r)).not.toContain('warnings');
+    expect(() => assertNoPlanErrors(plan)).not.toThrow();
+  });
+
+  it('C10: identity None and policy already present → identity and allow-list drift, Easy Auth deferred', () => {
+    const plan = buildPlan(
+      settings(),
+      ids,
+      observed({ service: { identity: { type: 'None' } }, authSettingsV2: authDoc({}) })
+    );
+    const rows = planChanges(plan);
+    expect(rows.map((r) => [r.kind, r.field])).toEqual([
+      ['apim-identity', 'identity.type'],
+      ['easy-auth', P.identities]
+    ]);
+    expect(rows[1].after).toEqual([PENDING_PRINCIPAL]);
+    expect(plan.resources[1].deferredUntil).toBe('apim-identity');
+    expect(hasDrift(plan)).toBe(true);
+    expect(plan.facts.apimPrincipalId).toBeUndefined();
+  });
+
+  it('C01: policy resource api://<APP> with no token-resource → policy.resource drift', () => {
+    const plan = buildPlan(settings(), ids, observed({}, policy(owned(`api://${APP}`))));
+    expect(planChanges(plan)).toEqual([
+      {
+        resource: `${ids.apis['api-orders']}/policies/policy`,
+        kind: 'api-policy',
+        field: 'policy.resource',
+        before: `api://${APP}`,
+        after: APP
+      }
+    ]);
+  });
+
+  it.each([
+    ['APIM principalId', APIM_OID],
+    ['APIM principalId as a URI', `api://${APIM_OID}`],
+    ['a user-assigned principalId', UAI_OID],
+    ['APIM principalId in upper case', APIM_OID.toUpperCase()]
+  ])('C01: token-resource = %s is refused before any write', (_n, tokenResource) => {
+    const run = () => buildPlan(settings({ tokenResource }), ids, observed());
+    expect(run).toThrow(ActionError);
+    expect(run).toThrow(/resource must be the target app's appId or a registered App ID URI, not an object ID/);
+  });
+
+  it('refuses a GUID token-resource that is another app', () => {
+    expect(() =>
+      buildPlan(settings({ tokenResource: 'ffffffff-0000-0000-0000-000000000009' }), ids, observed())
+    ).toThrow(/GUID other than the app client ID/);
+  });
+
+  it('C02: token-resource api://<APP> → audience added, policy left as is', () => {
+    const plan = buildPlan(
+      settings({ tokenResource: `api://${APP}` }),
+      ids,
+      observed({}, policy(owned(`api://${APP}`)))
+    );
+    expect(planChanges(plan).map((r) => [r.field, r.after])).toEqual([[P.allowedAudiences, [`api://${APP}`]]]);
+    expect(plan.facts.effectiveAudiences).toEqual([APP, `api://${APP}`]);
+  });
+
+  it('C04: allowedApplications restricted → APIM client ID from Graph appended; unknown → ActionError', () => {
+    const auth = authDoc({
+      defaultAuthorizationPolicy: { allowedApplications: [APP], allowedPrincipals: { identities: [APIM_OID] } }
+    });
+    const plan = buildPlan(settings(), ids, observed({ authSettingsV2: auth, apimIdentityClientId: APIM_APPID }));
+    expect(planChanges(plan).map((r) => [r.field, r.after])).toEqual([[P.allowedApplications, [APP, APIM_APPID]]]);
+    expect(plan.facts.apimIdentityClientId).toBe(APIM_APPID);
+    expect(() => buildPlan(settings(), ids, observed({ authSettingsV2: auth }))).toThrow(/Application\.Read\.All/);
+    expect(
+      buildPlan(settings({ apimIdentityClientId: APIM_APPID }), ids, observed({ authSettingsV2: auth })).resources[1]
+        .changes
+    ).toHaveLength(1);
+  });
+
+  it('a client-id of an attached user-assigned identity: that identity is allowed too, with a warning', () => {
+    const plan = buildPlan(settings(), ids, observed({}, policy(owned(APP, ` client-id="${UAI_CLIENT}"`))));
+    expect(planChanges(plan).map((r) => [r.field, r.after])).toEqual([[P.identities, [APIM_OID, UAI_OID]]]);
+    expect(plan.warnings.join('\n')).toContain('uai-a');
+  });
+
+  it('a client-id that is not an attached user-assigned identity is refused', () => {
+    const run = () =>
+      buildPlan(settings(), ids, observed({}, policy(owned(APP, ' client-id="99999999-0000-0000-0000-000000000000"'))));
+    expect(run).toThrow(ActionError);
+    expect(run).toThrow(/not the client ID of a user-assigned identity attached to APIM/);
+  });
+
+  it.each([
+    ['ignore-error', policy(owned(APP, ' ignore-error="true"')), /ignore-error="true"/],
+    [
+      'output-token-variable-name',
+      policy(owned(APP, ' output-token-variable-name="tok"')),
+      /output-token-variable-name="tok"/
+    ],
+    [
+      'nested element',
+      policy(
+        `${owned()}\n    <choose><when condition="@(true)"><authentication-managed-identity resource="other" /></when></choose>`
+      ),
+      /nested or conditional/
+    ]
+  ])('warns about %s', (_n, text, re) => {
+    const plan = buildPlan(settings(), ids, observed({}, text));
+    expect(plan.warnings.some((w) => re.test(w))).toBe(true);
+    expect(hasDrift(plan)).toBe(false);
+  });
+
+  it('v1 auth config is refused', () => {
+    expect(() =>
+      buildPlan(settings(), ids, observed({ authSettingsV1: { properties: { configVersion: 'v1' } } }))
+    ).toThrow(/config-version upgrade/);
+  });
+
+  it('an unreadable policy is an error on that resource, and assertNoPlanErrors refuses the whole plan', () => {
+    const plan = buildPlan(settings(), ids, observed({}, '<policies><inbound><base /></outbound></policies>'));
+    expect(plan.resources[2].error).toBeDefined();
+    expect(plan.resources[2].write).toBeUndefined();
+    expect(() => assertNoPlanErrors(plan)).toThrow(/Nothing was changed.*API policy api-orders/s);
+  });
+});
+
+describe('assertNoPlanErrors', () => {
+  it('lists every broken resource', () => {
+    const plan: Plan = {
+      resources: [
+        { kind: 'api-policy', resourceId: 'a', label: 'API policy a', changes: [], notes: [], error: 'bad a' },
+        { kind: 'api-policy', resourceId: 'b', label: 'API policy b', changes: [], notes: [] },
+        { kind: 'api-policy', resourceId: 'c', label: 'API policy c', changes: [], notes: [], error: 'bad c' }
+      ],
+      warnings: [],
+      facts: { effectiveAudiences: [], excludedPaths: [] }
+    };
+    expect(() => assertNoPlanErrors(plan)).toThrow(/2 resource\(s\).*bad a.*bad c/);
+  });
+});

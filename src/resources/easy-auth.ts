@@ -1,0 +1,394 @@
+/**
+ * Easy Auth (App Service authentication, `Microsoft.Web/sites/config/authsettingsV2`), pure planning and read-back
+ * verification.
+ *
+ * Azure facts relied on (DESIGN §3; field cases C02, C03, C04, C06, C07, C10, C14):
+ * - GET `config/authsettingsV2/list` (api 2025-05-01, flat shape, REST WebApps_GetAuthSettingsV2) returns the whole
+ *   document and PUT `config/authsettingsV2` replaces all of it (WebApps_UpdateAuthSettingsV2): read, merge only the
+ *   owned paths, write, read back and verify (a PUT can answer 200 and drop a provider: azure-sdk-for-js#18978).
+ * - `registration.clientId` is always an accepted audience; others are exact strings in `validation.allowedAudiences`
+ *   (MicrosoftDocs/azure-docs#36118).
+ * - `defaultAuthorizationPolicy.allowedApplications` matches client IDs (`appid`/`azp`);
+ *   `allowedPrincipals.identities` matches object IDs (`oid`); both must pass (Learn: "Configure your App Service or
+ *   Azure Functions app to use Microsoft Entra sign-in" → "Use a built-in authorization policy";
+ *   MicrosoftDocs/entra-docs#1114). An explicit empty list can deny everyone; `identities` holds at most 500 characters.
+ * - v1 access tokens (what a managed identity gets unless the app requests v2) carry
+ *   `iss = https://sts.windows.net/{tenant}/` (Learn: "Access tokens in the Microsoft identity platform").
+ * - POST `config/authsettings/list` (v1 API) returns `properties.configVersion` ('v1' | 'v2').
+ */
+import { ActionError } from '../errors.js';
+import type { Json } from '../ports.js';
+import type { AllowedCallers, FieldChange, ResourcePlan } from '../types.js';
+import { cloneJson, deepEqual, getPath, isPlainObject, isUnder, leaves, pathToString, setPath } from '../json-path.js';
+
+const AAD = 'identityProviders.azureActiveDirectory';
+const REG = `${AAD}.registration`;
+const VAL = `${AAD}.validation`;
+const DAP = `${VAL}.defaultAuthorizationPolicy`;
+
+/** Owned paths, relative to `properties`. Everything else in the document is preserved as read. */
+export const EASY_AUTH_PATHS = {
+  platformEnabled: 'platform.enabled',
+  requireAuthentication: 'globalValidation.requireAuthentication',
+  unauthenticatedClientAction: 'globalValidation.unauthenticatedClientAction',
+  excludedPaths: 'globalValidation.excludedPaths',
+  aadEnabled: `${AAD}.enabled`,
+  clientId: `${REG}.clientId`,
+  openIdIssuer: `${REG}.openIdIssuer`,
+  allowedAudiences: `${VAL}.allowedAudiences`,
+  identities: `${DAP}.allowedPrincipals.identities`,
+  groups: `${DAP}.allowedPrincipals.groups`,
+  allowedApplications: `${DAP}.allowedApplications`
+} as const;
+
+const OWNED = Object.values(EASY_AUTH_PATHS).map((p) => p.split('.'));
+
+/** Cap of `allowedPrincipals.identities`, in characters of the comma-joined list (DESIGN §3). */
+export const IDENTITIES_MAX_CHARS = 500;
+
+/** Shown in a change's `after` while APIM's system identity does not exist yet (C10). */
+export const PENDING_PRINCIPAL = '<APIM system-assigned principalId, known after the identity is enabled>';
+export const PENDING_CLIENT_ID = '<APIM system-assigned client ID, known after the identity is enabled>';
+
+/** Another identity that calls the Function through APIM (e.g. a user-assigned identity chosen by `client-id`). */
+export interface ExtraCaller {
+  label: string;
+  principalId?: string;
+  clientId?: string;
+}
+
+export interface EasyAuthInput {
+  /** ARM ID of `.../config/authsettingsV2`. */
+  resourceId: string;
+  /** Body of GET `config/authsettingsV2/list` (whole resource, `properties` flat). */
+  current: Json;
+  /** Body of POST `config/authsettings/list` (v1); only `properties.configVersion` is read. */
+  v1: Json;
+  tenantId: string;
+  /** Input `app-client-id`; undefined → the existing `registration.clientId`. */
+  appClientId?: string;
+  /** The policy's `resource`; undefined → the app client ID. */
+  tokenResource?: string;
+  /** Issuer used only when the registration is created from scratch. */
+  openIdIssuer?: string;
+  allowedCallers: AllowedCallers;
+  excludedPaths: string[];
+  /** APIM's system-assigned object ID; undefined while the identity does not exist (→ deferred). */
+  apimPrincipalId?: string;
+  /** APIM's system-assigned client ID (Graph lookup or input `apim-identity-client-id`). */
+  apimIdentityClientId?: string;
+  /** Further callers to allow (e.g. the user-assigned identity a policy selects with `client-id`). */
+  extraCallers?: ExtraCaller[];
+}
+
+/** A ResourcePlan plus the findings `buildPlan` lifts into the Plan. */
+export interface EasyAuthPlan extends ResourcePlan {
+  warnings: string[];
+  facts: { appClientId: string; effectiveAudiences: string[]; excludedPaths: string[]; openIdIssuer?: string };
+}
+
+function strings(v: unknown): string[] | undefined {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+const sameId = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+/** True when `v1` (POST config/authsettings/list body) says the site still runs the v1 auth config. */
+export function isV1AuthConfig(v1: Json): boolean {
+  return str(getPath(v1, 'properties.configVersion'))?.toLowerCase() === 'v1';
+}
+
+/**
+ * The app client ID in force: `appClientId` ?? the existing `registration.clientId` of `authSettingsV2` (GET body).
+ * Throws ActionError (with how to create an app registration) when neither exists.
+ */
+export function resolveAppClientId(appClientId: string | undefined, authSettingsV2: Json, resourceId?: string): string {
+  const id = str(appClientId) ?? str(getPath(authSettingsV2, `properties.${EASY_AUTH_PATHS.clientId}`));
+  if (id) return id;
+  throw new ActionError(
+    `Easy Auth ${resourceId ?? ''}: no app registration is configured and input app-client-id is empty. ` +
+      'Create one, e.g. `az ad app create --display-name <function-app>-api --sign-in-audience AzureADMyOrg`, ' +
+      'and set app-client-id to its appId. Nothing was changed.',
+    resourceId
+  );
+}
+
+/**
+ * Plans `authsettingsV2` for one site (see EasyAuthInput). Returns the changes (paths relative to `properties`),
+ * and when there are any, `write = {op:'put-authsettings-v2', body:{properties}, ownedPaths}`: the document as read
+ * with only the owned paths merged. When APIM's principalId is unknown (C10) the identities change shows
+ * PENDING_PRINCIPAL, `deferredUntil = 'apim-identity'`, and `write` is the best body known now.
+ * Throws ActionError: v1 auth config; no app client ID; APIM's client ID needed (allowedApplications is non-empty)
+ * but unknown; `apimIdentityClientId` equal to an object ID; `identities` over 500 characters.
+ */
+export function planEasyAuth(input: EasyAuthInput): EasyAuthPlan {
+  const { resourceId } = input;
+  const site = resourceId.split('/config/')[0]?.split('/').pop() ?? resourceId;
+  const label = `Easy Auth ${site}`;
+  if (isV1AuthConfig(input.v1)) {
+    throw new ActionError(
+      `Easy Auth ${resourceId}: the site uses the classic (v1) authentication config. Migrate it to authsettingsV2 ` +
+        '(portal: Authentication → upgrade, or `az webapp auth config-version upgrade -g <rg> -n <app>`) and re-run. ' +
+        'Nothing was changed.',
+      resourceId
+    );
+  }
+  const clientId = resolveAppClientId(input.appClientId, input.current, resourceId);
+  const props: Record<string, unknown> = isPlainObject(input.current.properties)
+    ? cloneJson(input.current.properties)
+    : {};
+  const original = cloneJson(props);
+  const changes: FieldChange[] = [];
+  const notes: string[] = [];
+  const warnings: string[] = [];
+  let deferred = false;
+
+  const own = (path: string, after: unknown): void => {
+    const before = getPath(props, path);
+    if (deepEqual(before, after)) return;
+    changes.push({ path, before: cloneJson(before), after: cloneJson(after) });
+    setPath(props, path, cloneJson(after));
+  };
+
+  const registrationExisted = isPlainObject(getPath(props, REG));
+  own(EASY_AUTH_PATHS.platformEnabled, true);
+  own(EASY_AUTH_PATHS.requireAuthentication, true);
+  own(EASY_AUTH_PATHS.unauthenticatedClientAction, 'Return401');
+  own(EASY_AUTH_PATHS.aadEnabled, true);
+  own(EASY_AUTH_PATHS.clientId, clientId);
+
+  // Issuer: set only for a registration created now; an existing one is never rewritten (C03).
+  const existingIssuer = str(getPath(props, EASY_AUTH_PATHS.openIdIssuer));
+  if (!registrationExisted) {
+    const issuer = str(input.openIdIssuer) ?? `https://sts.windows.net/${input.tenantId}/`;
+    own(EASY_AUTH_PATHS.openIdIssuer, issuer);
+    notes.push(`issuer ${issuer} (${input.openIdIssuer ? 'from input open-id-issuer' : 'v1 default'})`);
+  } else if (!existingIssuer) {
+    warnings.push(`${label}: the Azure AD registration has no openIdIssuer; left unset (set it in the portal).`);
+  } else if (input.openIdIssuer && input.openIdIssuer !== existingIssuer) {
+    warnings.push(
+      `${label}: existing openIdIssuer ${existingIssuer} kept; input open-id-issuer is used only for a new registration.`
+    );
+  }
+  const issuer = str(getPath(props, EASY_AUTH_PATHS.openIdIssuer));
+  if (issuer && /\/v2\.0\/?$/i.test(issuer)) {
+    warnings.push(
+      `${label}: openIdIssuer ${issuer} is the v2.0 form, but tokens APIM gets are v1 (iss https://sts.windows.net/<tenant>/) ` +
+        'unless the app registration sets requestedAccessTokenVersion 2; calls may answer 401 (C03).'
+    );
+  }
+
+  // Audiences (C02): add token-resource when it is not the client ID; keep and never edit existing entries.
+  const tokenResource = str(input.tokenResource) ?? clientId;
+  const audiences = strings(getPath(props, EASY_AUTH_PATHS.allowedAudiences)) ?? [];
+  if (tokenResource !== clientId && !audiences.includes(tokenResource)) {
+    own(EASY_AUTH_PATHS.allowedAudiences, [...audiences, tokenResource]);
+  }
+  for (const a of audiences.filter((x) => x.endsWith('/.default'))) {
+    warnings.push(
+      `${label}: allowedAudiences entry ${a} ends in /.default (a scope, never a token audience); left in place.`
+    );
+  }
+  const finalAudiences = strings(getPath(props, EASY_AUTH_PATHS.allowedAudiences)) ?? [];
+  const effectiveAudiences = [clientId, ...finalAudiences.filter((a) => a !== clientId)];
+  notes.push(`effective audiences: ${effectiveAudiences.join(', ')}`);
+
+  // Excluded paths (C14): union, order kept.
+  const excluded = strings(getPath(props, EASY_AUTH_PATHS.excludedPaths)) ?? [];
+  const addPaths = input.excludedPaths.filter((p, i, all) => !excluded.includes(p) && all.indexOf(p) === i);
+  if (addPaths.length > 0) own(EASY_AUTH_PATHS.excludedPaths, [...excluded, ...addPaths]);
+  const finalExcluded = strings(getPath(props, EASY_AUTH_PATHS.excludedPaths)) ?? [];
+
+  // Callers (C04, C10).
+  const callers: ExtraCaller[] = [
+    {
+      label: 'APIM system-assigned identity',
+      principalId: input.apimPrincipalId,
+      clientId: input.apimIdentityClientId
+    },
+    ...(input.extraCallers ?? [])
+  ];
+  for (const c of callers) {
+    if (c.clientId && c.principalId && sameId(c.clientId, c.principalId)) {
+      throw new ActionError(
+        `Easy Auth ${resourceId}: the client ID given for ${c.label} (${c.clientId}) is its object (principal) ID. ` +
+          'allowedApplications matches client IDs (appid): set apim-identity-client-id to the service principal appId.',
+        resourceId
+      );
+    }
+  }
+  const identities = strings(getPath(props, EASY_AUTH_PATHS.identities));
+  const apps = strings(getPath(props, EASY_AUTH_PATHS.allowedApplications));
+  if (input.allowedCallers === 'apim-only' || (identities?.length ?? 0) > 0) {
+    const next = [...(identities ?? [])];
+    const shown = [...next];
+    for (const c of callers) {
+      if (!c.principalId) {
+        if (c === callers[0]) {
+          deferred = true;
+          shown.push(PENDING_PRINCIPAL);
+        }
+        continue;
+      }
+      if (!next.some((x) => sameId(x, c.principalId!))) {
+        next.push(c.principalId);
+        shown.push(c.principalId);
+        notes.push(`allowedPrincipals.identities += ${c.principalId} (${c.label} object ID, matched against oid)`);
+      }
+    }
+    if (next.join(',').length > IDENTITIES_MAX_CHARS) {
+      throw new ActionError(
+        `Easy Auth ${resourceId}: allowedPrincipals.identities would be ${next.join(',').length} characters, over the ` +
+          `${IDENTITIES_MAX_CHARS}-character limit. Remove stale object IDs from the list (portal or az rest) and re-run.`,
+        resourceId
+      );
+    }
+    if (next.length > 0) own(EASY_AUTH_PATHS.identities, next);
+    if (shown.length > next.length) {
+      changes.push({ path: EASY_AUTH_PATHS.identities, before: cloneJson(identities), after: shown });
+      dedupeLastChange(changes);
+    }
+  }
+  for (const c of callers) {
+    if (c.principalId && apps?.some((x) => sameId(x, c.principalId!))) {
+      warnings.push(
+        `${label}: allowedApplications holds ${c.principalId}, the object ID of the ${c.label}; it never matches ` +
+          '(allowedApplications is compared with the client ID in appid/azp). Left in place.'
+      );
+    }
+  }
+  if (apps && apps.length > 0) {
+    const next = [...apps];
+    const shown = [...apps];
+    for (const c of callers) {
+      if (!c.clientId) {
+        if (!c.principalId && c === callers[0]) {
+          deferred = true;
+          shown.push(PENDING_CLIENT_ID);
+          continue;
+        }
+        if (input.allowedCallers === 'tenant') {
+          warnings.push(
+            `${label}: allowedApplications is set (${apps.join(', ')}) and the client ID of the ${c.label} is unknown; ` +
+              'APIM calls get 403 unless it is listed. Set apim-identity-client-id (or grant Application.Read.All).'
+          );
+          continue;
+        }
+        throw new ActionError(
+          `Easy Auth ${resourceId}: allowedApplications is set (${apps.join(', ')}), so the client ID (appId) of the ` +
+            `${c.label} must be added, and it is unknown: ARM gives only its object ID ${c.principalId}. Grant the ` +
+            'workflow identity the Microsoft Graph permission Application.Read.All (so the action can look it up), or ' +
+            'set the input apim-identity-client-id.',
+          resourceId
+        );
+      }
+      if (!next.some((x) => sameId(x, c.clientId!))) {
+        next.push(c.clientId);
+        shown.push(c.clientId);
+        notes.push(`allowedApplications += ${c.clientId} (${c.label} client ID, matched against appid/azp)`);
+      }
+    }
+    own(EASY_AUTH_PATHS.allowedApplications, next);
+    if (shown.length > next.length) {
+      changes.push({ path: EASY_AUTH_PATHS.allowedApplications, before: cloneJson(apps), after: shown });
+      dedupeLastChange(changes);
+    }
+  }
+  if (input.allowedCallers === 'tenant') {
+    warnings.push(
+      `${label}: allowed-callers is tenant: any identity in the tenant with a token for ${effectiveAudiences.join(' or ')} ` +
+        'can call the Function directly.'
+    );
+  }
+
+  // Never write an explicit empty list where it can deny everyone (DESIGN §3).
+  for (const p of [EASY_AUTH_PATHS.identities, EASY_AUTH_PATHS.groups, EASY_AUTH_PATHS.allowedApplications]) {
+    const v = getPath(props, p);
+    if (Array.isArray(v) && v.length === 0) setPath(props, p, undefined);
+  }
+
+  const preserved = leaves(original).filter(([p]) => !OWNED.some((o) => isUnder(p, o))).length;
+  notes.push(`preserved ${preserved} other settings`);
+
+  const plan: EasyAuthPlan = {
+    kind: 'easy-auth',
+    resourceId,
+    label,
+    changes,
+    notes,
+    warnings,
+    facts: { appClientId: clientId, effectiveAudiences, excludedPaths: finalExcluded, openIdIssuer: issuer }
+  };
+  if (changes.length > 0) {
+    plan.write = { op: 'put-authsettings-v2', body: { properties: props }, ownedPaths: changes.map((c) => c.path) };
+  }
+  if (deferred) plan.deferredUntil = 'apim-identity';
+  return plan;
+}
+
+/** When a path was recorded twice (the real merge, then the display with a placeholder), keep only the last. */
+function dedupeLastChange(changes: FieldChange[]): void {
+  const last = changes[changes.length - 1];
+  const i = changes.findIndex((c) => c.path === last.path);
+  if (i < changes.length - 1) changes.splice(i, 1);
+}
+
+function isEmptyish(v: unknown): boolean {
+  return (
+    v === undefined ||
+    v === null ||
+    (Array.isArray(v) && v.length === 0) ||
+    (isPlainObject(v) && Object.keys(v).length === 0)
+  );
+}
+
+function equivalent(a: unknown, b: unknown): boolean {
+  return (isEmptyish(a) && isEmptyish(b)) || deepEqual(a, b);
+}
+
+/**
+ * Verifies an authsettingsV2 write (C06, C07). `before` = GET body before the write, `written` = the PUT body,
+ * `after` = GET body after it; `ownedPaths` relative to `properties`. Returns the problems found (empty = ok):
+ * - the Azure AD provider missing, disabled, or without clientId → `provider not persisted (api-version/shape mismatch)`;
+ * - an owned path whose value read back differs from what was written;
+ * - any other leaf of `properties` that differs between `before` and `after` (named by path; values are not printed,
+ *   since the document can hold secret material). An empty list/object counts as absent. Top-level server fields
+ *   (`id`, `name`, `type`, `kind`, `systemData`, `etag`, `location`) are not compared. Never throws.
+ */
+export function verifyEasyAuthReadBack(before: Json, written: Json, after: Json, ownedPaths: string[]): string[] {
+  const problems: string[] = [];
+  const p = (doc: Json): Record<string, unknown> => (isPlainObject(doc.properties) ? doc.properties : {});
+  const [b, w, a] = [p(before), p(written), p(after)];
+  const aad = getPath(a, AAD);
+  if (!isPlainObject(aad) || aad.enabled !== true || !str(getPath(aad, 'registration.clientId'))) {
+    problems.push(
+      'provider not persisted (api-version/shape mismatch): identityProviders.azureActiveDirectory is missing, ' +
+        'disabled or has no registration.clientId after the write'
+    );
+  }
+  for (const path of ownedPaths) {
+    if (!equivalent(getPath(a, path), getPath(w, path))) {
+      problems.push(
+        `${path}: read back ${JSON.stringify(getPath(a, path))}, wrote ${JSON.stringify(getPath(w, path))}`
+      );
+    }
+  }
+  const owned = ownedPaths.map((x) => x.split('.'));
+  const seen = new Set<string>();
+  for (const [path] of [...leaves(b), ...leaves(a)]) {
+    const key = JSON.stringify(path);
+    if (seen.has(key) || path.length === 0 || owned.some((o) => isUnder(path, o))) continue;
+    seen.add(key);
+    const [bv, av] = [getPath(b, path), getPath(a, path)];
+    // an empty object on one side and an object on the other: the object's own leaves are compared
+    if ((isPlainObject(bv) || bv === undefined) && (isPlainObject(av) || av === undefined)) continue;
+    if (!equivalent(bv, av)) {
+      problems.push(`${pathToString(path)} changed by the write although it is not owned by the action`);
+    }
+  }
+  return problems;
+}
