@@ -123,6 +123,11 @@ export interface ResourcePlan {
   notes: string[];
   /** Set when this resource cannot be reconciled (e.g. unparsable policy): nothing is written for it. */
   error?: string;
+  /**
+   * The write needs a value known only after an earlier write (e.g. APIM's `principalId` once the system identity
+   * exists): apply re-derives it with the same pure planning function after that resource is applied.
+   */
+  deferredUntil?: ResourceKind;
 }
 
 /** The plan is data: rendered for humans, and the exact list of writes `apply` executes, in order. */
@@ -163,6 +168,8 @@ export interface SmokeCheckResult {
   diagnosis?: string;
   /** Which layer answered: `apim`, `easy-auth`, `function-key`, `function`. */
   layer?: string;
+  /** The APIM API ID the check ran for (gateway checks; direct checks name the first API sharing the backend). */
+  api?: string;
 }
 
 export interface SmokeReport {
