@@ -1,0 +1,71 @@
+/** Test helpers for the twin: scenario loading, trusting the twin's CA in-process, real SDK credentials. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import * as core from '@actions/core';
+import { ClientAssertionCredential } from '@azure/identity';
+import type { TwinState } from '../src/contracts.js';
+import type { Twin } from '../src/server.js';
+
+export const emulatorRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const repoRoot = path.resolve(emulatorRoot, '..');
+export const sharedDir = path.resolve(repoRoot, '../shared');
+
+/** Loads `emulator/scenarios/<name>.json` as a fresh TwinState. */
+export function loadScenario(name: 'drifted' | 'in-sync'): TwinState {
+  return JSON.parse(readFileSync(path.join(emulatorRoot, 'scenarios', `${name}.json`), 'utf8')) as TwinState;
+}
+
+const trusted = new Set<string>();
+/**
+ * Makes this process trust the twin's CA for `https` and `fetch` (Node ≥ 22.19/24: tls.setDefaultCACertificates
+ * replaces the default store used by both; the bundled system roots are kept).
+ */
+export function trustTwin(caPem: string): void {
+  if (trusted.has(caPem)) return;
+  trusted.add(caPem);
+  // Node ≥ 22.19 API; @types/node here is 20, hence the cast.
+  const t = tls as typeof tls & {
+    setDefaultCACertificates(certs: string[]): void;
+    getCACertificates(kind?: 'default' | 'system' | 'bundled' | 'extra'): string[];
+  };
+  t.setDefaultCACertificates([...t.getCACertificates('default'), ...trusted]);
+}
+
+/** Copies the twin's env into process.env (what the runner would do for the action); returns a restore function. */
+export function applyEnv(twin: Twin): () => void {
+  const saved: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(twin.env)) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
+
+/** The action's sign-in: ClientAssertionCredential fed by core.getIDToken, against the twin's authority host. */
+export function workflowCredential(
+  twin: Twin,
+  state: TwinState,
+  audience = 'api://AzureADTokenExchange'
+): ClientAssertionCredential {
+  return new ClientAssertionCredential(
+    state.tenantId,
+    state.workflowIdentity.clientId,
+    () => core.getIDToken(audience),
+    {
+      authorityHost: twin.authorityHost,
+      disableInstanceDiscovery: true
+    }
+  );
+}
+
+/** The ARM ID prefix of the scenario's resource group. */
+export function rgId(state: TwinState, rg = 'rg-demo'): string {
+  return `/subscriptions/${state.subscriptionId}/resourceGroups/${rg}`;
+}

@@ -1,0 +1,160 @@
+/**
+ * The local Azure twin: shared internal contract between its parts (control plane, data plane, policy text).
+ * The external contract (CLI, ready line, state file, admin API) is fixed in ../shared/DESIGN.md §4.
+ */
+
+export type Json = Record<string, unknown>;
+
+/** State file, `version: 1` (DESIGN §4). Resource bodies are exactly as ARM GET returns them. */
+export interface TwinState {
+  version: 1;
+  tenantId: string;
+  subscriptionId: string;
+  workflowIdentity: {
+    clientId: string;
+    objectId: string;
+    /** e.g. `repo:octo/app:pull_request`, `repo:octo/app:ref:refs/heads/main` */
+    federatedSubjects: string[];
+    /** ARM ID prefixes the identity may write under (case-insensitive); reads are allowed anywhere in the subscription. */
+    scopes: string[];
+    /** May read service principals through Microsoft Graph. */
+    graphRead?: boolean;
+  };
+  appRegistrations: {
+    appId: string;
+    objectId: string;
+    identifierUris: string[];
+    /** null|1 → v1 access tokens (iss https://sts.windows.net/{tid}/, aud = requested resource string); 2 → v2 (iss https://login.microsoftonline.com/{tid}/v2.0, aud = appId). */
+    requestedAccessTokenVersion: null | 1 | 2;
+    displayName?: string;
+  }[];
+  /** Service principals of managed identities created by the twin (system-assigned on APIM) and pre-seeded ones. */
+  servicePrincipals?: { id: string; appId: string; displayName?: string; kind?: 'managedIdentity' | 'application' }[];
+  /** ARM resource ID → body as ARM GET returns it. Policies are `{properties: {format: "rawxml", value}}`. */
+  resources: Record<string, Json>;
+  /** site ARM ID → function routes (path is the full path, e.g. `/api/orders`). */
+  functionRoutes: Record<string, FunctionRoute[]>;
+  /** site ARM ID → host keys accepted by authLevel=function routes (x-functions-key header or ?code=). */
+  functionKeys?: Record<string, string[]>;
+  github: {
+    repository: string;
+    eventName: string;
+    pullRequestNumber?: number;
+    /** `owner/name` of the PR head; differs from `repository` for a fork PR. */
+    headRepository?: string;
+    comments: { id: number; body: string; user?: string }[];
+    /** When false, comment writes answer 403 (a token without `pull-requests: write`). Default true. */
+    tokenCanWrite?: boolean;
+  };
+  behaviour: {
+    /** Delay (ms) after an authsettingsV2 write before the Function host applies it. */
+    authPropagationMs?: number;
+    /** Number of 202 polls an APIM PATCH long-running operation answers before it succeeds. */
+    lroPolls?: number;
+  };
+}
+
+export interface FunctionRoute {
+  path: string;
+  methods: string[];
+  authLevel: 'anonymous' | 'function' | 'admin';
+  status: number;
+  body: unknown;
+}
+
+/** One HTTP request as the data plane sees it. Header names are lower-case. */
+export interface TwinRequest {
+  method: string;
+  /** Path + query, e.g. `/orders/ping?x=1` */
+  url: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface TwinResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+/** Claims of an Entra-like access token issued by the twin. */
+export interface AccessTokenClaims {
+  aud: string;
+  iss: string;
+  tid: string;
+  appid?: string;
+  azp?: string;
+  oid: string;
+  sub: string;
+  ver: '1.0' | '2.0';
+  iat: number;
+  nbf: number;
+  exp: number;
+  idtyp?: 'app' | 'user';
+}
+
+/** The tenant services the data plane needs (implemented by the control plane: emulator/src/tenant.ts). */
+export interface TenantServices {
+  tenantId: string;
+  /**
+   * Issues an access token for a service principal (by its appId/object ID) to `resource`, the way Entra would:
+   * resolves `resource` against appRegistrations (appId, identifierUris), picks v1/v2 from
+   * requestedAccessTokenVersion. Returns `{error}` with an AADSTS500011-style message when the resource is unknown.
+   */
+  issueAccessToken(
+    caller: { appId: string; objectId: string },
+    resource: string
+  ): Promise<{ token: string } | { error: string; code: string }>;
+  /** Verifies signature and lifetime of a twin-issued token; returns its claims, or undefined when invalid. */
+  verifyAccessToken(token: string): Promise<AccessTokenClaims | undefined>;
+}
+
+/** What the gateway handler needs from the twin for one APIM service. */
+export interface GatewayContext {
+  tenant: TenantServices;
+  /** The APIM service ARM body (identity, gatewayUrl as stored). */
+  service: Json;
+  serviceId: string;
+  /** APIs of this service (ARM ID → body), their policies (raw text) and subscription keys. */
+  apis: { id: string; body: Json; policyRaw?: string }[];
+  /** Global (service-level) policy raw text, if any; `<base />` in an API policy runs it. */
+  globalPolicyRaw?: string;
+  /** All subscription keys (primary and secondary) of active subscriptions of this service. */
+  subscriptionKeys: string[];
+  /** Forwards to a backend URL (serviceUrl + path) — the twin resolves hostnames to its own listeners. */
+  forward(req: { method: string; url: string; headers: Record<string, string>; body: Buffer }): Promise<TwinResponse>;
+}
+
+/** What the Function host handler needs. */
+export interface FunctionHostContext {
+  tenant: TenantServices;
+  siteId: string;
+  /** The authsettingsV2 resource body currently in effect on the workers (after propagation delay). */
+  authSettingsV2?: Json;
+  routes: FunctionRoute[];
+  functionKeys: string[];
+}
+
+/** Data-plane entry points (emulator/src/dataplane/*.ts). */
+export type GatewayHandler = (ctx: GatewayContext, req: TwinRequest) => Promise<TwinResponse>;
+export type FunctionHostHandler = (ctx: FunctionHostContext, req: TwinRequest) => Promise<TwinResponse>;
+
+/**
+ * APIM policy text handling inside the twin (emulator/src/policy-text.ts), as APIM does it:
+ * - `parsePolicyText(raw)` parses the tolerant `rawxml` form (expressions `@(...)`/`@{...}` may hold raw `"`, `<`, `&`);
+ *   throws `Error` with line/column for a document APIM would reject (400 ValidationError).
+ * - `toXmlFormat(raw)` → the `format=xml` view (expressions entity-escaped; well-formed XML).
+ * - `fromXmlFormat(xml)` → raw text from an `xml`-format write (must be well-formed XML; entities in expressions decoded).
+ * - `normalizeOnSave(raw)` → the text APIM stores (CRLF→LF, tabs→4 spaces, `<x/>`→`<x />`), semantics unchanged.
+ */
+export interface PolicyElement {
+  name: string;
+  /** Attribute values decoded as APIM sees them (expressions verbatim). */
+  attributes: Record<string, string>;
+  children: PolicyNode[];
+}
+export type PolicyNode =
+  | { type: 'element'; element: PolicyElement }
+  | { type: 'text'; text: string }
+  | { type: 'comment'; text: string }
+  | { type: 'cdata'; text: string };
