@@ -18,7 +18,8 @@ import { ActionError } from './errors.js';
 import { createGitHubPort } from './github.js';
 import { createHttpPort } from './http.js';
 import { readSettings } from './inputs.js';
-import { buildPlan, hasDrift, planChanges, type Observed } from './plan.js';
+import { buildPlan, hasDrift, inspectPolicies, planChanges, type Observed } from './plan.js';
+import { apimPrincipal } from './resources/apim-identity.js';
 import {
   ArmError,
   GraphError,
@@ -115,10 +116,12 @@ export async function reconcileTarget(
         log: ports.log,
         easyAuthBefore: observed.authSettingsV2,
         tokenResource: plan.facts.tokenResource ?? '',
-        rederive: (rp) => rederiveEasyAuth(settings, ids, rp.resourceId, ports)
+        rederive: (rp) => rederiveEasyAuth(settings, observed, rp.resourceId, ports)
       })
     );
     apimPrincipalId = outcome.apimPrincipalId ?? apimPrincipalId;
+    // The report's facts describe the state after the run: the identity exists now.
+    plan.facts.apimPrincipalId ??= apimPrincipalId;
     if (outcome.error) {
       verdict = 'failed';
       const changed = outcome.applied.filter((a) => a.ok).map((a) => a.label);
@@ -161,7 +164,7 @@ export async function reconcileTarget(
     plan,
     applied: outcome?.applied ?? [],
     smoke,
-    warnings: [...plan.warnings, ...(smoke?.notes ?? [])],
+    warnings: plan.warnings,
     error: verdict === 'failed' ? failure : undefined,
     durationSeconds: (Date.now() - started) / 1000
   };
@@ -234,7 +237,7 @@ async function resolveApimClientId(settings: Settings, service: Json, authV2: Js
 }
 
 /** After the identity write: re-read the service and Easy Auth, resolve APIM's client ID, plan Easy Auth again. */
-async function rederiveEasyAuth(settings: Settings, ids: TargetIds, resourceId: string, ports: TargetPorts) {
+async function rederiveEasyAuth(settings: Settings, observed: Observed, resourceId: string, ports: TargetPorts) {
   const [service, current, v1] = await Promise.all([
     ports.arm.getApimService(),
     ports.arm.getAuthSettingsV2(),
@@ -253,9 +256,10 @@ async function rederiveEasyAuth(settings: Settings, ids: TargetIds, resourceId: 
     allowedCallers: settings.allowedCallers,
     excludedPaths: settings.excludedPaths,
     apimPrincipalId,
-    apimIdentityClientId
+    apimIdentityClientId,
+    // A `client-id` on a policy element makes that user-assigned identity a caller too (see buildPlan).
+    extraCallers: inspectPolicies(observed.apis, apimPrincipal(service.body)).extraCallers
   });
-  void ids;
   return { plan, before: current };
 }
 
@@ -307,7 +311,8 @@ async function smokeContext(settings: Settings, observed: Observed, plan: Plan, 
     tokenResource: plan.facts.tokenResource ?? plan.facts.appClientId ?? '',
     allowedCallers: settings.allowedCallers,
     excludedPaths: plan.facts.excludedPaths,
-    openIdIssuer: plan.facts.openIdIssuer
+    openIdIssuer: plan.facts.openIdIssuer,
+    allowedAudiences: plan.facts.effectiveAudiences
   };
 }
 
@@ -371,6 +376,7 @@ export async function run(): Promise<void> {
     await group(coreLogger, 'Sign in (GitHub OIDC → Entra ID)', async () => {
       try {
         const t = await credential.getToken(s.endpoints.armScope);
+        if (!t) throw new Error('Entra ID returned no token');
         core.setSecret(t.token);
         core.info(`Signed in as client ${s.clientId} in tenant ${s.tenantId} (${s.endpoints.armEndpoint}).`);
       } catch (e) {

@@ -117,7 +117,7 @@ export function createArmPort(
         target.apimResourceGroup,
         target.apimName,
         body as Parameters<typeof apimClient.apiManagementService.beginUpdateAndWait>[2],
-        { updateIntervalInMs: opts.lroIntervalMs ?? 2000 }
+        { updateIntervalInMs: opts.lroIntervalMs ?? 1000 }
       );
       // Read back as raw JSON: the report and the verification need the service exactly as ARM holds it.
       const r = await send(apimPipeline, 'GET', ids.apim, APIM_API_VERSION);
