@@ -12,7 +12,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { applyPlan, type ApplyOutcome } from './apply.js';
 import { createArmPort, targetResourceIds } from './azure/arm.js';
-import { createWorkflowCredential, signInError, type OidcClaims } from './azure/auth.js';
+import { createWorkflowCredential, signInError, withTokenCache, type OidcClaims } from './azure/auth.js';
 import { createGraphPort } from './azure/graph.js';
 import { ActionError } from './errors.js';
 import { createGitHubPort } from './github.js';
@@ -366,13 +366,15 @@ export async function run(): Promise<void> {
     for (const s of [settings.smoke.subscriptionKey, settings.githubToken]) if (s) core.setSecret(s);
     const s = settings;
     let claims: OidcClaims = {};
-    const credential = createWorkflowCredential(s, (aud) => core.getIDToken(aud), {
-      onToken: (t) => core.setSecret(t),
-      onClaims: (c) => {
-        claims = c;
-        core.info(`GitHub OIDC token: iss=${c.iss ?? '?'} sub=${c.sub ?? '?'} aud=${JSON.stringify(c.aud ?? '?')}`);
-      }
-    });
+    const credential = withTokenCache(
+      createWorkflowCredential(s, (aud) => core.getIDToken(aud), {
+        onToken: (t) => core.setSecret(t),
+        onClaims: (c) => {
+          claims = c;
+          core.info(`GitHub OIDC token: iss=${c.iss ?? '?'} sub=${c.sub ?? '?'} aud=${JSON.stringify(c.aud ?? '?')}`);
+        }
+      })
+    );
     await group(coreLogger, 'Sign in (GitHub OIDC → Entra ID)', async () => {
       try {
         const t = await credential.getToken(s.endpoints.armScope);

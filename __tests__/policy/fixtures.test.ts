@@ -18,7 +18,7 @@ import { extractExpressions } from '../../src/policy/scan.js';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = path.resolve(repoRoot, '../shared/fixtures/policies');
 const present = existsSync(path.join(dir, 'INDEX.tsv'));
-const d = present ? describe : describe.skip;
+
 if (!present) console.warn('SKIPPED policy corpus tests: ../shared absent');
 
 interface Row {
@@ -50,97 +50,111 @@ const RES = '0f0f0f0f-1111-2222-3333-444444444444';
 const ran: Record<string, number> = {};
 const count = (k: string) => (ran[k] = (ran[k] ?? 0) + 1);
 
-d('policy corpus (../shared/fixtures/policies)', () => {
-  afterAll(() => {
-    console.log(`policy corpus: documents per property ${JSON.stringify(ran)}`);
+if (!present) {
+  // describe.each refuses an empty table, so without ../shared only a visible skipped placeholder is registered.
+  describe.skip('policy corpus (SKIPPED: ../shared/fixtures/policies absent)', () => {
+    it('runs when ../shared is beside the repository', () => undefined);
   });
+}
 
-  it('has the documents INDEX.tsv promises', () => {
-    expect(policies.length).toBeGreaterThan(50);
-    expect(fragments.length).toBeGreaterThan(10);
-    expect(broken).toHaveLength(2);
-  });
-
-  describe.each(policies.map((r) => [r.file, r] as const))('%s', (_f, row) => {
-    const raw = read(row);
-    const r = mergePolicy(raw, { resource: RES });
-
-    it('(a) everything outside the owned elements is semantically unchanged', () => {
-      expect(canonicalPolicy(r.text, { dropOwned: true })).toEqual(canonicalPolicy(raw, { dropOwned: true }));
-      count('a-unchanged-outside-owned');
+if (present)
+  describe('policy corpus (../shared/fixtures/policies)', () => {
+    afterAll(() => {
+      console.log(`policy corpus: documents per property ${JSON.stringify(ran)}`);
     });
 
-    it('(b) merging again returns the same string and no changes', () => {
-      const again = mergePolicy(r.text, { resource: RES });
-      expect(again.text).toBe(r.text);
-      expect(again.changes).toEqual([]);
-      count('b-idempotent');
+    it('has the documents INDEX.tsv promises', () => {
+      expect(policies.length).toBeGreaterThan(50);
+      expect(fragments.length).toBeGreaterThan(10);
+      expect(broken).toHaveLength(2);
     });
 
-    it('(c) the owned state is the desired one, and the changes say what differed', () => {
-      expect(ownedState(r.text)).toEqual({
-        resource: RES,
-        authPresent: true,
-        authAfterBase: true,
-        deletesSubscriptionKey: true
+    describe.each(policies.map((r) => [r.file, r] as const))('%s', (_f, row) => {
+      const raw = read(row);
+      const r = mergePolicy(raw, { resource: RES });
+
+      it('(a) everything outside the owned elements is semantically unchanged', () => {
+        expect(canonicalPolicy(r.text, { dropOwned: true })).toEqual(canonicalPolicy(raw, { dropOwned: true }));
+        count('a-unchanged-outside-owned');
       });
-      const before = ownedState(raw);
-      expect(r.changes.length > 0).toBe(
-        before.resource !== RES || !before.authAfterBase || !before.deletesSubscriptionKey
-      );
-      count('c-owned-state');
+
+      it('(b) merging again returns the same string and no changes', () => {
+        const again = mergePolicy(r.text, { resource: RES });
+        expect(again.text).toBe(r.text);
+        expect(again.changes).toEqual([]);
+        count('b-idempotent');
+      });
+
+      it('(c) the owned state is the desired one, and the changes say what differed', () => {
+        expect(ownedState(r.text)).toEqual({
+          resource: RES,
+          authPresent: true,
+          authAfterBase: true,
+          deletesSubscriptionKey: true
+        });
+        const before = ownedState(raw);
+        expect(r.changes.length > 0).toBe(
+          before.resource !== RES || !before.authAfterBase || !before.deletesSubscriptionKey
+        );
+        count('c-owned-state');
+      });
+
+      it('(d) every expression is byte-identical (as a multiset)', () => {
+        const before = extractExpressions(raw);
+        expect([...extractExpressions(r.text)].sort()).toEqual([...before].sort());
+        count('d-expressions');
+        if (before.length > 0) count('d-with-expressions');
+      });
+
+      it('(e) APIM-style reformatting (CRLF, <x />) keeps the owned state and equivalence', () => {
+        const reformatted = r.text.replace(/\r?\n/g, '\r\n');
+        expect(ownedState(reformatted)).toEqual(ownedState(r.text));
+        expect(policiesEquivalent(reformatted, r.text)).toBe(true);
+        expect(mergePolicy(reformatted, { resource: RES }).changes).toEqual([]);
+        count('e-reformat');
+      });
+
+      it('(f) existing managed-identity elements are reported where they are', () => {
+        const ins = inspectPolicy(raw);
+        const nested = ins.managedIdentity.filter((m) => !m.direct).length + ins.elsewhere.length;
+        expect(r.warnings.filter((w) => /nested|outside <inbound>/.test(w))).toHaveLength(nested);
+        count('f-inspect');
+      });
     });
 
-    it('(d) every expression is byte-identical (as a multiset)', () => {
-      const before = extractExpressions(raw);
-      expect([...extractExpressions(r.text)].sort()).toEqual([...before].sort());
-      count('d-expressions');
-      if (before.length > 0) count('d-with-expressions');
-    });
+    it.each(fragments.map((r) => [r.file, r] as const))(
+      'fragment %s → inspectable, merge refused clearly',
+      (_f, row) => {
+        const raw = read(row);
+        const ins = inspectPolicy(raw);
+        expect(ins.rootName).toBe('fragment');
+        expect(ins.hasInbound).toBe(false);
+        expect(() => mergePolicy(raw, { resource: RES })).toThrow(PolicyParseError);
+        expect(() => mergePolicy(raw, { resource: RES })).toThrow(/root is <fragment>/);
+        count('fragment-refused');
+      }
+    );
 
-    it('(e) APIM-style reformatting (CRLF, <x />) keeps the owned state and equivalence', () => {
-      const reformatted = r.text.replace(/\r?\n/g, '\r\n');
-      expect(ownedState(reformatted)).toEqual(ownedState(r.text));
-      expect(policiesEquivalent(reformatted, r.text)).toBe(true);
-      expect(mergePolicy(reformatted, { resource: RES }).changes).toEqual([]);
-      count('e-reformat');
-    });
-
-    it('(f) existing managed-identity elements are reported where they are', () => {
-      const ins = inspectPolicy(raw);
-      const nested = ins.managedIdentity.filter((m) => !m.direct).length + ins.elsewhere.length;
-      expect(r.warnings.filter((w) => /nested|outside <inbound>/.test(w))).toHaveLength(nested);
-      count('f-inspect');
-    });
+    it.each(broken.map((r) => [r.file, r] as const))(
+      'broken upstream %s → PolicyParseError naming a line',
+      (_f, row) => {
+        const raw = read(row);
+        let err: unknown;
+        try {
+          inspectPolicy(raw);
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(PolicyParseError);
+        const e = err as PolicyParseError;
+        expect(e.line).toBeGreaterThan(0);
+        expect(e.message).toMatch(new RegExp(`line ${e.line}\\b`));
+        // where INDEX.tsv locates the real fault (e.g. "mismatched tag (line 62 col 6)"), we point at the same line
+        const m = /NOT-explained-by-exprs:[^(]*\(line (\d+)/.exec(row.exprIssues);
+        // (the fault itself, or the expression it sits in)
+        if (m) expect(e.message).toMatch(new RegExp(`line ${m[1]}\\b`));
+        expect(() => mergePolicy(raw, { resource: RES })).toThrow(PolicyParseError);
+        count('broken-refused');
+      }
+    );
   });
-
-  it.each(fragments.map((r) => [r.file, r] as const))('fragment %s → inspectable, merge refused clearly', (_f, row) => {
-    const raw = read(row);
-    const ins = inspectPolicy(raw);
-    expect(ins.rootName).toBe('fragment');
-    expect(ins.hasInbound).toBe(false);
-    expect(() => mergePolicy(raw, { resource: RES })).toThrow(PolicyParseError);
-    expect(() => mergePolicy(raw, { resource: RES })).toThrow(/root is <fragment>/);
-    count('fragment-refused');
-  });
-
-  it.each(broken.map((r) => [r.file, r] as const))('broken upstream %s → PolicyParseError naming a line', (_f, row) => {
-    const raw = read(row);
-    let err: unknown;
-    try {
-      inspectPolicy(raw);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(PolicyParseError);
-    const e = err as PolicyParseError;
-    expect(e.line).toBeGreaterThan(0);
-    expect(e.message).toMatch(new RegExp(`line ${e.line}\\b`));
-    // where INDEX.tsv locates the real fault (e.g. "mismatched tag (line 62 col 6)"), we point at the same line
-    const m = /NOT-explained-by-exprs:[^(]*\(line (\d+)/.exec(row.exprIssues);
-    // (the fault itself, or the expression it sits in)
-    if (m) expect(e.message).toMatch(new RegExp(`line ${m[1]}\\b`));
-    expect(() => mergePolicy(raw, { resource: RES })).toThrow(PolicyParseError);
-    count('broken-refused');
-  });
-});

@@ -113,11 +113,13 @@ export function createArmPort(
     async patchApimService(body: Json): Promise<Json> {
       // Typed PATCH with its long-running operation (202 + Azure-AsyncOperation/Location, DESIGN §3); the SDK maps
       // exactly the `identity` we give it (user-assigned values `{}`, never the read-only principalId/clientId).
-      await apimClient.apiManagementService.beginUpdateAndWait(
-        target.apimResourceGroup,
-        target.apimName,
-        body as Parameters<typeof apimClient.apiManagementService.beginUpdateAndWait>[2],
-        { updateIntervalInMs: opts.lroIntervalMs ?? 1000 }
+      await sdkCall('PATCH', ids.apim, () =>
+        apimClient.apiManagementService.beginUpdateAndWait(
+          target.apimResourceGroup,
+          target.apimName,
+          body as Parameters<typeof apimClient.apiManagementService.beginUpdateAndWait>[2],
+          { updateIntervalInMs: opts.lroIntervalMs ?? 1000 }
+        )
       );
       // Read back as raw JSON: the report and the verification need the service exactly as ARM holds it.
       const r = await send(apimPipeline, 'GET', ids.apim, APIM_API_VERSION);
@@ -174,10 +176,34 @@ export function createArmPort(
       return parseJson(await send(webPipeline, 'POST', `${ids.site}/config/authsettings/list`, WEB_API_VERSION));
     },
     async listSubscriptionSecrets(subscriptionName: string) {
-      const r = await apimClient.subscription.listSecrets(target.apimResourceGroup, target.apimName, subscriptionName);
+      const r = await sdkCall('POST', `${ids.apim}/subscriptions/${subscriptionName}/listSecrets`, () =>
+        apimClient.subscription.listSecrets(target.apimResourceGroup, target.apimName, subscriptionName)
+      );
       return { primaryKey: r.primaryKey, secondaryKey: r.secondaryKey };
     }
   };
+}
+
+/**
+ * Runs a typed SDK operation and turns its RestError (status, ARM `error.code`) into an ArmError, so a refused typed
+ * write (403 AuthorizationFailed on the identity PATCH, 412, 409) is explained like the raw ones (the same contract:
+ * every ArmPort method throws ArmError on a non-2xx answer).
+ */
+async function sdkCall<T>(method: string, resourcePath: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    const err = e as { statusCode?: unknown; code?: unknown; message?: unknown; name?: unknown };
+    if (typeof err?.statusCode !== 'number') throw e;
+    const code = typeof err.code === 'string' ? err.code : undefined;
+    const message = typeof err.message === 'string' ? err.message : String(e);
+    throw new ArmError(
+      `${method} ${resourcePath} → ${err.statusCode}${code ? ` ${code}` : ''}: ${message}`,
+      err.statusCode,
+      code,
+      resourcePath
+    );
+  }
 }
 
 function parseJson(r: RawResponse): Json {

@@ -3,7 +3,7 @@
  * registration trusts GitHub's token for a given subject. DESIGN §3; Learn: "Use GitHub Actions to connect to Azure"
  * (OpenID Connect) and "Workload identity federation".
  */
-import { ClientAssertionCredential, type TokenCredential } from '@azure/identity';
+import { ClientAssertionCredential, type AccessToken, type TokenCredential } from '@azure/identity';
 import { ActionError } from '../errors.js';
 import type { CloudEndpoints } from '../types.js';
 
@@ -112,4 +112,39 @@ export function signInError(
 
 function firstLine(s: string): string {
   return s.split('\n')[0].slice(0, 400);
+}
+
+/**
+ * Wraps a credential with a per-scope token cache shared by every client that uses it, and de-duplicates
+ * concurrent requests for the same scope. `ClientAssertionCredential` fetches a new GitHub OIDC token and runs a
+ * fresh MSAL exchange for every call (DESIGN §3: the assertion is never cached), and each SDK pipeline keeps its own
+ * token, so without this one run signs in once per client: 3 sequential round trips each (OIDC token, OpenID
+ * metadata, token endpoint). Tokens are reused until `refreshBeforeMs` (default 5 min) before they expire.
+ */
+export function withTokenCache(
+  inner: TokenCredential,
+  opts: { refreshBeforeMs?: number; now?: () => number } = {}
+): TokenCredential {
+  const refreshBefore = opts.refreshBeforeMs ?? 5 * 60_000;
+  const now = opts.now ?? Date.now;
+  const cache = new Map<string, Promise<AccessToken | null>>();
+  return {
+    async getToken(scopes, options) {
+      const key = [...(Array.isArray(scopes) ? scopes : [scopes])].sort().join(' ') + `|${options?.tenantId ?? ''}`;
+      const hit = cache.get(key);
+      if (hit) {
+        const token = await hit.catch(() => null);
+        if (token && token.expiresOnTimestamp - refreshBefore > now()) return token;
+        if (cache.get(key) !== hit) return (await cache.get(key)) ?? null;
+      }
+      const pending = inner.getToken(scopes, options);
+      cache.set(key, pending);
+      try {
+        return await pending;
+      } catch (e) {
+        if (cache.get(key) === pending) cache.delete(key);
+        throw e;
+      }
+    }
+  };
 }
