@@ -435,10 +435,15 @@ function footer(report: RunReport): Block {
  * Limit source: GitHub Docs, "Workflow commands for GitHub Actions → Adding a job summary" (1 MiB per step).
  */
 export function renderSummary(report: RunReport, opts?: { maxBytes?: number }): string {
-  const style: Style = { valueMax: 200, heading: '####', mermaid: true };
-  const blocks: Block[] = [
-    { kind: 'text', text: `### ${TOOL} — ${escapeText(verdictText(report), 300)}\n\n${targetLine(report)}` },
-    ...errorBlocks(report, 4000, 200),
+  const blocks = reportBlocks(report, { valueMax: 200, heading: '####', mermaid: true }, '', 4000);
+  return fitBlocks(blocks, opts?.maxBytes ?? SUMMARY_MAX_BYTES, utf8Bytes).text;
+}
+
+/** The sections shared by the summary and the comment, in order; `prefix` goes before the verdict line. */
+function reportBlocks(report: RunReport, style: Style, prefix: string, errorMax: number): Block[] {
+  return [
+    { kind: 'text', text: `${prefix}### ${TOOL} — ${escapeText(verdictText(report), 300)}\n\n${targetLine(report)}` },
+    ...errorBlocks(report, errorMax, 200),
     ...planBlocks(report, style),
     ...appliedBlocks(report, style),
     ...smokeBlocks(report, style),
@@ -448,7 +453,6 @@ export function renderSummary(report: RunReport, opts?: { maxBytes?: number }): 
     ...factBlocks(report, style),
     footer(report)
   ];
-  return fitBlocks(blocks, opts?.maxBytes ?? SUMMARY_MAX_BYTES, utf8Bytes).text;
 }
 
 /**
@@ -459,19 +463,7 @@ export function renderSummary(report: RunReport, opts?: { maxBytes?: number }): 
  * Throws nothing for any RunReport.
  */
 export function renderComment(report: RunReport, marker: string, opts?: { maxChars?: number }): string {
-  const style: Style = { valueMax: 80, heading: '####', mermaid: false };
-  const blocks: Block[] = [
-    { kind: 'text', text: `${marker}\n### ${TOOL} — ${escapeText(verdictText(report), 300)}\n\n${targetLine(report)}` },
-    ...errorBlocks(report, 1000, 200),
-    ...planBlocks(report, style),
-    ...appliedBlocks(report, style),
-    ...smokeBlocks(report, style),
-    ...warningBlocks(report, style),
-    ...chainBlocks(report, style),
-    ...resourceBlocks(report, style),
-    ...factBlocks(report, style),
-    footer(report)
-  ];
+  const blocks = reportBlocks(report, { valueMax: 80, heading: '####', mermaid: false }, `${marker}\n`, 1000);
   return fitBlocks(blocks, opts?.maxChars ?? COMMENT_MAX_CHARS, (s) => s.length).text;
 }
 
