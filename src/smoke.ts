@@ -619,17 +619,25 @@ export async function runSmoke(settings: SmokeSettings, ctx: SmokeContext, ports
       );
     } catch (err) {
       if (!(err instanceof CheckFailed)) throw err; // a bug, not a check result
-      if (last && !last.passed && last.retry && now() >= deadline && settings.timeoutSeconds > 0) budgetSpent = true;
     }
     const c = last ?? { passed: false, got: 'not run', retry: false };
+    const seconds = Math.round((now() - started) / 100) / 10;
+    // Still failing in a way that may be propagating when the budget ran out (C17): say so in the check's own
+    // diagnosis, which is what the step's failure message quotes, with its last status.
+    const exhausted = !c.passed && c.retry && now() >= deadline && settings.timeoutSeconds > 0;
+    if (exhausted) budgetSpent = true;
+    const diagnosis = exhausted
+      ? `not yet propagated (smoke budget of ${settings.timeoutSeconds} s spent; last ${c.got} after ` +
+        `${attempts} attempt${attempts === 1 ? '' : 's'} / ${seconds} s)${c.diagnosis ? `: ${c.diagnosis}` : ''}`
+      : c.diagnosis;
     checks.push({
       name: spec.name,
       expected: spec.expected,
       got: c.got,
       passed: c.passed,
       attempts,
-      seconds: Math.round((now() - started) / 100) / 10,
-      ...(c.diagnosis && !c.passed ? { diagnosis: c.diagnosis } : {}),
+      seconds,
+      ...(diagnosis && !c.passed ? { diagnosis } : {}),
       ...(c.layer ? { layer: c.layer } : {}),
       ...(spec.api !== undefined ? { api: spec.api } : {})
     });

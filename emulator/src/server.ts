@@ -317,15 +317,30 @@ export async function startEmulator(initial: TwinState, opts: EmulatorOptions = 
       if (p['state'] !== undefined && String(p['state']).toLowerCase() !== 'active') return [];
       return [p['primaryKey'], p['secondaryKey']].filter((x): x is string => typeof x === 'string' && x !== '');
     });
-    return {
+    // Backends by name (`set-backend-service backend-id`), named values by name and display name (`{{name}}`):
+    // APIM resolves `{{…}}` by the named value's display name, which usually equals its resource name.
+    const backends: Record<string, Json> = {};
+    for (const [id, b] of related(key, /^backends\/[^/]+$/i)) backends[id.split('/').pop()!] = clone(b);
+    const namedValues: Record<string, string> = {};
+    for (const [id, b] of related(key, /^namedValues\/[^/]+$/i)) {
+      const p = (b['properties'] ?? {}) as Json;
+      if (typeof p['value'] !== 'string') continue; // Key Vault-backed values are not modelled
+      namedValues[id.split('/').pop()!] = p['value'];
+      if (typeof p['displayName'] === 'string' && p['displayName']) namedValues[p['displayName']] = p['value'];
+    }
+    // The optional `GatewayExtras` of emulator/src/dataplane/gateway.ts (typed here so the data plane stays optional).
+    const ctx: GatewayContext & { backends: Record<string, Json>; namedValues: Record<string, string> } = {
       tenant,
       service: clone(state.resources[key] ?? {}),
       serviceId: key,
       apis,
       globalPolicyRaw: policyRaw(`${key}/policies/policy`),
       subscriptionKeys,
-      forward
+      forward,
+      backends,
+      namedValues
     };
+    return ctx;
   }
 
   function functionContext(siteId: string): FunctionHostContext {
