@@ -4,7 +4,7 @@
  * the real SDK clients over HTTPS (the twin's CA via NODE_EXTRA_CA_CERTS, read at process start).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,6 +60,8 @@ export interface ActionRun {
   stderr: string;
   outputs: Record<string, string>;
   summary: string;
+  /** Content of the report file the action wrote (output `summary-path`), '' when none. */
+  reportFile: string;
   /** Every file the action could write to: stdout, stderr, outputs, summary, report file. */
   everything: string;
   ms: number;
@@ -84,11 +86,12 @@ export function parseOutputs(text: string): Record<string, string> {
  * Runs dist/index.js with the twin's env plus `inputs` (as INPUT_*), and optionally the action.yml defaults.
  * @param opts.withDefaults apply action.yml defaults as the runner does (default true).
  * @param opts.node the Node binary (default: the one running the tests — Node 24 under `npm test`).
+ * @param opts.keepFiles keep the run's temp folder (outputs, summary, report file); removed by default.
  */
 export async function runAction(
   twin: Twin,
   inputs: Record<string, string>,
-  opts: { withDefaults?: boolean; node?: string; env?: Record<string, string> } = {}
+  opts: { withDefaults?: boolean; node?: string; env?: Record<string, string>; keepFiles?: boolean } = {}
 ): Promise<ActionRun> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'afa-e2e-'));
   const outputFile = path.join(dir, 'output');
@@ -116,8 +119,21 @@ export async function runAction(
   const ms = Date.now() - started;
   const outputs = parseOutputs(await readFile(outputFile, 'utf8'));
   const summary = await readFile(summaryFile, 'utf8');
-  const reportFile = outputs['summary-path'] && existsSync(outputs['summary-path']) ? await readFile(outputs['summary-path'], 'utf8') : '';
-  return { code, stdout, stderr, outputs, summary, everything: [stdout, stderr, JSON.stringify(outputs), summary, reportFile].join('\n'), ms };
+  const reportFile =
+    outputs['summary-path'] && existsSync(outputs['summary-path'])
+      ? await readFile(outputs['summary-path'], 'utf8')
+      : '';
+  if (!opts.keepFiles) await rm(dir, { recursive: true, force: true });
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs,
+    summary,
+    reportFile,
+    everything: [stdout, stderr, JSON.stringify(outputs), summary, reportFile].join('\n'),
+    ms
+  };
 }
 
 /** Requests the twin served that change something (ARM writes; not reads, token requests or list actions). */

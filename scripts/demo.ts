@@ -16,18 +16,26 @@ let ok = true;
 await withTwin(state, async (twin) => {
   console.log(`Local Azure twin up (admin: ${twin.adminUrl}).`);
   for (const [i, step] of steps.entries()) {
-    const run = await runAction(twin, {
-      ...baseInputs(state),
-      mode: step.mode,
-      'smoke-path': '/orders',
-      'smoke-timeout-seconds': '60'
-    });
+    const run = await runAction(
+      twin,
+      {
+        ...baseInputs(state),
+        mode: step.mode,
+        'smoke-path': '/orders',
+        'smoke-timeout-seconds': '60'
+      },
+      { keepFiles: true }
+    );
     const asExpected = run.code === step.expectCode;
     ok &&= asExpected;
     const bar = '═'.repeat(100);
-    console.log(`\n${bar}\n${i + 1}/3 ${step.title}: exit ${run.code} ${asExpected ? '(as expected)' : `(UNEXPECTED: wanted ${step.expectCode})`}, ${(run.ms / 1000).toFixed(1)} s\n${bar}`);
+    console.log(
+      `\n${bar}\n${i + 1}/3 ${step.title}: exit ${run.code} ${asExpected ? '(as expected)' : `(UNEXPECTED: wanted ${step.expectCode})`}, ${(run.ms / 1000).toFixed(1)} s\n${bar}`
+    );
     console.log(readable(run.summary));
-    console.log(`outputs: drift=${run.outputs.drift} smoke-result=${run.outputs['smoke-result']} apim-principal-id=${run.outputs['apim-principal-id'] || '-'}`);
+    console.log(
+      `outputs: drift=${run.outputs.drift} smoke-result=${run.outputs['smoke-result']} apim-principal-id=${run.outputs['apim-principal-id'] || '-'}`
+    );
     console.log(`full markdown: ${run.outputs['summary-path'] ?? '(not written)'}`);
   }
   const writes = twin.requests().filter((r) => ['PUT', 'PATCH'].includes(r.method));

@@ -26,6 +26,8 @@ export interface ApplyOutcome {
   apimPrincipalId?: string;
   /** Number of ARM writes made. */
   writes: number;
+  /** Resource plans re-derived after earlier writes (deferred ones), as executed. */
+  replanned: ResourcePlan[];
 }
 
 export interface ApplyDeps {
@@ -52,7 +54,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyOutco
   if (broken.length) {
     throw new ActionError(`Refusing to apply: ${broken.map((r) => `${r.label}: ${r.error}`).join('; ')}`);
   }
-  const outcome: ApplyOutcome = { applied: [], notApplied: [], writes: 0 };
+  const outcome: ApplyOutcome = { applied: [], notApplied: [], writes: 0, replanned: [] };
   for (let i = 0; i < planned.length; i++) {
     let rp = planned[i];
     let before = deps.easyAuthBefore;
@@ -61,6 +63,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyOutco
         const again = await deps.rederive(rp);
         rp = again.plan;
         before = again.before;
+        outcome.replanned.push(rp);
         if (rp.error) throw new ActionError(`${rp.label}: ${rp.error}`, rp.resourceId);
       }
       if (!rp.write) {
@@ -69,7 +72,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyOutco
       }
       const detail = await execute(rp, rp.write, before, deps, outcome);
       outcome.applied.push({ label: rp.label, ok: true, detail });
-      deps.log.info(`${rp.label}: applied (${rp.changes.map((c) => c.path).join(', ')})`);
+      deps.log.info(`${rp.label}: applied (${rp.changes.map((c) => c.path).join(', ')}); ${detail}`);
     } catch (e) {
       const error = explainWriteError(rp, e);
       outcome.applied.push({ label: rp.label, ok: false, detail: error.message });

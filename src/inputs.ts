@@ -204,7 +204,8 @@ export function parseBoolean(value: string): boolean | undefined {
  * `getInput(name)` returns the raw input text ('' when not set), like `core.getInput(name)`; empty means default.
  * Returns the typed {@link Settings}: lists parsed with {@link parseList}, endpoints resolved with `cloudEndpoints`,
  * `smoke.timeoutSeconds` in seconds, `functionAppResourceGroup` defaulted to `apimResourceGroup`, `openIdIssuer`
- * defaulted to `https://sts.windows.net/<tenant-id>/` (v1 issuer — DESIGN §3 "Tokens"), `githubToken` undefined when
+ * undefined when not given (the Easy Auth planner applies the v1 default `https://sts.windows.net/<tenant-id>/` —
+ * DESIGN §3 "Tokens" — and reports where the issuer came from), `githubToken` undefined when
  * empty or an unexpanded `${{ … }}` expression. `appClientId`/`tokenResource` stay undefined when not given (resolved
  * later from the site's Easy Auth).
  *
@@ -322,7 +323,7 @@ export function readSettings(getInput: (name: string) => string): Settings {
     if (p) problem('token-resource', p);
   }
 
-  let openIdIssuer = optional('open-id-issuer');
+  const openIdIssuer = optional('open-id-issuer');
   if (openIdIssuer !== undefined) {
     let ok = false;
     try {
@@ -337,9 +338,9 @@ export function readSettings(getInput: (name: string) => string): Settings {
           'or https://login.microsoftonline.com/<tenant-id>/v2.0 (v2 tokens)'
       );
     }
-  } else if (isGuid(tenantId)) {
-    openIdIssuer = `https://sts.windows.net/${tenantId.toLowerCase()}/`;
   }
+  // Left undefined when not given: the Easy Auth planner applies the v1 default (https://sts.windows.net/<tenant>/)
+  // and can then tell the report whether the issuer came from the input or the default.
 
   const apimIdentityClientId = optional('apim-identity-client-id');
   guidInput('apim-identity-client-id', apimIdentityClientId, 'client ID of the user-assigned identity on APIM');

@@ -92,6 +92,7 @@ export async function reconcileTarget(
     return p;
   });
 
+  await group(ports.log, 'Pre-flight: resources known to Entra ID', () => preflightResources(plan, ports));
   const smokeCtx = await smokeContext(settings, observed, plan, ports);
   const drift = hasDrift(plan);
   let outcome: ApplyOutcome | undefined;
@@ -120,6 +121,8 @@ export async function reconcileTarget(
       })
     );
     apimPrincipalId = outcome.apimPrincipalId ?? apimPrincipalId;
+    // What was actually written replaces placeholders of deferred resources (e.g. APIM's principalId).
+    plan.resources = plan.resources.map((r) => outcome?.replanned.find((n) => n.resourceId === r.resourceId) ?? r);
     // The report's facts describe the state after the run: the identity exists now.
     plan.facts.apimPrincipalId ??= apimPrincipalId;
     if (outcome.error) {
@@ -148,7 +151,10 @@ export async function reconcileTarget(
         `smoke ${c.name}${c.api ? ` (${c.api})` : ''}: expected ${c.expected}, got ${c.got} after ${c.attempts} attempt(s) / ${c.seconds.toFixed(1)} s${c.diagnosis ? ` — ${c.diagnosis}` : ''}`
       );
     }
-    if (smoke.result === 'failed' && !failure) {
+    // In check mode a smoke failure on a drifted target is the drift's consequence: it fails the step only when
+    // drift does (fail-on-drift). With no drift, a failing chain is a failure of its own.
+    const smokeFails = smoke.result === 'failed' && !(settings.mode === 'check' && drift && !settings.failOnDrift);
+    if (smokeFails && !failure) {
       failure = `Smoke requests failed: ${smoke.checks
         .filter((c) => !c.passed)
         .map((c) => `${c.name}: ${c.diagnosis ?? c.got}`)
@@ -174,16 +180,57 @@ export async function reconcileTarget(
   return { report, plan, outcome, apimPrincipalId, failed: Boolean(failure), failure };
 }
 
+/**
+ * Before any write: asks Entra ID for a token for the app client ID and for `token-resource` as the workflow
+ * identity. Entra answers AADSTS500011 ("resource principal … not found in the tenant") for an app that does not
+ * exist or an App ID URI that is not registered in `identifierUris` (field case C01) — the same error APIM would meet
+ * at run time, found before anything is changed. Any other refusal (e.g. an app that requires assignment) is only a
+ * warning: it does not say the resource is wrong. The tokens are never logged (and the app's token is reused by the
+ * foreign-token smoke check through the token cache).
+ */
+async function preflightResources(plan: Plan, ports: TargetPorts): Promise<void> {
+  const checks = [
+    { input: 'app-client-id', value: plan.facts.appClientId },
+    { input: 'token-resource', value: plan.facts.tokenResource }
+  ].filter((c, i, all) => c.value && all.findIndex((o) => o.value === c.value) === i);
+  const problems: string[] = [];
+  await Promise.all(
+    checks.map(async (c) => {
+      try {
+        await ports.tokens.getToken(`${c.value}/.default`);
+        ports.log.info(`${c.input} ${c.value}: known to Entra ID`);
+      } catch (e) {
+        const text = e instanceof Error ? e.message : String(e);
+        if (/AADSTS500011/.test(text)) {
+          problems.push(
+            `${c.input} '${c.value}' is not known to Entra ID in this tenant (AADSTS500011). The policy's resource must be ` +
+              "the Function app registration's client ID or an App ID URI registered in its identifierUris " +
+              '(Expose an API → Application ID URI); an object ID is never valid.'
+          );
+        } else {
+          ports.log.warning(
+            `Could not verify ${c.input} '${c.value}' with Entra ID: ${text.split('\n')[0].slice(0, 300)}`
+          );
+        }
+      }
+    })
+  );
+  if (problems.length) throw new ActionError(`Nothing was changed: ${problems.join(' ')}`);
+}
+
 /** All reads for one target, in parallel (bounded). */
 async function observe(settings: Settings, ids: TargetIds, ports: TargetPorts): Promise<Observed> {
   const limit = pLimit(READ_CONCURRENCY);
+  const siteName = settings.functionAppSlot
+    ? `${settings.functionAppName}/slots/${settings.functionAppSlot}`
+    : settings.functionAppName;
   const read = <T>(what: string, f: () => Promise<T>) =>
     limit(() => f().catch((e) => Promise.reject(readError(what, e))));
   const [service, site, authSettingsV2, authSettingsV1, ...apis] = await Promise.all([
     read(`APIM service ${settings.apimName}`, () => ports.arm.getApimService()),
-    read(`Function App ${settings.functionAppName}`, () => ports.arm.getSite()),
-    read(`Easy Auth of ${settings.functionAppName}`, () => ports.arm.getAuthSettingsV2()),
-    read(`auth settings (v1) of ${settings.functionAppName}`, () => ports.arm.getAuthSettingsV1()),
+    read(`Function App ${siteName}`, () => ports.arm.getSite()),
+    read(`Easy Auth of ${siteName}`, () => ports.arm.getAuthSettingsV2()),
+    read(`auth settings (v1) of ${siteName}`, () => ports.arm.getAuthSettingsV1()),
     ...settings.apiIds.map((apiId) =>
       Promise.all([
         read(`API ${apiId}`, () => ports.arm.getApi(apiId)),
@@ -204,6 +251,15 @@ async function observe(settings: Settings, ids: TargetIds, ports: TargetPorts): 
     }))
   };
   observed.apimIdentityClientId = await resolveApimClientId(settings, service.body, authSettingsV2, ports);
+  const identity = (service.body.identity ?? {}) as { type?: string; principalId?: string };
+  const platform = get(authSettingsV2, ['properties', 'platform', 'enabled']);
+  ports.log.info(
+    `APIM ${settings.apimName}: identity ${identity.type ?? 'None'}${identity.principalId ? ` (principalId ${identity.principalId})` : ''}`
+  );
+  ports.log.info(`Function App ${siteName}: Easy Auth ${platform === true ? 'enabled' : 'disabled'}`);
+  for (const a of observed.apis) {
+    ports.log.info(`API ${a.apiId}: ${a.policy ? `policy of ${a.policy.value.length} characters` : 'no policy'}`);
+  }
   return observed;
 }
 

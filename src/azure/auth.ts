@@ -58,10 +58,13 @@ export function createWorkflowCredential(
     try {
       token = await getIdToken(opts.audience);
     } catch (e) {
+      // @actions/core throws this when the runner gave the job no OIDC endpoint: the permission is missing.
+      const noPermission = !process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
       throw new ActionError(
-        `Could not get a GitHub OIDC token (${(e as Error).message}). ` +
-          'Add `permissions: id-token: write` to the job (or workflow) that runs this action; ' +
-          'pull requests from forks never get one.'
+        noPermission
+          ? 'Could not get a GitHub OIDC token: the job has no OIDC endpoint. Add `permissions: id-token: write` to ' +
+              'the job (or workflow) that runs this action; pull requests from forks never get one.'
+          : `Could not get a GitHub OIDC token: ${(e as Error).message}`
       );
     }
     hooks.onToken?.(token);
