@@ -229,10 +229,20 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-/** Every change of the plan as one flat row (the action's `changes` output). `resource` is the ARM ID. */
+/**
+ * Every change of the plan as one flat row (the action's `changes` output). `resource` is the ARM ID; an absent
+ * `before`/`after` is `null`.
+ */
 export function planChanges(plan: Plan): PlanChangeRow[] {
   return plan.resources.flatMap((r: ResourcePlan) =>
-    r.changes.map((c) => ({ resource: r.resourceId, kind: r.kind, field: c.path, before: c.before, after: c.after }))
+    r.changes.map((c) => ({
+      resource: r.resourceId,
+      kind: r.kind,
+      field: c.path,
+      // An absent value is null, so every row of the JSON output has both keys (JSON.stringify drops undefined).
+      before: c.before === undefined ? null : c.before,
+      after: c.after === undefined ? null : c.after
+    }))
   );
 }
 

@@ -162,14 +162,18 @@ export function planEasyAuth(input: EasyAuthInput): EasyAuthPlan {
   own(EASY_AUTH_PATHS.clientId, clientId);
 
   // Issuer: set only for a registration created now; an existing one is never rewritten (C03).
+  // `openIdIssuer` is undefined when the input is empty (src/inputs.ts): the v1 default is applied here, and only an
+  // explicit input is reported as one.
   const existingIssuer = str(getPath(props, EASY_AUTH_PATHS.openIdIssuer));
+  const defaultIssuer = `https://sts.windows.net/${input.tenantId.toLowerCase()}/`;
+  const explicitIssuer = str(input.openIdIssuer);
   if (!registrationExisted) {
-    const issuer = str(input.openIdIssuer) ?? `https://sts.windows.net/${input.tenantId}/`;
+    const issuer = str(input.openIdIssuer) ?? defaultIssuer;
     own(EASY_AUTH_PATHS.openIdIssuer, issuer);
-    notes.push(`issuer ${issuer} (${input.openIdIssuer ? 'from input open-id-issuer' : 'v1 default'})`);
+    notes.push(`issuer ${issuer} (${explicitIssuer ? 'from input open-id-issuer' : 'v1 default'})`);
   } else if (!existingIssuer) {
     warnings.push(`${label}: the Azure AD registration has no openIdIssuer; left unset (set it in the portal).`);
-  } else if (input.openIdIssuer && input.openIdIssuer !== existingIssuer) {
+  } else if (explicitIssuer && explicitIssuer !== existingIssuer) {
     warnings.push(
       `${label}: existing openIdIssuer ${existingIssuer} kept; input open-id-issuer is used only for a new registration.`
     );
