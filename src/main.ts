@@ -381,8 +381,16 @@ function readError(what: string, e: unknown): Error {
         e.url
       );
     if (e.status === 403) {
+      // List actions (…/config/authsettings(V2)/list, …/listSecrets) are not granted by Reader: they need the
+      // resource's contributor role (Learn: "Azure built-in roles" — Website Contributor includes
+      // Microsoft.Web/sites/config/list/action; API Management Service Contributor includes …/subscriptions/listSecrets).
+      const isList = /\/list(Secrets)?$/i.test(e.url);
+      const role = /Microsoft\.Web\//i.test(e.url) ? 'Website Contributor' : 'API Management Service Contributor';
       return new ActionError(
-        `The workflow identity may not read ${what} (${e.code ?? '403'}). Assign it at least Reader on ${e.url}.`,
+        `The workflow identity may not read ${what} (${e.code ?? '403'}). ` +
+          (isList
+            ? `Reading it is a list action that Reader does not grant: assign ${role} on ${e.url.replace(/\/(config\/[^/]+\/list|subscriptions\/[^/]+\/listSecrets)$/i, '')}.`
+            : `Assign it at least Reader (and ${role} to apply) on ${e.url}.`),
         e.url
       );
     }
