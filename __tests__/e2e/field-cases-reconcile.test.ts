@@ -334,6 +334,37 @@ describe('C07: settings the action does not own survive the authsettingsV2 PUT',
   });
 });
 
+describe('C07: a read-back that differs outside the owned paths fails the run', () => {
+  it('C07: the GET after the PUT shows a changed non-owned setting → failure naming the path, policy not written', async () => {
+    const s = scenario('drifted');
+    await withTwin(s, async (t) => {
+      // Let the initial read and the re-read after the identity write through, then answer the read-back with the
+      // stored document plus a token store switched off: something the action never owns.
+      const full = structuredClone(s.resources[`${ids(s).site}/config/authsettingsV2`]) as Record<string, unknown>;
+      full.properties = {
+        ...(full.properties as object),
+        login: { tokenStore: { enabled: false, tokenRefreshExtensionHours: 1 } }
+      };
+      t.addFaults([
+        {
+          match: { method: 'GET', pathRegex: 'config/authsettingsV2/list' },
+          skip: 2,
+          respond: { status: 200, body: full }
+        }
+      ]);
+      const r = await runAction(t, { ...baseInputs(s), mode: 'apply' });
+      expect(r.code).toBe(1);
+      const err = errorLine(r.stdout);
+      expect(err).toMatch(/Easy Auth read-back differs/);
+      expect(err).toMatch(/login\.tokenStore/);
+      // What was and was not changed is said, and the policy (after Easy Auth in the order) was not written.
+      expect(err).toMatch(/Changed: APIM apim-x identity/);
+      expect(err).toMatch(/Not changed: .*Easy Auth func-x.*API policy orders/);
+      expect(armWrites(t).some((w) => /policies\/policy/.test(w.url))).toBe(false);
+    });
+  });
+});
+
 describe('C09: APIM system identity with an existing user-assigned identity', () => {
   it('C09: UserAssigned only → one PATCH of identity only ({} values), UAI kept, principalId set, "preserved 1 user-assigned"', async () => {
     const s = scenario('drifted');
@@ -354,6 +385,11 @@ describe('C09: APIM system identity with an existing user-assigned identity', ()
       expect(patches).toHaveLength(1);
       expect(patches[0].url).toMatch(/\/providers\/Microsoft\.ApiManagement\/service\/apim-x\?/i);
       expect(patches[0].status).toBeLessThan(300);
+      // The PATCH body is exactly the identity, the user-assigned entry sent back as {} (C09; DESIGN §3).
+      // @azure/arm-apimanagement's serializer adds an empty `properties` object, which a merge patch ignores.
+      const { identity: sent, ...rest } = (patches[0] as { body?: Record<string, unknown> }).body ?? {};
+      expect(sent).toEqual({ type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [UAI]: {} } });
+      expect(rest).toEqual({ properties: {} });
       // the long-running operation was polled to completion
       expect(t.requests().some((q) => /operationresults/i.test(q.url) && q.status === 200)).toBe(true);
       expect(r.summary).toMatch(/preserved 1 user-assigned/);

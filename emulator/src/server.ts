@@ -46,6 +46,8 @@ export interface Fault {
   match: { method?: string; pathRegex?: string };
   respond?: { status: number; headers?: Record<string, string>; body?: unknown };
   times?: number;
+  /** Let this many matching requests through untouched first (e.g. `skip: 1` targets a read-back, not the read). */
+  skip?: number;
   /** Delay (ms) before answering; without `respond` the request is then served normally. */
   delayMs?: number;
 }
@@ -55,6 +57,8 @@ export interface RequestRecord {
   method: string;
   url: string;
   status: number;
+  /** JSON body of an ARM write (PUT/PATCH), as sent; never recorded for other listeners (token requests carry secrets). */
+  body?: unknown;
 }
 
 /** Options of startEmulator. */
@@ -134,7 +138,7 @@ export async function startEmulator(initial: TwinState, opts: EmulatorOptions = 
   writeFileSync(caCertPath, tls.caPem);
 
   const records: RequestRecord[] = [];
-  const faults: (Fault & { left: number })[] = [];
+  const faults: (Fault & { left: number; skipLeft: number })[] = [];
   const servers: https.Server[] = [];
 
   async function listen(
@@ -173,12 +177,17 @@ export async function startEmulator(initial: TwinState, opts: EmulatorOptions = 
         record = false;
         out = await admin({ ...parsed, path: parsed.path.slice('/_emulator'.length) || '/' });
       } else {
-        const f = faults.find(
-          (x) =>
+        const f = faults.find((x) => {
+          const hit =
             x.left > 0 &&
             (!x.match.method || x.match.method.toUpperCase() === treq.method) &&
-            (!x.match.pathRegex || new RegExp(x.match.pathRegex).test(treq.url))
-        );
+            (!x.match.pathRegex || new RegExp(x.match.pathRegex).test(treq.url));
+          if (hit && x.skipLeft > 0) {
+            x.skipLeft--;
+            return false;
+          }
+          return hit;
+        });
         if (f) {
           f.left--;
           if (f.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
@@ -199,7 +208,7 @@ export async function startEmulator(initial: TwinState, opts: EmulatorOptions = 
       out = json(500, { error: { code: 'TwinInternalError', message: (e as Error).message } });
     }
     if (record) {
-      records.push({ method: treq.method, url, status: out.status });
+      records.push({ method: treq.method, url, status: out.status, ...writeBody(name, treq) });
       opts.log?.(`${name} ${treq.method} ${url} -> ${out.status}`);
     }
     const headers = { ...out.headers };
@@ -235,7 +244,7 @@ export async function startEmulator(initial: TwinState, opts: EmulatorOptions = 
     return json(404, { error: `unknown admin route ${req.method} ${req.path}` });
   };
   function addFaults(list: Fault[]): void {
-    for (const f of list) faults.push({ ...f, match: f.match ?? {}, left: f.times ?? 1 });
+    for (const f of list) faults.push({ ...f, match: f.match ?? {}, left: f.times ?? 1, skipLeft: f.skip ?? 0 });
   }
 
   const armL = await listen('arm', byName('arm'), adminHandler);
@@ -461,4 +470,14 @@ export async function startEmulator(initial: TwinState, opts: EmulatorOptions = 
       rmSync(dir, { recursive: true, force: true });
     }
   };
+}
+
+/** The parsed JSON body of an ARM PUT/PATCH, for `/requests` (other listeners' bodies may carry secrets). */
+function writeBody(listener: string, req: TwinRequest): { body?: unknown } {
+  if (listener !== 'arm' || !['PUT', 'PATCH'].includes(req.method) || !req.body.length) return {};
+  try {
+    return { body: JSON.parse(req.body.toString('utf8')) };
+  } catch {
+    return {};
+  }
 }
