@@ -1,7 +1,8 @@
 /**
  * Executes a Plan's writes, in the plan's order (APIM identity → Easy Auth → API policies; DESIGN §1, field case
  * C10), reads back each written resource and fails when the owned fields are not what was written. Stops at the
- * first failure and says what was and was not changed. No `if (check)` here: check mode never calls this.
+ * first failure and says exactly what was changed, what was written but could not be verified, what may or may not
+ * have been written, and what was not changed. No `if (check)` here: check mode never calls this.
  */
 import { ActionError } from './errors.js';
 import { ArmError, type ArmPort, type Json, type Logger } from './ports.js';
@@ -9,44 +10,68 @@ import { ownedState, policiesEquivalent } from './policy/index.js';
 import { verifyEasyAuthReadBack } from './resources/easy-auth.js';
 import type { Plan, ResourcePlan, Write } from './types.js';
 
+/** What became of one resource's write. */
+export type WriteState =
+  /** written and read back as intended */
+  | 'verified'
+  /** nothing needed after earlier writes */
+  | 'in-sync'
+  /** the write was accepted, but the read-back failed or differed */
+  | 'written-unverified'
+  /** the write itself failed in a way that does not tell whether it was applied (5xx, timeout, network) */
+  | 'unknown'
+  /** refused before or by the write: nothing changed */
+  | 'not-written';
+
 export interface AppliedItem {
   label: string;
   ok: boolean;
+  state?: WriteState;
   detail?: string;
 }
 
 export interface ApplyOutcome {
-  /** Resources written and verified (ok), then at most one that failed (ok: false). */
+  /** Resources handled, in order; the last one has `ok: false` when a failure stopped the run. */
   applied: AppliedItem[];
-  /** Labels of resources with a planned change that were not written because an earlier one failed. */
+  /** Labels of resources with a planned change that were not attempted because an earlier one failed. */
   notApplied: string[];
-  /** The failure, when one happened; nothing after it was written. */
+  /** The failure, when one happened; nothing after it was attempted. */
   error?: Error;
   /** APIM's system-assigned principalId after the identity step (when it ran). */
   apimPrincipalId?: string;
-  /** Number of ARM writes made. */
+  /** Number of ARM writes sent. */
   writes: number;
-  /** Resource plans re-derived after earlier writes (deferred ones), as executed. */
+  /** Easy Auth plans merged again into a fresh read right before the write, as executed. */
   replanned: ResourcePlan[];
 }
 
 export interface ApplyDeps {
   arm: ArmPort;
   log: Logger;
-  /** authsettingsV2 document as observed before the plan was made (for the read-back comparison, C07). */
-  easyAuthBefore: Json;
   /** The `resource` the policies must carry (for the read-back check). */
   tokenResource: string;
   /**
-   * Re-plans a resource whose write depends on an earlier write (`deferredUntil`), re-reading what it needs.
-   * Returns the new ResourcePlan and the document it was planned from.
+   * Reads the Easy Auth document (and what its plan depends on: APIM's principalId and client ID) again and plans
+   * it again. Called right before every Easy Auth write, so the merge goes into the document as it is now — after the
+   * identity write (C10) and after any change someone made since the plan (authsettingsV2 has no ETag to guard a PUT).
    */
   rederive(resource: ResourcePlan): Promise<{ plan: ResourcePlan; before: Json }>;
 }
 
+/** Carries how far a write got when an error interrupted it. */
+class StagedError extends Error {
+  constructor(
+    readonly cause: unknown,
+    readonly state: WriteState
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
 /**
- * Applies every resource plan that has a `write`. Never throws for a failed write: the outcome carries the error,
- * the list of what was changed and what was not. Throws only ActionError for a plan with errors (never executed).
+ * Applies every resource plan that has a `write` (or a deferred one). Never throws for a failed write: the outcome
+ * carries the error and what was and was not changed. Throws ActionError only for a plan with errors (nothing is
+ * attempted then).
  */
 export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyOutcome> {
   const planned = plan.resources.filter((r) => r.write || r.deferredUntil);
@@ -57,25 +82,30 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyOutco
   const outcome: ApplyOutcome = { applied: [], notApplied: [], writes: 0, replanned: [] };
   for (let i = 0; i < planned.length; i++) {
     let rp = planned[i];
-    let before = deps.easyAuthBefore;
     try {
-      if (rp.deferredUntil) {
-        const again = await deps.rederive(rp);
+      let before: Json = {};
+      if (rp.kind === 'easy-auth') {
+        const again = await stage('not-written', () => deps.rederive(rp));
+        const changedSincePlan = JSON.stringify(again.plan.changes) !== JSON.stringify(rp.changes);
+        if (changedSincePlan && !rp.deferredUntil) {
+          deps.log.info(`${rp.label}: changed since it was read; merged again into the current document.`);
+        }
         rp = again.plan;
         before = again.before;
         outcome.replanned.push(rp);
-        if (rp.error) throw new ActionError(`${rp.label}: ${rp.error}`, rp.resourceId);
+        if (rp.error) throw new StagedError(new ActionError(rp.error, rp.resourceId), 'not-written');
       }
       if (!rp.write) {
-        outcome.applied.push({ label: rp.label, ok: true, detail: 'already in sync after earlier writes' });
+        outcome.applied.push({ label: rp.label, ok: true, state: 'in-sync', detail: 'already in sync' });
         continue;
       }
       const detail = await execute(rp, rp.write, before, deps, outcome);
-      outcome.applied.push({ label: rp.label, ok: true, detail });
+      outcome.applied.push({ label: rp.label, ok: true, state: 'verified', detail });
       deps.log.info(`${rp.label}: applied (${rp.changes.map((c) => c.path).join(', ')}); ${detail}`);
     } catch (e) {
-      const error = explainWriteError(rp, e);
-      outcome.applied.push({ label: rp.label, ok: false, detail: error.message });
+      const staged = e instanceof StagedError ? e : new StagedError(e, 'not-written');
+      const error = explainWriteError(rp, staged.cause, staged.state);
+      outcome.applied.push({ label: rp.label, ok: false, state: staged.state, detail: error.message });
       outcome.notApplied = planned.slice(i + 1).map((r) => r.label);
       outcome.error = error;
       return outcome;
@@ -84,17 +114,39 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyOutco
   return outcome;
 }
 
+/** Runs `f`; an error it throws is tagged with `state` (how far the write got). */
+async function stage<T>(state: WriteState, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw e instanceof StagedError ? e : new StagedError(e, state);
+  }
+}
+
+/** The outcome of a failed write call: refused (4xx) means not written; anything else is unknown. */
+function writeFailureState(e: unknown): WriteState {
+  return e instanceof ArmError && e.status >= 400 && e.status < 500 ? 'not-written' : 'unknown';
+}
+
+async function write<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw new StagedError(e, writeFailureState(e));
+  }
+}
+
 async function execute(
   rp: ResourcePlan,
-  write: Write,
+  w: Write,
   before: Json,
   deps: ApplyDeps,
   outcome: ApplyOutcome
 ): Promise<string> {
-  switch (write.op) {
+  switch (w.op) {
     case 'patch-apim-identity': {
       outcome.writes++;
-      const after = await deps.arm.patchApimService(write.body as unknown as Json);
+      const after = await write(() => deps.arm.patchApimService(w.body as unknown as Json));
       const identity = (after.identity ?? {}) as {
         type?: string;
         principalId?: string;
@@ -104,38 +156,38 @@ async function execute(
       if (!/SystemAssigned/i.test(identity.type ?? '')) problems.push(`identity.type is '${identity.type ?? 'None'}'`);
       if (!identity.principalId) problems.push('no principalId after the operation completed');
       const kept = Object.keys(identity.userAssignedIdentities ?? {}).map((k) => k.toLowerCase());
-      const lost = Object.keys(write.body.identity.userAssignedIdentities ?? {}).filter(
+      const lost = Object.keys(w.body.identity.userAssignedIdentities ?? {}).filter(
         (k) => !kept.includes(k.toLowerCase())
       );
       if (lost.length) problems.push(`user-assigned identities lost: ${lost.join(', ')}`);
       if (problems.length) {
-        throw new ActionError(
-          `system-assigned identity not verified after PATCH: ${problems.join('; ')}`,
-          rp.resourceId
+        throw new StagedError(
+          new ActionError(`system-assigned identity not verified after PATCH: ${problems.join('; ')}`, rp.resourceId),
+          'written-unverified'
         );
       }
       outcome.apimPrincipalId = identity.principalId;
-      const uai = Object.keys(write.body.identity.userAssignedIdentities ?? {}).length;
+      const uai = Object.keys(w.body.identity.userAssignedIdentities ?? {}).length;
       return `enabled system-assigned (principalId ${identity.principalId}); preserved ${uai} user-assigned`;
     }
     case 'put-authsettings-v2': {
       outcome.writes++;
-      await deps.arm.putAuthSettingsV2(write.body);
+      await write(() => deps.arm.putAuthSettingsV2(w.body));
       // A PUT can answer 200 and still drop a provider (C06): only the read-back counts.
-      const after = await deps.arm.getAuthSettingsV2();
-      const problems = verifyEasyAuthReadBack(before, write.body, after, write.ownedPaths);
+      const after = await stage('written-unverified', () => deps.arm.getAuthSettingsV2());
+      const problems = verifyEasyAuthReadBack(before, w.body, after, w.ownedPaths);
       if (problems.length) {
-        throw new ActionError(
-          `Easy Auth read-back differs from what was written: ${problems.join('; ')}`,
-          rp.resourceId
+        throw new StagedError(
+          new ActionError(`Easy Auth read-back differs from what was written: ${problems.join('; ')}`, rp.resourceId),
+          'written-unverified'
         );
       }
-      return `changed ${write.ownedPaths.length} owned path(s); read back verified`;
+      return `changed ${w.ownedPaths.length} owned path(s); read back verified`;
     }
     case 'put-api-policy': {
       outcome.writes++;
-      await deps.arm.putApiPolicy(write.apiId, write.value, write.ifMatch);
-      const after = await deps.arm.getApiPolicy(write.apiId);
+      await write(() => deps.arm.putApiPolicy(w.apiId, w.value, w.ifMatch));
+      const after = await stage('written-unverified', () => deps.arm.getApiPolicy(w.apiId));
       const problems: string[] = [];
       if (!after) problems.push('no policy after the write');
       else {
@@ -144,18 +196,27 @@ async function execute(
           problems.push(`authentication-managed-identity resource is '${owned.resource ?? 'absent'}'`);
         }
         if (!owned.deletesSubscriptionKey) problems.push('Ocp-Apim-Subscription-Key is not deleted');
-        if (!policiesEquivalent(write.value, after.value)) problems.push('APIM stored a different document');
+        if (!policiesEquivalent(w.value, after.value)) problems.push('APIM stored a different document');
       }
       if (problems.length) {
-        throw new ActionError(`policy read-back differs from what was written: ${problems.join('; ')}`, rp.resourceId);
+        throw new StagedError(
+          new ActionError(`policy read-back differs from what was written: ${problems.join('; ')}`, rp.resourceId),
+          'written-unverified'
+        );
       }
       return 'written (rawxml) and read back';
     }
   }
 }
 
-/** Adds what the user can do to a failed write's message. */
-function explainWriteError(rp: ResourcePlan, e: unknown): Error {
+/** Adds the resource, how far the write got, and what the user can do, to a failed write's message. */
+function explainWriteError(rp: ResourcePlan, e: unknown, state: WriteState): Error {
+  const how =
+    state === 'written-unverified'
+      ? ' (the write was accepted; its read-back failed)'
+      : state === 'unknown'
+        ? ' (the write may or may not have been applied)'
+        : '';
   if (e instanceof ArmError) {
     if (e.status === 412) {
       return new ActionError(
@@ -171,8 +232,8 @@ function explainWriteError(rp: ResourcePlan, e: unknown): Error {
         rp.resourceId
       );
     }
-    return new ActionError(`${rp.label}: ${e.message}`, rp.resourceId);
+    return new ActionError(`${rp.label}: ${e.message}${how}`, rp.resourceId);
   }
-  if (e instanceof Error) return e;
-  return new Error(String(e));
+  const message = (e instanceof Error ? e.message : String(e)) || 'unknown error (no message)';
+  return new ActionError(`${rp.label}: ${message}${how}`, rp.resourceId);
 }

@@ -343,7 +343,7 @@ export function readSettings(getInput: (name: string) => string): Settings {
   // and can then tell the report whether the issuer came from the input or the default.
 
   const apimIdentityClientId = optional('apim-identity-client-id');
-  guidInput('apim-identity-client-id', apimIdentityClientId, 'client ID of the user-assigned identity on APIM');
+  guidInput('apim-identity-client-id', apimIdentityClientId, "client ID (appId) of APIM's system-assigned identity");
 
   const allowedCallersText = get('allowed-callers');
   let allowedCallers: AllowedCallers = 'apim-only';
@@ -356,6 +356,15 @@ export function readSettings(getInput: (name: string) => string): Settings {
   const excludedPaths = parseList(raw('excluded-paths'));
   for (const p of excludedPaths) {
     if (!p.startsWith('/')) problem('excluded-paths', `${show(p)} must start with '/' (e.g. /api/health)`);
+    // A path that covers the whole site switches Easy Auth off for every request, and the action only ever adds
+    // excluded paths, so it could never take it back (globalValidation.excludedPaths; "/*" is a prefix wildcard).
+    else if (/^\/+(\*+)?$/.test(p) || /^\/\*\*?\/?$/.test(p)) {
+      problem(
+        'excluded-paths',
+        `${show(p)} would exclude every path from authentication, leaving the Function open to anyone; list only the ` +
+          'paths that must stay anonymous (e.g. /api/health)'
+      );
+    }
   }
 
   const modeText = get('mode');

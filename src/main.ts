@@ -12,7 +12,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { applyPlan, type ApplyOutcome } from './apply.js';
 import { createArmPort, targetResourceIds } from './azure/arm.js';
-import { createWorkflowCredential, signInError, withTokenCache, type OidcClaims } from './azure/auth.js';
+import { createWorkflowCredential, signInError, tokenObjectId, withTokenCache, type OidcClaims } from './azure/auth.js';
 import { createGraphPort } from './azure/graph.js';
 import { ActionError } from './errors.js';
 import { createGitHubPort } from './github.js';
@@ -32,7 +32,7 @@ import {
 } from './ports.js';
 import { publishReport } from './report/publish.js';
 import { renderText } from './report/render.js';
-import { planEasyAuth } from './resources/easy-auth.js';
+import { PENDING_CLIENT_ID, planEasyAuth } from './resources/easy-auth.js';
 import { excludedPathConflict, runSmoke, type SmokeTarget } from './smoke.js';
 import type { Plan, RunReport, Settings, SmokeReport, TargetIds, Verdict } from './types.js';
 
@@ -48,6 +48,8 @@ export interface TargetPorts {
   log: Logger;
   /** Registers a secret with the runner so it is masked in every log line. */
   mask(secret: string): void;
+  /** Object ID (`oid`) of the signed-in workflow identity, when known (for the Graph pre-flight). */
+  workflowObjectId?: string;
 }
 
 export interface TargetResult {
@@ -92,7 +94,9 @@ export async function reconcileTarget(
     return p;
   });
 
-  await group(ports.log, 'Pre-flight: resources known to Entra ID', () => preflightResources(plan, ports));
+  await group(ports.log, 'Pre-flight: resources known to Entra ID', async () => {
+    await Promise.all([preflightResources(plan, ports), preflightGraph(settings, plan, ports)]);
+  });
   const smokeCtx = await smokeContext(settings, observed, plan, ports);
   const drift = hasDrift(plan);
   let outcome: ApplyOutcome | undefined;
@@ -115,7 +119,6 @@ export async function reconcileTarget(
       applyPlan(plan, {
         arm: ports.arm,
         log: ports.log,
-        easyAuthBefore: observed.authSettingsV2,
         tokenResource: plan.facts.tokenResource ?? '',
         rederive: (rp) => rederiveEasyAuth(settings, observed, rp.resourceId, ports)
       })
@@ -127,10 +130,7 @@ export async function reconcileTarget(
     plan.facts.apimPrincipalId ??= apimPrincipalId;
     if (outcome.error) {
       verdict = 'failed';
-      const changed = outcome.applied.filter((a) => a.ok).map((a) => a.label);
-      failure =
-        `${outcome.error.message} Changed: ${changed.length ? changed.join(', ') : 'nothing'}. ` +
-        `Not changed: ${[outcome.applied.find((a) => !a.ok)?.label, ...outcome.notApplied].filter(Boolean).join(', ') || 'nothing'}.`;
+      failure = `${outcome.error.message} ${describeOutcome(outcome)}`;
     } else {
       verdict = 'applied';
     }
@@ -216,6 +216,64 @@ async function preflightResources(plan: Plan, ports: TargetPorts): Promise<void>
     })
   );
   if (problems.length) throw new ActionError(`Nothing was changed: ${problems.join(' ')}`);
+}
+
+/**
+ * "Changed: …. Written but not verified: …. Outcome unknown: …. Not changed: …." — what a failed apply did, from the
+ * write states, so a reader knows what to look at (DESIGN: a failure midway says what was and was not changed).
+ */
+export function describeOutcome(outcome: ApplyOutcome): string {
+  const by = (st: string[]) => outcome.applied.filter((a) => a.state && st.includes(a.state)).map((a) => a.label);
+  const parts = [
+    `Changed: ${by(['verified']).join(', ') || 'nothing'}.`,
+    ...(by(['written-unverified']).length
+      ? [`Written but not verified: ${by(['written-unverified']).join(', ')}.`]
+      : []),
+    ...(by(['unknown']).length ? [`Outcome unknown (check it): ${by(['unknown']).join(', ')}.`] : []),
+    `Not changed: ${[...by(['not-written']), ...outcome.notApplied].join(', ') || 'nothing'}.`
+  ];
+  const easyAuthOn = outcome.applied.some((a) => a.label.startsWith('Easy Auth') && a.state !== 'not-written');
+  const policyMissed = [...outcome.applied.filter((a) => !a.ok).map((a) => a.label), ...outcome.notApplied].some((l) =>
+    l.startsWith('API policy')
+  );
+  if (easyAuthOn && policyMissed) {
+    parts.push(
+      'If the Easy Auth change took effect, it requires a token that the API policy does not send yet: calls through ' +
+        'APIM may get 401 until a re-run writes the policy.'
+    );
+  }
+  return parts.join(' ');
+}
+
+/**
+ * When APIM's client ID will be needed only after the identity is created (allowedApplications is set and the
+ * system identity does not exist yet), checks before any write that Microsoft Graph answers the workflow identity
+ * (field case C04): otherwise the identity would be created and the run would stop at Easy Auth.
+ */
+async function preflightGraph(settings: Settings, plan: Plan, ports: TargetPorts): Promise<void> {
+  const needsLater = plan.resources.some(
+    (r) =>
+      r.kind === 'easy-auth' &&
+      r.deferredUntil &&
+      r.changes.some((c) => Array.isArray(c.after) && c.after.includes(PENDING_CLIENT_ID))
+  );
+  if (!needsLater || settings.apimIdentityClientId || !ports.workflowObjectId) return;
+  try {
+    await ports.graph.getServicePrincipal(ports.workflowObjectId);
+    ports.log.info(
+      "Microsoft Graph answers the workflow identity: APIM's client ID can be resolved after the identity write."
+    );
+  } catch (e) {
+    if (e instanceof GraphError && (e.status === 401 || e.status === 403)) {
+      throw new ActionError(
+        'Nothing was changed: Easy Auth restricts allowedApplications, so the client ID of the APIM identity this run ' +
+          'creates must be added, and Microsoft Graph refused to look it up (' +
+          `${e.code ?? e.status}). Grant the workflow identity Application.Read.All, or run once to create the identity ` +
+          'and set apim-identity-client-id.'
+      );
+    }
+    ports.log.warning(`Could not check Microsoft Graph access in advance: ${(e as Error).message}`);
+  }
 }
 
 /** All reads for one target, in parallel (bounded). */
@@ -397,7 +455,8 @@ function readError(what: string, e: unknown): Error {
     return new ActionError(`Reading ${what} failed: ${e.message}`, e.url);
   }
   if (e instanceof GraphError) return new ActionError(e.message);
-  return e instanceof Error ? e : new Error(String(e));
+  // Network errors and timeouts (no HTTP answer): name what was being read.
+  return new ActionError(`Reading ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
 }
 
 async function group<T>(log: Logger, name: string, f: () => Promise<T>): Promise<T> {
@@ -430,6 +489,7 @@ export async function run(): Promise<void> {
     for (const s of [settings.smoke.subscriptionKey, settings.githubToken]) if (s) core.setSecret(s);
     const s = settings;
     let claims: OidcClaims = {};
+    let workflowObjectId: string | undefined;
     const credential = withTokenCache(
       createWorkflowCredential(s, (aud) => core.getIDToken(aud), {
         onToken: (t) => core.setSecret(t),
@@ -444,6 +504,7 @@ export async function run(): Promise<void> {
         const t = await credential.getToken(s.endpoints.armScope);
         if (!t) throw new Error('Entra ID returned no token');
         core.setSecret(t.token);
+        workflowObjectId = tokenObjectId(t.token);
         core.info(`Signed in as client ${s.clientId} in tenant ${s.tenantId} (${s.endpoints.armEndpoint}).`);
       } catch (e) {
         throw signInError(e, { clientId: s.clientId, tenantId: s.tenantId, subject: claims.sub, audience: s.audience });
@@ -462,7 +523,8 @@ export async function run(): Promise<void> {
         }
       },
       log: coreLogger,
-      mask: (secret) => core.setSecret(secret)
+      mask: (secret) => core.setSecret(secret),
+      workflowObjectId
     };
     result = await reconcileTarget(s, ports, started);
   } catch (e) {
@@ -492,7 +554,8 @@ export async function run(): Promise<void> {
 /** Summary, sticky PR comment, outputs. A failure to publish never hides the run's own result. */
 async function publish(settings: Settings | undefined, result: TargetResult): Promise<void> {
   const { report, plan } = result;
-  core.setOutput('drift', plan ? String(hasDrift(plan)) : 'false');
+  // No plan (the run stopped before one was made): drift is unknown, so `drift` stays unset.
+  if (plan) core.setOutput('drift', String(hasDrift(plan)));
   core.setOutput('changes', JSON.stringify(plan ? planChanges(plan) : []));
   core.setOutput('apim-principal-id', result.apimPrincipalId ?? '');
   core.setOutput('smoke-result', report.smoke?.result ?? 'skipped');
@@ -537,6 +600,7 @@ async function publish(settings: Settings | undefined, result: TargetResult): Pr
   }
 }
 
+/** A file-name-safe, bounded rendering of a resource name (a bad input may be arbitrarily long). */
 function safe(s: string): string {
-  return (s || 'target').replace(/[^A-Za-z0-9_.-]/g, '_');
+  return (s || 'target').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60);
 }

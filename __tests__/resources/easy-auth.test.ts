@@ -219,6 +219,18 @@ describe('planEasyAuth: callers (C04)', () => {
     expect(change(planEasyAuth(input(fits)), P.identities)?.after).toHaveLength(13);
   });
 
+  it('counts a principalId not known yet (identity created by this run) against the cap, before any write', () => {
+    const many = Array.from({ length: 13 }, (_, i) => `${String(i).padStart(8, '0')}-0000-0000-0000-000000000000`);
+    const c = aadDoc({ validation: { defaultAuthorizationPolicy: { allowedPrincipals: { identities: many } } } });
+    expect(() => planEasyAuth(input(c, { apimPrincipalId: undefined }))).toThrow(
+      /would be 517 characters.*500-character/
+    );
+    const fits = aadDoc({
+      validation: { defaultAuthorizationPolicy: { allowedPrincipals: { identities: many.slice(0, 12) } } }
+    });
+    expect(planEasyAuth(input(fits, { apimPrincipalId: undefined })).deferredUntil).toBe('apim-identity');
+  });
+
   it('never writes an empty list', () => {
     const c = aadDoc({
       validation: {

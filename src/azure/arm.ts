@@ -59,13 +59,18 @@ interface RawResponse {
  *   asks for the public-cloud scope — DESIGN §3).
  * @param opts.lroIntervalMs poll interval (ms) for the APIM PATCH long-running operation when ARM sends no
  *   `Retry-After` (SDK default 2000 ms).
+ * @param opts.requestTimeoutMs timeout of each ARM request (default 60000 ms): a stalled request fails with a message
+ *   instead of holding the job until the runner's limit.
+ * @param opts.lroTimeoutMs timeout of the whole APIM PATCH operation including polls (default 30 min; APIM service
+ *   updates can take many minutes — Learn: "API Management service updates").
  */
 export function createArmPort(
   credential: TokenCredential,
   endpoints: CloudEndpoints,
   target: ArmTarget,
-  opts: { lroIntervalMs?: number } = {}
+  opts: { lroIntervalMs?: number; requestTimeoutMs?: number; lroTimeoutMs?: number } = {}
 ): ArmPort {
+  const timeout = opts.requestTimeoutMs ?? 60_000;
   const apimClient = new ApiManagementClient(credential, target.subscriptionId, {
     endpoint: endpoints.armEndpoint,
     credentialScopes: [endpoints.armScope]
@@ -90,6 +95,7 @@ export function createArmPort(
     const request = createPipelineRequest({
       url,
       method,
+      timeout,
       headers: createHttpHeaders({
         accept: 'application/json',
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -118,7 +124,11 @@ export function createArmPort(
           target.apimResourceGroup,
           target.apimName,
           body as Parameters<typeof apimClient.apiManagementService.beginUpdateAndWait>[2],
-          { updateIntervalInMs: opts.lroIntervalMs ?? 1000 }
+          {
+            updateIntervalInMs: opts.lroIntervalMs ?? 1000,
+            abortSignal: AbortSignal.timeout(opts.lroTimeoutMs ?? 30 * 60_000),
+            requestOptions: { timeout }
+          }
         )
       );
       // Read back as raw JSON: the report and the verification need the service exactly as ARM holds it.
@@ -177,7 +187,9 @@ export function createArmPort(
     },
     async listSubscriptionSecrets(subscriptionName: string) {
       const r = await sdkCall('POST', `${ids.apim}/subscriptions/${subscriptionName}/listSecrets`, () =>
-        apimClient.subscription.listSecrets(target.apimResourceGroup, target.apimName, subscriptionName)
+        apimClient.subscription.listSecrets(target.apimResourceGroup, target.apimName, subscriptionName, {
+          requestOptions: { timeout }
+        })
       );
       return { primaryKey: r.primaryKey, secondaryKey: r.secondaryKey };
     }

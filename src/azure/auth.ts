@@ -40,6 +40,18 @@ export function oidcClaims(jwt: string): OidcClaims {
   }
 }
 
+/** The `oid` claim of an Entra access token (the signed-in identity's object ID), or undefined. Not verified. */
+export function tokenObjectId(accessToken: string): string | undefined {
+  const part = accessToken.split('.')[1];
+  if (!part) return undefined;
+  try {
+    const oid = (JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as { oid?: unknown }).oid;
+    return typeof oid === 'string' ? oid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Builds the workflow's credential: `ClientAssertionCredential(tenantId, clientId, () => getIdToken(audience))`.
  * The callback runs for every token request (GitHub's token lives ~5 min, so it is never cached — DESIGN §3).

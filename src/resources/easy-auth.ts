@@ -244,9 +244,12 @@ export function planEasyAuth(input: EasyAuthInput): EasyAuthPlan {
         notes.push(`allowedPrincipals.identities += ${c.principalId} (${c.label} object ID, matched against oid)`);
       }
     }
-    if (next.join(',').length > IDENTITIES_MAX_CHARS) {
+    // A principalId not known yet (the identity is created by this run) is a GUID: count its 36 characters now, so
+    // the limit stops the run before the identity write rather than after it.
+    const projected = [...next, ...(deferred ? ['00000000-0000-0000-0000-000000000000'] : [])].join(',').length;
+    if (projected > IDENTITIES_MAX_CHARS) {
       throw new ActionError(
-        `Easy Auth ${resourceId}: allowedPrincipals.identities would be ${next.join(',').length} characters, over the ` +
+        `Easy Auth ${resourceId}: allowedPrincipals.identities would be ${projected} characters, over the ` +
           `${IDENTITIES_MAX_CHARS}-character limit. Remove stale object IDs from the list (portal or az rest) and re-run.`,
         resourceId
       );

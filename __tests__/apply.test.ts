@@ -1,0 +1,177 @@
+/**
+ * apply.ts with a plain-object ArmPort: order, write states (verified / written-unverified / unknown / not-written)
+ * and the statement of what was and was not changed.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { applyPlan } from '../src/apply.js';
+import { describeOutcome } from '../src/main.js';
+import { ArmError, type ArmPort, type Json } from '../src/ports.js';
+import type { Plan, ResourcePlan } from '../src/types.js';
+
+const APP = '55555555-5555-4555-8555-555555555555';
+const POLICY = `<policies><inbound><base /><authentication-managed-identity resource="${APP}" /><set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
+const authDoc = (enabled: boolean): Json => ({
+  properties: {
+    platform: { enabled },
+    globalValidation: { requireAuthentication: enabled, unauthenticatedClientAction: 'Return401' },
+    identityProviders: { azureActiveDirectory: { enabled: true, registration: { clientId: APP } } }
+  }
+});
+
+function plan(): Plan {
+  const easyAuth: ResourcePlan = {
+    kind: 'easy-auth',
+    resourceId: '/sites/func-x/config/authsettingsV2',
+    label: 'Easy Auth func-x',
+    changes: [{ path: 'platform.enabled', before: false, after: true }],
+    write: {
+      op: 'put-authsettings-v2',
+      body: authDoc(true),
+      ownedPaths: ['platform.enabled', 'globalValidation.requireAuthentication']
+    },
+    notes: []
+  };
+  const policy: ResourcePlan = {
+    kind: 'api-policy',
+    resourceId: '/apis/orders/policies/policy',
+    label: 'API policy orders',
+    changes: [{ path: 'policy.authentication-managed-identity', before: null, after: APP }],
+    write: { op: 'put-api-policy', apiId: 'orders', value: POLICY, format: 'rawxml', ifMatch: '"e1"' },
+    notes: []
+  };
+  return { resources: [easyAuth, policy], warnings: [], facts: { effectiveAudiences: [APP], excludedPaths: [] } };
+}
+
+/** An in-memory ArmPort; `fail` decides per call name whether (and how) it throws. */
+function fakeArm(fail: Partial<Record<keyof ArmPort, () => never>> = {}) {
+  const calls: string[] = [];
+  let auth = authDoc(false);
+  let policyText = '<policies><inbound><base /></inbound></policies>';
+  const arm = {
+    async getAuthSettingsV2() {
+      calls.push('getAuthSettingsV2');
+      fail.getAuthSettingsV2?.();
+      return structuredClone(auth);
+    },
+    async putAuthSettingsV2(body: Json) {
+      calls.push('putAuthSettingsV2');
+      fail.putAuthSettingsV2?.();
+      auth = structuredClone(body);
+      return body;
+    },
+    async putApiPolicy(_apiId: string, value: string) {
+      calls.push('putApiPolicy');
+      fail.putApiPolicy?.();
+      policyText = value;
+      return { value, format: 'rawxml' as const };
+    },
+    async getApiPolicy() {
+      calls.push('getApiPolicy');
+      fail.getApiPolicy?.();
+      return { value: policyText, format: 'rawxml' as const, etag: '"e2"' };
+    }
+  } as unknown as ArmPort;
+  return { arm, calls, state: () => ({ auth, policyText }) };
+}
+
+const log = { info: () => undefined, warning: () => undefined, debug: () => undefined };
+function deps(arm: ArmPort) {
+  return {
+    arm,
+    log,
+    tokenResource: APP,
+    // Re-reads the document and keeps the planned write (what main's rederive does when nothing changed).
+    rederive: async (rp: ResourcePlan) => ({ plan: rp, before: await arm.getAuthSettingsV2() })
+  };
+}
+const throwArm = (status: number) => () => {
+  throw new ArmError(`boom ${status}`, status, status === 403 ? 'AuthorizationFailed' : 'InternalServerError', '/x');
+};
+
+describe('applyPlan', () => {
+  it('writes in plan order, re-reads Easy Auth right before its PUT, and verifies each read-back', async () => {
+    const f = fakeArm();
+    const out = await applyPlan(plan(), deps(f.arm));
+    expect(out.error).toBeUndefined();
+    expect(f.calls).toEqual([
+      'getAuthSettingsV2',
+      'putAuthSettingsV2',
+      'getAuthSettingsV2',
+      'putApiPolicy',
+      'getApiPolicy'
+    ]);
+    expect(out.applied.map((a) => [a.label, a.state])).toEqual([
+      ['Easy Auth func-x', 'verified'],
+      ['API policy orders', 'verified']
+    ]);
+    expect(out.writes).toBe(2);
+  });
+
+  it.each([
+    [
+      'a refused write (4xx) → not written',
+      'putApiPolicy',
+      throwArm(403),
+      'not-written',
+      /Changed: Easy Auth func-x\. Not changed: API policy orders\./
+    ],
+    [
+      'a 5xx on the write → outcome unknown',
+      'putApiPolicy',
+      throwArm(500),
+      'unknown',
+      /Outcome unknown \(check it\): API policy orders\./
+    ],
+    [
+      'a failed read-back → written but not verified',
+      'getApiPolicy',
+      throwArm(503),
+      'written-unverified',
+      /Written but not verified: API policy orders\./
+    ]
+  ] as const)('%s', async (_name, method, thrower, state, statement) => {
+    const f = fakeArm({ [method]: thrower });
+    const out = await applyPlan(plan(), deps(f.arm));
+    expect(out.error?.message).toMatch(/^API policy orders: /);
+    expect(out.applied.at(-1)).toMatchObject({ label: 'API policy orders', ok: false, state });
+    expect(describeOutcome(out)).toMatch(statement);
+    // Easy Auth was written and the policy was not (or not surely): the 401 risk is said.
+    expect(describeOutcome(out)).toMatch(/calls through APIM may get 401/);
+  });
+
+  it('a first write refused → nothing changed, the rest not attempted, no 401 warning', async () => {
+    const f = fakeArm({ putAuthSettingsV2: throwArm(403) });
+    const out = await applyPlan(plan(), deps(f.arm));
+    expect(out.notApplied).toEqual(['API policy orders']);
+    expect(f.calls).not.toContain('putApiPolicy');
+    expect(describeOutcome(out)).toBe('Changed: nothing. Not changed: Easy Auth func-x, API policy orders.');
+    expect(out.error?.message).toMatch(/Website Contributor/);
+  });
+
+  it('a policy 412 says nothing was overwritten', async () => {
+    const f = fakeArm({ putApiPolicy: throwArm(412) });
+    const out = await applyPlan(plan(), deps(f.arm));
+    expect(out.error?.message).toMatch(
+      /changed by someone else since it was read \(ETag mismatch, 412\)\. Nothing was overwritten/
+    );
+    expect(out.applied.at(-1)?.state).toBe('not-written');
+  });
+
+  it('an error without a message still names the resource', async () => {
+    const f = fakeArm({
+      putAuthSettingsV2: () => {
+        throw new Error('');
+      }
+    });
+    const out = await applyPlan(plan(), deps(f.arm));
+    expect(out.error?.message).toMatch(/^Easy Auth func-x: unknown error/);
+  });
+
+  it('refuses a plan with errors before any call', async () => {
+    const f = fakeArm();
+    const p = plan();
+    p.resources[1] = { ...p.resources[1], write: undefined, error: 'cannot be parsed (line 3, column 9)' };
+    await expect(applyPlan(p, deps(f.arm))).rejects.toThrow(/Refusing to apply: API policy orders: cannot be parsed/);
+    expect(f.calls).toEqual([]);
+  });
+});
