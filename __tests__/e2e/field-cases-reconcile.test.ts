@@ -248,6 +248,50 @@ describe("C04: allowedApplications: [<APP_ID>] and APIM's client ID", () => {
   });
 });
 
+describe('C04/C10: problems that would appear only after the identity write are found before it', () => {
+  it('C04: identity to be created + allowedApplications set + Graph refused → refused before any write', async () => {
+    const s = editAuthSettings(scenario('drifted'), (p) => {
+      p.platform = { enabled: true };
+      p.identityProviders = {
+        azureActiveDirectory: {
+          enabled: true,
+          registration: { clientId: APP, openIdIssuer: `https://sts.windows.net/${TENANT}/` },
+          validation: { defaultAuthorizationPolicy: { allowedApplications: [APP] } }
+        }
+      };
+    });
+    s.workflowIdentity.graphRead = false;
+    await withTwin(s, async (t) => {
+      const r = await runAction(t, { ...baseInputs(s), mode: 'apply' });
+      expect(r.code).toBe(1);
+      expect(errorLine(r.stdout)).toMatch(/Nothing was changed: .*Application\.Read\.All.*apim-identity-client-id/);
+      expect(armWrites(t)).toEqual([]);
+      expect(identityOf(t.getState()).type).toBe('UserAssigned');
+    });
+  });
+
+  it('C10: identity to be created + identities already near the 500-character cap → refused before any write', async () => {
+    const many = Array.from({ length: 13 }, (_, i) => `${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`);
+    const s = editAuthSettings(scenario('drifted'), (p) => {
+      p.identityProviders = {
+        azureActiveDirectory: {
+          enabled: true,
+          registration: { clientId: APP, openIdIssuer: `https://sts.windows.net/${TENANT}/` },
+          validation: { defaultAuthorizationPolicy: { allowedPrincipals: { identities: many } } }
+        }
+      };
+    });
+    await withTwin(s, async (t) => {
+      const r = await runAction(t, { ...baseInputs(s), mode: 'apply' });
+      expect(r.code).toBe(1);
+      expect(errorLine(r.stdout)).toMatch(
+        /allowedPrincipals\.identities would be 517 characters, over the 500-character limit/
+      );
+      expect(armWrites(t)).toEqual([]);
+    });
+  });
+});
+
 describe('C06: the authsettingsV2 PUT answers 200 but the provider is not persisted', () => {
   it('C06: the run fails with "provider not persisted" and says what was and was not changed', async () => {
     const s = scenario('drifted');
