@@ -1,6 +1,13 @@
 import { ActionError } from '../src/errors.js';
 import type { Json } from '../src/ports.js';
-import { assertNoPlanErrors, buildPlan, hasDrift, planChanges, type Observed } from '../src/plan.js';
+import {
+  assertNoPlanErrors,
+  buildPlan,
+  checkTokenResource,
+  hasDrift,
+  planChanges,
+  type Observed
+} from '../src/plan.js';
 import { EASY_AUTH_PATHS as P, PENDING_PRINCIPAL } from '../src/resources/easy-auth.js';
 import type { Plan, Settings, TargetIds } from '../src/types.js';
 
@@ -153,7 +160,11 @@ describe('buildPlan', () => {
     ['APIM principalId', APIM_OID],
     ['APIM principalId as a URI', `api://${APIM_OID}`],
     ['a user-assigned principalId', UAI_OID],
-    ['APIM principalId in upper case', APIM_OID.toUpperCase()]
+    ['APIM principalId in upper case', APIM_OID.toUpperCase()],
+    ['APIM principalId as an https URI', `https://${APIM_OID}`],
+    ['APIM principalId as an https URI with a trailing slash', `https://${APIM_OID}/`],
+    ['a user-assigned principalId as api://<id>/<path>', `api://${UAI_OID}/user_impersonation`],
+    ['a user-assigned principalId inside a URI, upper case', `https://contoso.example/${UAI_OID.toUpperCase()}`]
   ])('C01: token-resource = %s is refused before any write', (_n, tokenResource) => {
     const run = () => buildPlan(settings({ tokenResource }), ids, observed());
     expect(run).toThrow(ActionError);
@@ -206,11 +217,6 @@ describe('buildPlan', () => {
   it.each([
     ['ignore-error', policy(owned(APP, ' ignore-error="true"')), /ignore-error="true"/],
     [
-      'output-token-variable-name',
-      policy(owned(APP, ' output-token-variable-name="tok"')),
-      /output-token-variable-name="tok"/
-    ],
-    [
       'nested element',
       policy(
         `${owned()}\n    <choose><when condition="@(true)"><authentication-managed-identity resource="other" /></when></choose>`
@@ -234,6 +240,77 @@ describe('buildPlan', () => {
     expect(plan.resources[2].error).toBeDefined();
     expect(plan.resources[2].write).toBeUndefined();
     expect(() => assertNoPlanErrors(plan)).toThrow(/Nothing was changed.*API policy api-orders/s);
+  });
+});
+
+describe('checkTokenResource', () => {
+  it('a non-GUID known identity must match exactly (no substring match on short strings)', () => {
+    expect(() => checkTokenResource('api://abcdef', APP, ['abc'])).not.toThrow();
+    expect(() => checkTokenResource('api://abc/', APP, ['abc'])).toThrow(/not an object ID/);
+  });
+
+  it('App ID URIs that contain no known object ID pass', () => {
+    expect(() => checkTokenResource(`api://${APP}`, APP, [APIM_OID, UAI_OID])).not.toThrow();
+    expect(() => checkTokenResource('https://func-x.contoso.example', APP, [APIM_OID, UAI_OID])).not.toThrow();
+  });
+});
+
+describe('buildPlan: policy elements that undo the owned ones are refused before any write', () => {
+  const later = (el: string) => policy(`${owned()}\n    ${el}`);
+  it.each([
+    [
+      '(a) key put back',
+      later('<set-header name="Ocp-Apim-Subscription-Key" exists-action="skip"><value>k</value></set-header>'),
+      /set-header name="Ocp-Apim-Subscription-Key" exists-action="skip"> at line 6/
+    ],
+    [
+      '(b) Authorization deleted',
+      later('<set-header name="Authorization" exists-action="delete" />'),
+      /set-header name="Authorization" exists-action="delete"> at line 6/
+    ],
+    [
+      '(c) a second direct element',
+      later('<authentication-managed-identity resource="https://vault.azure.net" />'),
+      /a second direct <authentication-managed-identity resource="https:\/\/vault.azure.net"> at line 6/
+    ],
+    [
+      '(d) output-token-variable-name',
+      policy(owned(APP, ' output-token-variable-name="tok"')),
+      /output-token-variable-name="tok".*does not set the Authorization header/
+    ]
+  ])('%s → resource error, no write, the error names element, line and fix', (_n, text, re) => {
+    const plan = buildPlan(settings(), ids, observed({}, text));
+    const r = plan.resources[2];
+    expect(r.error).toMatch(re);
+    expect(r.error).toMatch(/remove/);
+    expect(r.write).toBeUndefined();
+    expect(hasDrift(plan)).toBe(false);
+    let message = '';
+    try {
+      assertNoPlanErrors(plan);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^Nothing was changed: 1 resource\(s\) cannot be reconciled: API policy api-orders/);
+    expect(message.split('API policy api-orders')).toHaveLength(2);
+    // the output-token warning of inspectPolicies is gone: the error says it
+    expect(plan.warnings.join('\n')).not.toMatch(/output-token-variable-name/);
+  });
+
+  it.each([
+    ['no <inbound>', policy('<base />').replace(/<inbound>[\s\S]*?<\/inbound>/, ''), /policy has no <inbound> section/],
+    ['a <fragment> root', '<fragment>\n  <base />\n</fragment>', /policy root is <fragment> \(line 1\)/]
+  ])('%s: the label appears once and the message does not say "cannot be tokenized"', (_n, text, re) => {
+    const plan = buildPlan(settings(), ids, observed({}, text));
+    let message = '';
+    try {
+      assertNoPlanErrors(plan);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(re);
+    expect(message).not.toMatch(/tokeniz/);
+    expect(message.split('API policy api-orders')).toHaveLength(2);
   });
 });
 

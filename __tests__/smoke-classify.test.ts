@@ -164,6 +164,52 @@ describe('classifyGateway', () => {
   });
 });
 
+describe('classifyGateway: IDX10214 quotes the audience the Function reported', () => {
+  const idx = (aud: string, where: 'header' | 'body') =>
+    where === 'header'
+      ? res(
+          401,
+          bearer(` error="invalid_token" error_description="IDX10214: Audience validation failed. Audiences: '${aud}'"`)
+        )
+      : res(
+          401,
+          bearer(),
+          `IDX10214: Audience validation failed. Audiences: '${aud}'. Did not match: validationParameters.ValidAudience: '${APP}'.`
+        );
+
+  it.each([['header' as const], ['body' as const]])(
+    'another audience than token-resource (%s): says another element set the token, not "add it"',
+    (where) => {
+      const c = classifyGateway(idx('https://vault.azure.net', where), '200', {
+        tokenResource: APP,
+        allowedAudiences: [APP]
+      });
+      expect(c.passed).toBe(false);
+      expect(c.diagnosis).toMatch(/aud as 'https:\/\/vault\.azure\.net', not token-resource '0a1b2c3d/);
+      expect(c.diagnosis).toMatch(/another authentication-managed-identity/);
+      expect(c.diagnosis).not.toMatch(/Add it to validation\.allowedAudiences/);
+      expect(c.diagnosis).toContain(`accepts only (exact match): '${APP}'`);
+    }
+  );
+
+  it('the reported audience equals token-resource: the allowedAudiences advice, quoting it', () => {
+    const c = classifyGateway(idx(`api://${APP}`, 'body'), '200', {
+      tokenResource: `API://${APP}`,
+      allowedAudiences: [APP]
+    });
+    expect(c.diagnosis).toMatch(
+      new RegExp(`The token's aud is 'api://${APP}'; .*Add it to validation\\.allowedAudiences`)
+    );
+  });
+
+  it('no audience in the answer: token-resource is named as before', () => {
+    const c = classifyGateway(res(401, bearer(' error_description="IDX10214: Audience validation failed."')), '200', {
+      tokenResource: 'api://x'
+    });
+    expect(c.diagnosis).toMatch(/The token's aud is 'api:\/\/x'; .*Add it/);
+  });
+});
+
 describe('classifyDirectNoToken', () => {
   it.each<[string, HttpResponse, Want]>([
     ['401 Bearer challenge (Easy Auth)', res(401, bearer()), { passed: true, layer: 'easy-auth', retry: false }],

@@ -1,6 +1,6 @@
 import { ActionError } from '../src/errors.js';
 import type { HttpPort, HttpResponse, TokenPort } from '../src/ports.js';
-import { PROPAGATION_NOTE, runSmoke, type SmokeContext, type SmokeTarget } from '../src/smoke.js';
+import { PROPAGATION_NOTE, requestTimeoutMs, runSmoke, type SmokeContext, type SmokeTarget } from '../src/smoke.js';
 import type { SmokeSettings } from '../src/types.js';
 
 const APP = '0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9';
@@ -397,5 +397,74 @@ describe('runSmoke', () => {
     expect(json).not.toContain(rawToken);
     expect(json).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
     expect(rep.checks[0].diagnosis).toMatch(/backend failure/);
+  });
+
+  it('gives every request a timeout within the budget: min(15 s, remaining), at least 1 s (15 s with no budget)', () => {
+    expect(requestTimeoutMs(0, 5_000, 5)).toBe(5_000);
+    expect(requestTimeoutMs(0, 60_000, 60)).toBe(15_000);
+    expect(requestTimeoutMs(4_700, 5_000, 5)).toBe(1_000);
+    expect(requestTimeoutMs(9_000, 5_000, 5)).toBe(1_000);
+    expect(requestTimeoutMs(0, 0, 0)).toBe(15_000);
+  });
+
+  it('a request that times out is "timed out after N s" with a diagnosis, and stays within a 5 s budget', async () => {
+    const c = fakeClock();
+    const start = c.clock.t;
+    const timeouts: (number | undefined)[] = [];
+    const http: HttpPort = {
+      async request(req) {
+        timeouts.push(req.timeoutMs);
+        // the server never answers: the request takes exactly its timeout, then rejects as AbortSignal.timeout does
+        c.clock.t += req.timeoutMs ?? 15_000;
+        throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+      }
+    };
+    const rep = await runSmoke(settings({ timeoutSeconds: 5 }), ctx({ allowedCallers: 'tenant' }), {
+      http,
+      tokens: fakeTokens().tokens,
+      now: c.now,
+      sleep: c.sleep,
+      backoff: tiny
+    });
+    expect(timeouts).toEqual([5_000, 1_000]);
+    expect(rep.result).toBe('failed');
+    expect(rep.checks.map((x) => [x.name, x.got, x.attempts])).toEqual([
+      ['gateway', 'timed out after 5 s', 1],
+      ['direct-no-token', 'timed out after 1 s', 1]
+    ]);
+    expect(rep.checks[0].diagnosis).toMatch(/the Function or the gateway did not answer in time/);
+    expect(rep.checks[0].diagnosis).not.toMatch(/network error/);
+    // 5 s budget + at most the 1 s minimum for the check that started when the budget was spent
+    expect(c.clock.t - start).toBeLessThanOrEqual(6_000);
+  });
+
+  it('the remaining budget bounds a later attempt; undici timeout codes count as timeouts too', async () => {
+    const c = fakeClock();
+    const timeouts: (number | undefined)[] = [];
+    let n = 0;
+    const http: HttpPort = {
+      async request(req) {
+        timeouts.push(req.timeoutMs);
+        if (req.url.startsWith(FUNC)) return bearer401;
+        n++;
+        c.clock.t += 2_000;
+        if (n < 3) {
+          throw Object.assign(new TypeError('fetch failed'), {
+            cause: Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' })
+          });
+        }
+        return r(200);
+      }
+    };
+    const rep = await runSmoke(settings({ timeoutSeconds: 20 }), ctx({ allowedCallers: 'tenant' }), {
+      http,
+      tokens: fakeTokens().tokens,
+      now: c.now,
+      sleep: c.sleep,
+      backoff: { initialMs: 1_000, factor: 1, maxMs: 1_000 }
+    });
+    // t=0 → 15 s (capped); t=3 s → 15 s; t=6 s → 14 s left; then the direct check at t=8 s → 12 s left
+    expect(timeouts).toEqual([15_000, 15_000, 14_000, 12_000]);
+    expect(rep.checks[0]).toMatchObject({ passed: true, attempts: 3 });
   });
 });

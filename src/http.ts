@@ -8,8 +8,10 @@ import type { HttpPort, HttpResponse } from './ports.js';
 const MAX_BODY = 4096;
 
 /**
- * Creates the HttpPort. Each request times out after `timeoutMs` (default 15000 ms); a timeout or network error
- * rejects (the smoke module records it as the attempt's result).
+ * Creates the HttpPort. Each request times out after its own `timeoutMs` when given, else `opts.timeoutMs`
+ * (default 15000 ms), through `AbortSignal.timeout` (covers the headers and the body); a timeout rejects with a
+ * DOMException named `TimeoutError`, a network error with fetch's TypeError (the smoke module records either as
+ * the attempt's result).
  */
 export function createHttpPort(opts: { timeoutMs?: number } = {}): HttpPort {
   return {
@@ -18,7 +20,7 @@ export function createHttpPort(opts: { timeoutMs?: number } = {}): HttpPort {
         method: req.method,
         headers: req.headers,
         redirect: 'manual',
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 15000)
+        signal: AbortSignal.timeout(Math.max(1, req.timeoutMs ?? opts.timeoutMs ?? 15000))
       });
       const text = await res.text();
       const headers: Record<string, string> = {};

@@ -46,15 +46,23 @@ export interface PlanChangeRow {
 }
 
 /**
- * Checks the token `resource` (C01): it must not be an object ID we know of (APIM's principalId, a user-assigned
- * principalId, an entry of `allowedPrincipals.identities`, APIM's own client ID), also not as `api://<that>`; and a
- * GUID different from the app client ID is another app. Throws ActionError naming the fix.
+ * Checks the token `resource` (C01): it must not contain an object ID we know of (APIM's principalId, a
+ * user-assigned principalId, an entry of `allowedPrincipals.identities`, APIM's own client ID) — anywhere, in any
+ * case: `<id>`, `api://<id>`, `https://<id>`, `api://<id>/x` are all refused (GUID-shaped IDs are looked for as a
+ * substring; other entries must equal the resource without `api://` and trailing slashes); and a GUID different
+ * from the app client ID is another app. `knownObjectIds` must not contain `appClientId`. Throws ActionError
+ * naming the fix; returns nothing.
  * Source: authentication-managed-identity policy reference (Learn: "resource: the target app's Application (client)
  * ID or a registered App ID URI"); MicrosoftDocs/azure-docs#58304, #47740.
  */
 export function checkTokenResource(tokenResource: string, appClientId: string, knownObjectIds: string[]): void {
-  const bare = tokenResource.replace(/^api:\/\//i, '').replace(/\/+$/, '');
-  const hit = knownObjectIds.find((id) => id.toLowerCase() === bare.toLowerCase());
+  const lower = tokenResource.toLowerCase();
+  const bare = lower.replace(/^api:\/\//, '').replace(/\/+$/, '');
+  const hit = knownObjectIds.find((id) => {
+    const want = id.trim().toLowerCase();
+    if (want === '') return false;
+    return GUID.test(want) ? lower.includes(want) : bare === want;
+  });
   if (hit) {
     throw new ActionError(
       `token-resource ${tokenResource}: resource must be the target app's appId or a registered App ID URI, not an ` +
@@ -73,7 +81,7 @@ export function checkTokenResource(tokenResource: string, appClientId: string, k
 
 /**
  * Reads the policies' `authentication-managed-identity` elements: returns the warnings (ignore-error="true",
- * output-token-variable-name, nested/conditional elements left alone) and the extra callers (a user-assigned identity
+ * nested/conditional elements left alone; output-token-variable-name and other conflicts are planApiPolicy errors) and the extra callers (a user-assigned identity
  * selected with `client-id` on a direct element, which is who then calls the Function). Throws ActionError when such a
  * `client-id` is not the client ID of a user-assigned identity attached to APIM. Unparsable policies are skipped
  * here (planApiPolicy reports them).
@@ -106,12 +114,7 @@ export function inspectPolicies(
           `${where}: authentication-managed-identity has ignore-error="true": a failed token request sends the call on without a token.`
         );
       }
-      if (mi.outputTokenVariableName) {
-        warnings.push(
-          `${where}: authentication-managed-identity has output-token-variable-name="${mi.outputTokenVariableName}": the ` +
-            'token goes to a variable, not the Authorization header, unless the policy sets the header itself.'
-        );
-      }
+      // output-token-variable-name on the managed element is a plan error (planApiPolicy: PolicyConflict).
       if (mi.clientId) {
         const uai = principal.userAssigned.find((u) => u.clientId?.toLowerCase() === mi.clientId!.toLowerCase());
         if (!uai) {

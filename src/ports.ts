@@ -61,8 +61,18 @@ export interface HttpResponse {
 }
 
 export interface HttpPort {
-  /** Sends one request; rejects only on network errors. `redirect: manual` always. */
-  request(req: { method: string; url: string; headers?: Record<string, string> }): Promise<HttpResponse>;
+  /**
+   * Sends one request; rejects only on network errors and timeouts. `redirect: manual` always. `timeoutMs`
+   * (milliseconds, optional): the whole exchange (headers and body) must finish within it, else the promise rejects
+   * with a `TimeoutError` (a DOMException named `TimeoutError`, as `AbortSignal.timeout` gives); absent → the
+   * adapter's default.
+   */
+  request(req: {
+    method: string;
+    url: string;
+    headers?: Record<string, string>;
+    timeoutMs?: number;
+  }): Promise<HttpResponse>;
 }
 
 /** Obtains access tokens as the workflow identity (for the foreign-token smoke check). */

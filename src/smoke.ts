@@ -130,6 +130,17 @@ function challengeError(res: HttpResponse): string {
   return d ? excerpt(d[1]) : '';
 }
 
+/**
+ * The token audience an IDX10214 message reports (`Audiences: 'x'`; Microsoft.IdentityModel's text, as Easy Auth
+ * passes it on in `error_description` or the body), or undefined when the text does not carry one. With several
+ * audiences (`'a, b'`) the whole list is returned.
+ */
+function reportedAudience(text: string): string | undefined {
+  const m = /IDX10214[\s\S]*?Audiences:\s*'([^']*)'/i.exec(text);
+  const aud = m?.[1].trim();
+  return aud ? aud : undefined;
+}
+
 function redirectGot(res: HttpResponse): string {
   const loc = header(res, 'location');
   let where = '';
@@ -168,7 +179,8 @@ function mentionsSubscriptionKey(res: HttpResponse): boolean {
  *
  * Failures, from status, headers and body: 3xx → login redirect; 500 + AADSTS500011 → token-resource not found
  * (C01, not retried); 5xx naming a managed identity → APIM managed identity missing (C10); 401 + IDX10214 →
- * audience rejected (C02); 401 + issuer error (IDX10205/IDX10211/"issuer") → issuer rejected (C03); 401 naming a
+ * audience rejected (C02), quoting the audience the Function reported (`Audiences: '…'`) — when it differs from
+ * `hints.tokenResource`, the diagnosis says another element set the token instead of advising to allow it; 401 + issuer error (IDX10205/IDX10211/"issuer") → issuer rejected (C03); 401 naming a
  * subscription key → test-setup problem, not drift (C15, not retried); 401 with a Bearer challenge otherwise →
  * Easy Auth refused APIM's token; 401 without one → the function key check (C15, not retried); 403 → APIM's
  * identity not in the caller allow-list (C04); other 5xx/429 → transient. Bodies are scrubbed of JWTs.
@@ -219,13 +231,33 @@ export function classifyGateway(res: HttpResponse, expected: string, hints: Clas
     const detail = challengeError(res) || excerpt(body);
     if (/IDX10214|audience/i.test(text)) {
       const auds = hints.allowedAudiences?.length ? hints.allowedAudiences.map((a) => `'${a}'`).join(', ') : 'unknown';
+      const reported = reportedAudience(text);
+      const differs =
+        reported !== undefined &&
+        hints.tokenResource !== undefined &&
+        reported.toLowerCase() !== hints.tokenResource.toLowerCase();
+      const said = detail ? ` Function said: ${detail}` : '';
+      if (differs) {
+        return {
+          passed: false,
+          got: got401(res),
+          diagnosis:
+            `Easy Auth rejected APIM's token: audience not allowed (IDX10214). The Function reported the token's aud ` +
+            `as '${excerpt(reported, 120)}', not token-resource ${resource}: another authentication-managed-identity ` +
+            "(or a set-header of Authorization) in the API's policy, or in a parent scope, set the token that " +
+            `reached the Function. Make the managed element the last one that sets Authorization. Easy Auth ` +
+            `accepts only (exact match): ${auds}.${said}`,
+          layer: 'easy-auth',
+          retry: true
+        };
+      }
+      const aud = reported !== undefined ? `'${excerpt(reported, 120)}'` : resource;
       return {
         passed: false,
         got: got401(res),
         diagnosis:
-          `Easy Auth rejected APIM's token: audience not allowed (IDX10214). The token's aud is ${resource}; Easy Auth ` +
-          `accepts only (exact match): ${auds}. Add it to validation.allowedAudiences or use the client ID.` +
-          (detail ? ` Function said: ${detail}` : ''),
+          `Easy Auth rejected APIM's token: audience not allowed (IDX10214). The token's aud is ${aud}; Easy Auth ` +
+          `accepts only (exact match): ${auds}. Add it to validation.allowedAudiences or use the client ID.${said}`,
         layer: 'easy-auth',
         retry: true
       };
@@ -462,6 +494,42 @@ interface CheckSpec {
   attempt: () => Promise<Classification>;
 }
 
+/** Longest wait for one smoke request, in ms (also when the budget has more time left). */
+export const REQUEST_TIMEOUT_MS = 15_000;
+/** Shortest wait for one smoke request, in ms (even when the budget is almost spent). */
+export const MIN_REQUEST_TIMEOUT_MS = 1_000;
+
+/**
+ * Per-request timeout in ms for a request sent at `now` with the budget ending at `deadline` (both ms):
+ * min(15 s, remaining budget), but at least 1 s. `budgetSeconds` ≤ 0 means "one attempt, no retry budget"
+ * (check mode): the request gets the full 15 s.
+ */
+export function requestTimeoutMs(now: number, deadline: number, budgetSeconds: number): number {
+  if (budgetSeconds <= 0) return REQUEST_TIMEOUT_MS;
+  return Math.max(MIN_REQUEST_TIMEOUT_MS, Math.min(REQUEST_TIMEOUT_MS, deadline - now));
+}
+
+/** True for a rejection that is a timeout (AbortSignal.timeout's TimeoutError, undici/socket timeout codes). */
+function isTimeout(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown; cause?: unknown } | undefined;
+  if (!e) return false;
+  if (e.name === 'TimeoutError') return true;
+  if (typeof e.code === 'string' && /TIMEOUT|ETIMEDOUT/i.test(e.code)) return true;
+  return e.cause !== undefined && e.cause !== err && isTimeout(e.cause);
+}
+
+function timedOut(ms: number): Classification {
+  const s = Math.round(ms / 100) / 10;
+  return {
+    passed: false,
+    got: `timed out after ${s} s`,
+    diagnosis:
+      `No answer within ${s} s: the Function or the gateway did not answer in time (a cold start, a slow or hung ` +
+      'function, or a firewall dropping the connection). Check that the endpoint answers quickly from the runner.',
+    retry: true
+  };
+}
+
 function netError(err: unknown): Classification {
   const code = (err as { code?: unknown })?.code;
   const text = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
@@ -481,6 +549,9 @@ function netError(err: unknown): Classification {
  *   `ports.sleep`, clamped to the remaining budget) while its failure may still be propagating (C17). Attempts and
  *   elapsed seconds are recorded per check; every check gets at least one attempt. When the budget is spent with
  *   a check still failing, the report is `failed` with each check's last result and a "not yet propagated" note.
+ * - Each request is sent with `timeoutMs` = {@link requestTimeoutMs} (min(15 s, remaining budget), at least 1 s;
+ *   15 s when the budget is 0), so a request never runs far past the budget; a timeout is reported as
+ *   `timed out after N s` (retried while budget remains), other network failures as `network error (…)`.
  * - Gateway checks run per API; direct checks once per distinct backend URL; the foreign-token check only with
  *   `allowedCallers: 'apim-only'`.
  * - The subscription key and tokens never appear in the report (all strings are scrubbed).
@@ -509,10 +580,11 @@ export async function runSmoke(settings: SmokeSettings, ctx: SmokeContext, ports
   };
   const method = settings.method || 'GET';
   const send = async (url: string, headers: Record<string, string>): Promise<HttpResponse | Classification> => {
+    const timeoutMs = requestTimeoutMs(now(), deadline, settings.timeoutSeconds);
     try {
-      return await ports.http.request({ method, url, headers });
+      return await ports.http.request({ method, url, headers, timeoutMs });
     } catch (err) {
-      return netError(err);
+      return isTimeout(err) ? timedOut(timeoutMs) : netError(err);
     }
   };
   const isResponse = (r: HttpResponse | Classification): r is HttpResponse => 'status' in r;

@@ -117,8 +117,22 @@ if (present)
       it('(f) existing managed-identity elements are reported where they are', () => {
         const ins = inspectPolicy(raw);
         const nested = ins.managedIdentity.filter((m) => !m.direct).length + ins.elsewhere.length;
-        expect(r.warnings.filter((w) => /nested|outside <inbound>/.test(w))).toHaveLength(nested);
+        expect(
+          r.warnings.filter((w) => /nested <authentication-managed-identity|outside <inbound>/.test(w))
+        ).toHaveLength(nested);
         count('f-inspect');
+      });
+
+      it('(g) every conflict names an element that is on its line, and the merge reports the same conflicts', () => {
+        const ins = inspectPolicy(raw);
+        expect(r.conflicts).toEqual(ins.conflicts);
+        const lines = raw.split(/\r\n|\r|\n/);
+        for (const c of ins.conflicts) {
+          expect(lines[c.line - 1].slice(c.column - 1)).toMatch(/^<(set-header|authentication-)/);
+          expect(c.message).toContain(`line ${c.line}`);
+          expect(c.message).toMatch(/remove/);
+        }
+        count(ins.conflicts.length > 0 ? 'g-conflicts-refused' : 'g-no-conflicts');
       });
     });
 

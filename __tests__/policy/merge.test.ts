@@ -179,7 +179,7 @@ describe('mergePolicy: layouts', () => {
     expect(r.text).toBe(doc(['<base />', AUTH, KEY]));
   });
 
-  it('keeps client-id / ignore-error / output-token-variable-name, updates resource, warns', () => {
+  it('keeps client-id / ignore-error, updates resource, warns; output-token-variable-name is a conflict', () => {
     const raw = doc([
       '<base />',
       `<authentication-managed-identity client-id="cid" resource='old' ignore-error="true" output-token-variable-name="t" />`
@@ -194,7 +194,8 @@ describe('mergePolicy: layouts', () => {
     );
     expect(r.warnings.join('\n')).toMatch(/client-id="cid"/);
     expect(r.warnings.join('\n')).toMatch(/ignore-error="true"/);
-    expect(r.warnings.join('\n')).toMatch(/output-token-variable-name="t"/);
+    expect(r.conflicts.map((c) => [c.kind, c.line])).toEqual([['token-to-variable', 4]]);
+    expect(r.conflicts[0].message).toMatch(/output-token-variable-name="t".*remove output-token-variable-name/);
   });
 
   it('adds a missing resource attribute to an existing element', () => {
@@ -278,7 +279,8 @@ describe('mergePolicy: layouts', () => {
       hasBase: true,
       managedIdentity: [{ resource: APP, direct: true, position: 'after' }],
       deletesSubscriptionKey: true,
-      elsewhere: []
+      elsewhere: [],
+      conflicts: []
     });
     expect(r.changes.map((c) => c.path)).toEqual([
       'policy.authentication-managed-identity',
@@ -287,15 +289,16 @@ describe('mergePolicy: layouts', () => {
     expect(ownedState(raw ?? '')).toEqual({ authPresent: false, authAfterBase: false, deletesSubscriptionKey: false });
   });
 
-  it('a subscription-key delete nested in <choose> does not count; an override is warned about', () => {
+  it('a subscription-key override before the owned elements is warned about (the delete follows it)', () => {
     const raw = doc([
+      '<set-header name="ocp-apim-subscription-key" exists-action="override"><value>x</value></set-header>',
       '<base />',
-      AUTH,
-      '<set-header name="ocp-apim-subscription-key" exists-action="override"><value>x</value></set-header>'
+      AUTH
     ]);
     expect(ownedState(raw).deletesSubscriptionKey).toBe(false);
     const r = mergeChecked(raw);
     expect(r.warnings.join()).toMatch(/override/);
+    expect(r.conflicts).toEqual([]);
     // name compared case-insensitively once present
     expect(ownedState(raw.replace('override', 'delete')).deletesSubscriptionKey).toBe(true);
   });

@@ -450,6 +450,45 @@ describe('verdict and content', () => {
     expect(renderText(report)).toContain('✗ gateway (API billing): expected 2xx, got 500');
   });
 
+  test('gateway 200 but the Function accepts no token: APIM → Function is "not proven", not proven by smoke', () => {
+    const base = reports['applied-retries'];
+    const report: RunReport = {
+      ...base,
+      smoke: {
+        result: 'failed',
+        checks: [
+          check({ name: 'gateway', layer: 'function' }),
+          check({
+            name: 'direct-no-token',
+            expected: '401 (Easy Auth)',
+            got: '200',
+            passed: false,
+            layer: 'function',
+            diagnosis: 'Function reachable anonymously'
+          })
+        ],
+        notes: []
+      }
+    };
+    const md = renderSummary(report);
+    expect(md).toMatch(/client\["Client"\] -->\|"✓ subscription key: proven by smoke/);
+    expect(md).toMatch(/apim -->\|"· MI token: not proven \(Function accepts requests without a token\)"/);
+    expect(md).not.toMatch(/MI token: proven/);
+    const text = renderText(report);
+    expect(text).toContain('─·→ Function (Easy Auth) (MI token not proven: Function accepts requests without a token)');
+    expect(renderComment(report, '<!-- m -->')).toContain('MI token not proven');
+
+    // a no-token check that failed otherwise (a redirect) says what it got
+    const redirected: RunReport = {
+      ...report,
+      smoke: {
+        ...report.smoke!,
+        checks: [report.smoke!.checks[0], { ...report.smoke!.checks[1], got: '302 → login.example/authorize' }]
+      }
+    };
+    expect(renderSummary(redirected)).toMatch(/MI token: not proven \(direct no-token check got 302 → login/);
+  });
+
   test('smoke skipped: every link is "configured, not proven"', () => {
     const md = renderSummary(reports['smoke-skipped']);
     expect(md).toContain('⏭️ skipped');

@@ -61,4 +61,63 @@ describe('planApiPolicy', () => {
     expect(plan.write).toBeUndefined();
     expect(plan.changes).toEqual([]);
   });
+
+  it('a tokenizer failure still says "cannot be tokenized", without the label (callers add it)', () => {
+    const plan = planApiPolicy('api-orders', RID, { value: '<policies><inbound><base /></outbound></policies>' }, APP);
+    expect(plan.error).toMatch(/^the policy text cannot be tokenized/);
+  });
+
+  it.each([
+    [
+      'no <inbound>',
+      '<policies>\n  <backend><base /></backend>\n</policies>',
+      /^policy has no <inbound> section \(<policies> at line 1\).*Add "<inbound><base \/><\/inbound>" to the API policy.*re-run\.$/
+    ],
+    [
+      'a <fragment> root',
+      '<fragment>\n  <set-header name="a" exists-action="delete" />\n</fragment>',
+      /^policy root is <fragment> \(line 1\), not <policies>: policy fragments .* are not managed by this action.*re-run\.$/
+    ]
+  ])('%s: says what is wrong and how to fix it, once, and never "cannot be tokenized"', (_n, value, re) => {
+    const plan = planApiPolicy('api-orders', RID, { value }, APP);
+    expect(plan.error).toMatch(re);
+    expect(plan.error).not.toMatch(/tokeniz/);
+    expect(plan.error).not.toContain('API policy api-orders');
+    expect(plan.write).toBeUndefined();
+  });
+
+  it('a document whose later elements undo the owned ones (in sync otherwise) is refused: error, no write', () => {
+    const d = doc(
+      `${OWNED}\n    <set-header name="Ocp-Apim-Subscription-Key" exists-action="override"><value>k</value></set-header>`
+    );
+    const plan = planApiPolicy('api-orders', RID, d, APP);
+    expect(plan.write).toBeUndefined();
+    expect(plan.changes).toEqual([]);
+    expect(plan.error).toMatch(/^the policy has an element in <inbound> that undoes the managed-identity setup/);
+    expect(plan.error).toContain('exists-action="override"> at line 6');
+    expect(plan.error).toContain('remove it or move it before <set-header name="Ocp-Apim-Subscription-Key"');
+    expect(plan.error).toMatch(/Policy editor\) and re-run\.$/);
+  });
+
+  it('several conflicts are all named', () => {
+    const d = doc(
+      `<base />\n    <authentication-managed-identity resource="${APP}" output-token-variable-name="t" />\n` +
+        '    <set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)context.Variables["other"])</value></set-header>'
+    );
+    const plan = planApiPolicy('api-orders', RID, d, APP);
+    expect(plan.error).toMatch(/^the policy has 2 elements in <inbound> that undo /);
+    expect(plan.error).toMatch(/output-token-variable-name="t".*; <set-header name="Authorization"/);
+    expect(plan.write).toBeUndefined();
+  });
+
+  it('token into a variable, then an Authorization set-header built from it: planned normally (the pattern carries the token)', () => {
+    const d = doc(
+      `<base />\n    <authentication-managed-identity resource="api://old" output-token-variable-name="t" />\n` +
+        '    <set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)context.Variables["t"])</value></set-header>'
+    );
+    const plan = planApiPolicy('api-orders', RID, d, APP);
+    expect(plan.error).toBeUndefined();
+    expect(plan.changes.map((c) => c.path)).toContain('policy.resource');
+    expect(plan.write?.op).toBe('put-api-policy');
+  });
 });

@@ -19,6 +19,19 @@ export class PolicyParseError extends Error {
 }
 
 /**
+ * A policy document that parses fine but is not one this action manages: its root is not `<policies>` (e.g. a
+ * policy fragment) or `<policies>` has no `<inbound>`. A subclass of PolicyParseError, so every caller that treats
+ * PolicyParseError as "nothing to write" keeps doing so; the message says what is wrong and how to fix it (it does
+ * not say "cannot be tokenized"). `line`/`column` as in PolicyParseError (the root element's start tag).
+ */
+export class PolicyNotManagedError extends PolicyParseError {
+  constructor(message: string, line?: number, column?: number) {
+    super(message, line, column);
+    this.name = 'PolicyNotManagedError';
+  }
+}
+
+/**
  * 1-based line and column of a UTF-16 offset in `text`. `\r\n`, `\n` and a lone `\r` each end a line.
  */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {

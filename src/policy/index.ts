@@ -4,8 +4,8 @@
  * - {@link mergePolicy}: ensure the two owned `<inbound>` elements, splicing into the original text.
  * - {@link policiesEquivalent}: semantic comparison of two documents.
  */
-export { PolicyParseError } from './errors.js';
+export { PolicyNotManagedError, PolicyParseError } from './errors.js';
 export { inspectPolicy, mergePolicy, ownedState } from './merge.js';
-export type { ManagedIdentityElement, PolicyInspection, MergeResult } from './merge.js';
+export type { ManagedIdentityElement, PolicyConflict, PolicyInspection, MergeResult } from './merge.js';
 export { policiesEquivalent } from './equivalent.js';
 export { extractExpressions } from './scan.js';

@@ -10,7 +10,7 @@
  * policies at that point (Learn: "Policies in Azure API Management", policy scopes / base element), so the owned
  * elements go after it. Everything else in the document is left byte-identical.
  */
-import { PolicyParseError } from './errors.js';
+import { lineColumn, PolicyNotManagedError } from './errors.js';
 import { attr, elementChildren, parsePolicy, type ElementNode, type ParsedPolicy } from './tree.js';
 
 export interface ManagedIdentityElement {
@@ -36,12 +36,52 @@ export interface PolicyInspection {
   deletesSubscriptionKey: boolean;
   /** <authentication-managed-identity> outside <inbound> (e.g. in <outbound>): reported, never touched */
   elsewhere: string[];
+  /**
+   * Direct children of `<inbound>` that would undo the owned elements once they are where the merge puts them, so
+   * the document cannot be made right without changing content the user owns (see {@link PolicyConflict}). Empty
+   * when `<inbound>` is absent.
+   */
+  conflicts: PolicyConflict[];
+}
+
+/**
+ * One direct child of `<inbound>` that undoes an owned element. "After" is document order among the direct
+ * children of `<inbound>`, measured from where the owned elements are once merged: the managed (first direct)
+ * `<authentication-managed-identity>` where it stands, or right after `<base />` when it is missing or before
+ * `<base />` (first in `<inbound>` when there is no `<base />`); the subscription-key delete is the last direct
+ * `<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete">`, or (none yet) right after the managed
+ * element. Policies in `<inbound>` run in document order (Learn: "Policies in Azure API Management").
+ * - `key-restored`: `<set-header name="Ocp-Apim-Subscription-Key">` with exists-action override (the default),
+ *   append, skip or an expression after the delete: the key reaches the Function again (set-header policy reference).
+ * - `authorization-replaced`: `<set-header name="Authorization">` with exists-action delete, override (default),
+ *   append or an expression, or `<authentication-basic>`, after the managed element: APIM's token is dropped or
+ *   replaced.
+ * - `second-managed-identity`: another direct `<authentication-managed-identity>`: the last one to run sets the
+ *   Authorization header (authentication-managed-identity policy reference).
+ * - `token-to-variable`: the managed element has `output-token-variable-name`: APIM then puts the token in that
+ *   variable and does not set the Authorization header.
+ * Nested elements (inside `<choose>` etc.) are never conflicts; the merge warns about them.
+ */
+export interface PolicyConflict {
+  kind: 'key-restored' | 'authorization-replaced' | 'second-managed-identity' | 'token-to-variable';
+  /** The element's start tag as authored (on one line, shortened). */
+  element: string;
+  /** 1-based line and column of the element's `<` in the text as given. */
+  line: number;
+  column: number;
+  /** What the element does, where it is, and the fix (one sentence, no trailing period). */
+  message: string;
 }
 
 export interface MergeResult {
   text: string;
   changes: { path: string; before: unknown; after: unknown }[];
   warnings: string[];
+  /**
+   * {@link PolicyInspection.conflicts} of the document as given. Non-empty → the merged `text` would still not
+   * be in the desired state at run time: do not write it (planApiPolicy turns these into a plan error).
+   */
+  conflicts: PolicyConflict[];
 }
 
 const AUTH = 'authentication-managed-identity';
@@ -74,6 +114,51 @@ function isKeyDelete(el: ElementNode): boolean {
   );
 }
 
+/** Lower-cased `exists-action` of a set-header: absent → 'override' (the documented default); an expression → '@'. */
+function existsAction(el: ElementNode): string {
+  const a = attr(el, 'exists-action');
+  if (!a) return 'override';
+  if (a.expression) return '@';
+  return a.value.trim().toLowerCase();
+}
+
+/** The lower-cased literal header name of a set-header ('' for an expression name or none). */
+function headerName(el: ElementNode): string {
+  const a = attr(el, 'name');
+  return a && !a.expression ? a.value.trim().toLowerCase() : '';
+}
+
+/** A set-header that leaves the subscription key on the request (any exists-action but delete). */
+function restoresKey(el: ElementNode): boolean {
+  return el.name === 'set-header' && headerName(el) === KEY_HEADER && existsAction(el) !== 'delete';
+}
+
+/** An element that drops or replaces the Authorization header (set-header other than skip, authentication-basic). */
+function replacesAuthorization(el: ElementNode): boolean {
+  if (el.name === 'authentication-basic') return true;
+  return el.name === 'set-header' && headerName(el) === 'authorization' && existsAction(el) !== 'skip';
+}
+
+/** True when `el` sits inside a side request (send-request / send-one-way-request), whose headers are its own. */
+function inSideRequest(el: ElementNode): boolean {
+  for (let p = el.parent; p; p = p.parent)
+    if (p.name === 'send-request' || p.name === 'send-one-way-request') return true;
+  return false;
+}
+
+/** The start tag of `el` as authored, on one line, at most 160 characters. */
+function tagText(raw: string, el: ElementNode): string {
+  const t = raw
+    .slice(el.start, el.openEnd)
+    .replace(/\s+/g, ' ')
+    .replace(/\s*\/?>$/, '>');
+  return t.length > 160 ? `${t.slice(0, 157)}...>` : t;
+}
+
+function lineAt(raw: string, el: ElementNode): number {
+  return lineColumn(raw, el.start).line;
+}
+
 interface Located {
   parsed: ParsedPolicy;
   inbound?: ElementNode;
@@ -98,6 +183,174 @@ function describe(el: ElementNode, direct: boolean, base: ElementNode | undefine
   };
 }
 
+/** Where the owned elements are once merged (see {@link PolicyConflict}), as offsets into the text, with words. */
+interface Anchors {
+  /** offset after which a direct child runs after the managed <authentication-managed-identity> */
+  auth: number;
+  /** offset after which a direct child runs after the subscription-key delete */
+  key: number;
+  /** Where the managed element is (or will be), e.g. "<authentication-managed-identity> (line 7)". */
+  authWhere: string;
+  /** Where the subscription-key delete is (or will be), e.g. "the subscription-key delete (line 8)". */
+  keyWhere: string;
+  /** The fix for an element after the managed one, e.g. "remove it or move it before <…> (line 7)". */
+  authFix: string;
+  /** The fix for a subscription-key set-header after the delete. */
+  keyFix: string;
+}
+
+function anchorsOf(raw: string, inbound: ElementNode, base: ElementNode | undefined): Anchors {
+  const direct = elementChildren(inbound);
+  const auth = direct.find((e) => e.name === AUTH);
+  const stays = auth !== undefined && !(base && auth.start < base.start);
+  const addYourself = `add <${AUTH}> yourself after it`;
+  let authAt: number;
+  let authWhere: string;
+  let authFix: string;
+  let placed: string; // where the action puts the managed element, for the subscription-key delete's position
+  if (stays) {
+    const l = lineAt(raw, auth);
+    authAt = auth.end;
+    authWhere = `<${AUTH}> (line ${l})`;
+    authFix = `remove it or move it before <${AUTH}> (line ${l})`;
+    placed = `right after <${AUTH}>, line ${l}`;
+  } else if (base) {
+    const l = lineAt(raw, base);
+    authAt = base.end;
+    authWhere = `<${AUTH}> (which the action puts right after <base />, line ${l})`;
+    authFix = `remove it, move it before <base /> (line ${l}), or ${addYourself}`;
+    placed = `with <${AUTH}> right after <base />, line ${l}`;
+  } else {
+    const l = lineAt(raw, inbound);
+    authAt = inbound.openEnd;
+    authWhere = `<${AUTH}> (which the action puts first in <inbound>, line ${l}, as there is no <base />)`;
+    authFix = `remove it, or ${addYourself}`;
+    placed = `with <${AUTH}> first in <inbound>, line ${l}`;
+  }
+  const deletes = direct.filter(isKeyDelete);
+  const lastDelete = deletes[deletes.length - 1];
+  if (lastDelete) {
+    const l = lineAt(raw, lastDelete);
+    return {
+      auth: authAt,
+      authWhere,
+      authFix,
+      key: lastDelete.end,
+      keyWhere: `the subscription-key delete (line ${l})`,
+      keyFix: `remove it or move it before <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete"> (line ${l})`
+    };
+  }
+  return {
+    auth: authAt,
+    authWhere,
+    authFix,
+    key: authAt,
+    keyWhere: `the subscription-key delete (which the action puts ${placed})`,
+    keyFix: authFix
+  };
+}
+
+/** True when `text` reads the policy variable `name` (`context.Variables["name"]`, `…GetValueOrDefault<…>("name"`). */
+function readsVariable(text: string, name: string): boolean {
+  const q = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(
+    `Variables\\s*(\\[\\s*(&quot;|")${q}(&quot;|")|\\.\\s*GetValueOrDefault\\s*(<[^>]*>|&lt;.*?&gt;)?\\s*\\(\\s*(&quot;|")${q}(&quot;|"))`
+  ).test(text);
+}
+
+/** Conflicts (direct children) and warnings (nested elements) about elements that undo the owned ones. */
+function guardFindings(raw: string, inbound: ElementNode, base: ElementNode | undefined) {
+  const conflicts: PolicyConflict[] = [];
+  const nestedWarnings: string[] = [];
+  const at = anchorsOf(raw, inbound, base);
+  const direct = elementChildren(inbound);
+  const add = (kind: PolicyConflict['kind'], el: ElementNode, message: string) => {
+    const { line, column } = lineColumn(raw, el.start);
+    conflicts.push({ kind, element: tagText(raw, el), line, column, message });
+  };
+  const directAuth = direct.filter((e) => e.name === AUTH);
+  const managed = directAuth[0];
+  const outVar = managed ? attr(managed, 'output-token-variable-name') : undefined;
+  // The common "token into a variable, then set the header from it" pattern: a later direct Authorization
+  // set-header whose text reads that variable (e.g. @("Bearer " + (string)context.Variables["msi-token"])) carries
+  // APIM's token itself, so neither the variable nor that set-header undoes anything.
+  const carrier =
+    managed && outVar
+      ? direct.find(
+          (e) =>
+            e.start > managed.start &&
+            replacesAuthorization(e) &&
+            e.name === 'set-header' &&
+            existsAction(e) !== 'delete' &&
+            readsVariable(raw.slice(e.start, e.end), outVar.value)
+        )
+      : undefined;
+  if (managed && outVar && !carrier) {
+    add(
+      'token-to-variable',
+      managed,
+      `${tagText(raw, managed)} at line ${lineAt(raw, managed)} has output-token-variable-name="${outVar.value}": ` +
+        'APIM then stores the token in that variable and does not set the Authorization header, so the Function ' +
+        'gets no token from it; remove output-token-variable-name'
+    );
+  }
+  for (const el of directAuth.slice(1)) {
+    add(
+      'second-managed-identity',
+      el,
+      `a second direct ${tagText(raw, el)} at line ${lineAt(raw, el)} (the managed one is at line ` +
+        `${lineAt(raw, managed!)}): the last one to run sets the Authorization header, so it replaces APIM's token ` +
+        'for the Function; remove it'
+    );
+  }
+  const what = (el: ElementNode): string => {
+    if (el.name === 'authentication-basic')
+      return "replaces the Authorization header (APIM's token) with basic credentials";
+    const act = existsAction(el);
+    if (act === 'delete') return "deletes the Authorization header that carries APIM's token";
+    if (act === 'append') return "appends to the Authorization header that carries APIM's token";
+    if (act === '@')
+      return "may replace the Authorization header that carries APIM's token (exists-action is an expression)";
+    return "replaces the Authorization header that carries APIM's token";
+  };
+  const keyWhat = (el: ElementNode): string =>
+    existsAction(el) === '@'
+      ? 'may put the subscription key back (its exists-action is an expression), so it can reach the Function'
+      : 'puts the subscription key back, so it reaches the Function';
+  for (const el of direct) {
+    if (restoresKey(el) && el.start >= at.key) {
+      add(
+        'key-restored',
+        el,
+        `${tagText(raw, el)} at line ${lineAt(raw, el)} runs after ${at.keyWhere} and ${keyWhat(el)}: ${at.keyFix}`
+      );
+    }
+    if (replacesAuthorization(el) && el.start >= at.auth && el !== carrier) {
+      add(
+        'authorization-replaced',
+        el,
+        `${tagText(raw, el)} at line ${lineAt(raw, el)} runs after ${at.authWhere} and ${what(el)}: ${at.authFix}`
+      );
+    }
+  }
+  const directSet = new Set(direct);
+  for (const el of descendants(inbound)) {
+    if (directSet.has(el) || inSideRequest(el)) continue;
+    if (restoresKey(el) && el.start >= at.key) {
+      nestedWarnings.push(
+        `a nested ${tagText(raw, el)} at line ${lineAt(raw, el)} runs after the subscription-key delete when its ` +
+          `block runs and ${keyWhat(el)}: make sure that is intended`
+      );
+    } else if (replacesAuthorization(el) && el.start >= at.auth) {
+      nestedWarnings.push(
+        `a nested ${tagText(raw, el)} at line ${lineAt(raw, el)} runs after <${AUTH}> when its block runs and ` +
+          `${what(el)}: make sure that is intended`
+      );
+    }
+  }
+  return { conflicts, nestedWarnings, anchors: at };
+}
+
 function inspectParsed(loc: Located): PolicyInspection {
   const { parsed, inbound, base } = loc;
   const managedIdentity: ManagedIdentityElement[] = [];
@@ -119,7 +372,8 @@ function inspectParsed(loc: Located): PolicyInspection {
     hasBase: base !== undefined,
     managedIdentity,
     deletesSubscriptionKey: inbound ? elementChildren(inbound).some(isKeyDelete) : false,
-    elsewhere
+    elsewhere,
+    conflicts: inbound ? guardFindings(parsed.raw, inbound, base).conflicts : []
   };
 }
 
@@ -227,17 +481,20 @@ interface Splice {
  *   `policy.resource` (before → after), `policy.set-header[Ocp-Apim-Subscription-Key]` (added: before null,
  *   after 'delete'), `policy.authentication-managed-identity.position` (before 'before-base' → after 'after-base').
  * - The first direct `<authentication-managed-identity>` is updated in place (its `resource` only; `client-id`,
- *   `ignore-error`, `output-token-variable-name` are kept and produce warnings); a second direct one is never
- *   added; nested ones (e.g. in `<choose>`, `<send-request>`) and ones outside `<inbound>` are left alone with a
- *   warning. New elements go right after `<base />` (or first in `<inbound>` when there is none), matching the
+ *   `ignore-error` are kept and produce warnings); a second direct one is never added; nested ones (e.g. in
+ *   `<choose>`, `<send-request>`) and ones outside `<inbound>` are left alone with a warning.
+ * - Elements that would undo the owned ones (a later subscription-key set-header, a later Authorization
+ *   set-header / authentication-basic, a second direct managed-identity element, `output-token-variable-name` on
+ *   the managed one) are returned in `conflicts` (the text is still merged; the caller must not write it). Nested
+ *   ones of the first two kinds (outside side requests) after the owned elements give warnings. New elements go right after `<base />` (or first in `<inbound>` when there is none), matching the
  *   surrounding indentation, line endings and `<x />` / `<x/>` style. An element found before `<base />` is moved
  *   after it. A self-closing `<inbound/>` is expanded. `<base />` is never added to an existing document.
  * - Attribute values are escaped (`&`, `<`, `>`, quotes, line breaks), so a hostile `resource` cannot break the document.
  *
  * Throws PolicyParseError (nothing to write) when the text cannot be tokenized or is not well-formed outside
- * expressions, when the root is not `<policies>` (e.g. a policy fragment: fragments are not managed), or when
- * `<policies>` has no `<inbound>` (adding one would change which parent-scope policies run; the message says how
- * to fix). Throws Error when `desired.resource` is blank, starts with `@` (APIM would read it as an expression) or holds a
+ * expressions; PolicyNotManagedError (a PolicyParseError) when the root is not `<policies>` (e.g. a policy
+ * fragment: fragments are not managed) or `<policies>` has no `<inbound>` (adding one would change which
+ * parent-scope policies run). Messages say what is wrong, where (line) and how to fix it. Throws Error when `desired.resource` is blank, starts with `@` (APIM would read it as an expression) or holds a
  * character XML cannot carry.
  */
 export function mergePolicy(raw: string | undefined, desired: { resource: string }): MergeResult {
@@ -252,29 +509,35 @@ export function mergePolicy(raw: string | undefined, desired: { resource: string
         { path: 'policy.authentication-managed-identity', before: null, after: resource },
         { path: 'policy.set-header[Ocp-Apim-Subscription-Key]', before: null, after: 'delete' }
       ],
-      warnings: []
+      warnings: [],
+      conflicts: []
     };
   }
   const loc = locate(parsePolicy(raw));
   const { parsed, inbound, base } = loc;
   if (parsed.root.name !== 'policies') {
     const l = lineOf(raw, parsed.root.start);
-    throw new PolicyParseError(
-      `policy root is <${parsed.root.name}> (line ${l}), expected <policies>: policy fragments and other documents are not managed by this action`,
+    throw new PolicyNotManagedError(
+      `policy root is <${parsed.root.name}> (line ${l}), not <policies>: policy fragments and other documents are ` +
+        'not managed by this action. An API policy is a <policies> document (a fragment is used from one with ' +
+        '<include-fragment>): replace the API policy with one, or remove this API from api-ids, and re-run',
       l,
       1
     );
   }
   if (!inbound) {
     const l = lineOf(raw, parsed.root.start);
-    throw new PolicyParseError(
-      `policy has no <inbound> section (root at line ${l}); add "<inbound><base /></inbound>" to the API policy and run again`,
+    throw new PolicyNotManagedError(
+      `policy has no <inbound> section (<policies> at line ${l}): the managed-identity elements belong there, and ` +
+        'adding the section here would change which parent-scope policies run. Add "<inbound><base /></inbound>" ' +
+        'to the API policy (APIM portal → API → Policy editor) and re-run',
       l,
       1
     );
   }
   const ins = inspectParsed(loc);
-  const warnings: string[] = [];
+  const guards = guardFindings(raw, inbound, base);
+  const warnings: string[] = [...guards.nestedWarnings];
   const changes: MergeResult['changes'] = [];
   const splices: Splice[] = [];
 
@@ -289,9 +552,7 @@ export function mergePolicy(raw: string | undefined, desired: { resource: string
     );
   }
   for (const p of ins.elsewhere) warnings.push(`<${AUTH}> at ${p} is outside <inbound> and was left unchanged`);
-  if (directAuth.length > 1) {
-    warnings.push(`<inbound> has ${directAuth.length} direct <${AUTH}> elements; only the first is managed`);
-  }
+  // A second direct element is a conflict (ins.conflicts), not a warning.
 
   const auth = directAuth[0];
   let authBlock = ''; // owned elements to insert after <base /> (or first in <inbound>), without leading whitespace
@@ -315,8 +576,7 @@ export function mergePolicy(raw: string | undefined, desired: { resource: string
     }
     const ignore = attr(auth, 'ignore-error');
     if (ignore) warnings.push(`<${AUTH}> keeps ignore-error="${ignore.value}"`);
-    const outVar = attr(auth, 'output-token-variable-name');
-    if (outVar) warnings.push(`<${AUTH}> keeps output-token-variable-name="${outVar.value}"`);
+    // output-token-variable-name is a conflict (ins.conflicts): APIM does not set the Authorization header.
     if (base && auth.start < base.start) {
       // move: cut the element (with its own line when it stands alone on it), re-insert after <base />
       splices.push(cutRange(raw, auth));
@@ -336,7 +596,8 @@ export function mergePolicy(raw: string | undefined, desired: { resource: string
   }
 
   if (!ins.deletesSubscriptionKey) {
-    for (const e of direct.filter((x) => x.name === 'set-header')) {
+    // Only the ones before where the delete goes: later ones are conflicts (ins.conflicts).
+    for (const e of direct.filter((x) => x.name === 'set-header' && x.start < guards.anchors.key)) {
       if (attr(e, 'name')?.value.trim().toLowerCase() === KEY_HEADER) {
         warnings.push(
           `<inbound> already sets Ocp-Apim-Subscription-Key (exists-action="${attr(e, 'exists-action')?.value ?? ''}"); a delete was added after it`
@@ -347,7 +608,8 @@ export function mergePolicy(raw: string | undefined, desired: { resource: string
   }
   const needKey = !ins.deletesSubscriptionKey;
 
-  if (changes.length === 0) return { text: raw, changes, warnings };
+  const conflicts = ins.conflicts;
+  if (changes.length === 0) return { text: raw, changes, warnings, conflicts };
 
   if (authBlock) {
     const items = [authBlock, needKey ? keyTag(close) : ''].filter((s) => s !== '');
@@ -360,7 +622,7 @@ export function mergePolicy(raw: string | undefined, desired: { resource: string
       text: ind !== undefined ? `${nl}${ind}${keyTag(close)}` : keyTag(close)
     });
   }
-  return { text: applySplices(raw, splices), changes, warnings };
+  return { text: applySplices(raw, splices), changes, warnings, conflicts };
 }
 
 function lineOf(raw: string, at: number): number {

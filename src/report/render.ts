@@ -279,12 +279,17 @@ function smokeBlocks(report: RunReport, style: Style): Block[] {
   return blocks;
 }
 
-type LinkState = 'proven' | 'failed' | 'configured';
+/**
+ * `unproven`: the gateway succeeded but the direct no-token check did not pass, so the success does not show that
+ * APIM's token was needed (the Function may accept requests without one).
+ */
+type LinkState = 'proven' | 'failed' | 'configured' | 'unproven';
 
 function linkLabel(state: LinkState, what: string, detail?: string): string {
   const d = detail ? ` (${detail})` : '';
   if (state === 'proven') return `✓ ${what}: proven by smoke${d}`;
   if (state === 'failed') return `✗ ${what}: failed${d}`;
+  if (state === 'unproven') return `· ${what}: not proven${d}`;
   return `· ${what}: configured, not proven`;
 }
 
@@ -305,6 +310,8 @@ interface LinkGroup {
 interface Chain {
   clientToApim: LinkState;
   apimToFunc: LinkState;
+  /** Why APIM → Function is `unproven`. */
+  apimToFuncNote?: string;
   gateway?: LinkGroup;
   direct: LinkGroup[];
 }
@@ -324,9 +331,20 @@ function chainOf(report: RunReport): Chain {
     .filter((g): g is LinkGroup => g !== undefined);
   let clientToApim: LinkState = 'configured';
   let apimToFunc: LinkState = 'configured';
+  let apimToFuncNote: string | undefined;
   if (gateway?.passed) {
     clientToApim = 'proven';
-    apimToFunc = 'proven';
+    // A gateway 2xx proves APIM's token only when the Function also refused a request without one.
+    const noToken = direct.find((g) => g.name === 'direct-no-token');
+    if (noToken?.passed) apimToFunc = 'proven';
+    else {
+      apimToFunc = 'unproven';
+      apimToFuncNote = /^2\d\d\b/.test(noToken?.rep.got ?? '')
+        ? 'Function accepts requests without a token'
+        : noToken
+          ? `direct no-token check got ${noToken.rep.got}`
+          : 'direct no-token check not run';
+    }
   } else if (gateway) {
     if (gateway.rep.layer === 'apim') clientToApim = 'failed';
     else {
@@ -335,7 +353,7 @@ function chainOf(report: RunReport): Chain {
       apimToFunc = 'failed';
     }
   }
-  return { clientToApim, apimToFunc, gateway, direct };
+  return { clientToApim, apimToFunc, apimToFuncNote, gateway, direct };
 }
 
 function groupDetail(g: LinkGroup, prefix = ''): string {
@@ -351,7 +369,7 @@ function mermaid(report: RunReport): string {
     '```mermaid',
     'flowchart LR',
     `  client["Client"] -->|"${linkLabel(ch.clientToApim, 'subscription key', gw)}"| apim["APIM ${mm(report.target.apim)}<br/>managed identity"]`,
-    `  apim -->|"${linkLabel(ch.apimToFunc, 'MI token', gw)}"| func["Function ${mm(report.target.functionApp)}<br/>Easy Auth"]`
+    `  apim -->|"${linkLabel(ch.apimToFunc, 'MI token', ch.apimToFunc === 'unproven' ? mm(ch.apimToFuncNote ?? '', 60) : gw)}"| func["Function ${mm(report.target.functionApp)}<br/>Easy Auth"]`
   ];
   if (ch.direct.length === 0) {
     lines.push(`  direct["Direct caller"] -.->|"${linkLabel('configured', 'rejected')}"| func`);
@@ -373,7 +391,8 @@ function chainLine(report: RunReport): string {
   const mark = (s: LinkState): string => (s === 'proven' ? '✓' : s === 'failed' ? '✗' : '·');
   const direct = ch.direct.map((g) => `${checkLabel(g.name)} rejected ${g.passed ? '✓' : '✗'}`);
   const tail = direct.length ? `; ${direct.join('; ')}` : '';
-  return `client ─${mark(ch.clientToApim)}→ APIM (managed identity) ─${mark(ch.apimToFunc)}→ Function (Easy Auth)${tail}  (✓ proven by smoke, ✗ failed, · configured, not proven)`;
+  const note = ch.apimToFunc === 'unproven' ? ` (MI token not proven: ${ch.apimToFuncNote})` : '';
+  return `client ─${mark(ch.clientToApim)}→ APIM (managed identity) ─${mark(ch.apimToFunc)}→ Function (Easy Auth)${note}${tail}  (✓ proven by smoke, ✗ failed, · configured, not proven)`;
 }
 
 function chainBlocks(report: RunReport, style: Style): Block[] {
@@ -427,7 +446,9 @@ function footer(report: RunReport): Block {
  * Renders the job summary: GitHub-flavoured markdown with the verdict on top, the target, the plan table
  * (resource, field, before → after, action add/update/none), per-resource notes, facts (effective audiences,
  * excluded paths, issuer, APIM principal/client IDs), the smoke table (attempts, time in seconds, layer,
- * diagnosis), a Mermaid `flowchart LR` of client → APIM → Function with each link marked proven/failed/configured,
+ * diagnosis), a Mermaid `flowchart LR` of client → APIM → Function with each link marked proven/failed/configured
+ * (APIM → Function is proven only when the gateway check AND the direct no-token check passed; a gateway success
+ * with the no-token check failing is "not proven (Function accepts requests without a token)"),
  * warnings, the applied/not-applied split, and the duration (s).
  *
  * `opts.maxBytes` (UTF-8 bytes, default `SUMMARY_MAX_BYTES`): the output never exceeds it; tables and lists are cut

@@ -8,7 +8,7 @@
  *   comparison is semantic (done by src/policy `mergePolicy`), never textual.
  * - PUT with `If-Match: <etag>` (or `*` when the API has no policy yet) → 412 when someone changed it meanwhile.
  */
-import { mergePolicy, PolicyParseError } from '../policy/index.js';
+import { mergePolicy, PolicyNotManagedError, PolicyParseError } from '../policy/index.js';
 import type { ResourcePlan } from '../types.js';
 
 /** A ResourcePlan plus the non-fatal findings of the merge (lifted into Plan.warnings by buildPlan). */
@@ -21,8 +21,12 @@ export interface ApiPolicyPlan extends ResourcePlan {
  * undefined when the API has no policy) so that it acquires a token for `tokenResource`.
  * Changes carry paths `policy.<what>` (e.g. `policy.resource: api://x → x`). When there are changes:
  * `write = {op:'put-api-policy', apiId, value, format:'rawxml', ifMatch: doc?.etag ?? '*'}`.
- * A document that cannot be tokenized (PolicyParseError) gives a plan with `error` (line/column) and no write.
- * Other errors propagate.
+ * A plan with `error` and no write (and no changes) when the document cannot be managed: it cannot be tokenized or
+ * is not well-formed (PolicyParseError, with line/column); its root is not `<policies>` or it has no `<inbound>`
+ * (PolicyNotManagedError); or it has conflicts — elements after the owned ones that undo them (a later
+ * subscription-key set-header, a later Authorization set-header, a second direct authentication-managed-identity,
+ * output-token-variable-name on the managed one; see PolicyConflict), each named with its line and the fix.
+ * `error` never starts with the label (callers prefix it). Other errors propagate.
  */
 export function planApiPolicy(
   apiId: string,
@@ -31,8 +35,26 @@ export function planApiPolicy(
   tokenResource: string
 ): ApiPolicyPlan {
   const label = `API policy ${apiId}`;
+  const refused = (error: string): ApiPolicyPlan => ({
+    kind: 'api-policy',
+    resourceId,
+    label,
+    changes: [],
+    notes: [],
+    warnings: [],
+    error
+  });
   try {
     const merged = mergePolicy(doc?.value, { resource: tokenResource });
+    if (merged.conflicts.length > 0) {
+      const n = merged.conflicts.length;
+      return refused(
+        `the policy has ${n === 1 ? 'an element' : `${n} elements`} in <inbound> that undo${n === 1 ? 'es' : ''} ` +
+          `the managed-identity setup, and this action does not change elements you own: ` +
+          merged.conflicts.map((c) => c.message).join('; ') +
+          '. Edit the policy (APIM portal → API → Policy editor) and re-run.'
+      );
+    }
     const changes = merged.changes.map((c) => ({
       path: c.path.startsWith('policy.') ? c.path : `policy.${c.path}`,
       before: c.before,
@@ -53,18 +75,12 @@ export function planApiPolicy(
     return plan;
   } catch (e) {
     if (!(e instanceof PolicyParseError)) throw e;
+    if (e instanceof PolicyNotManagedError) return refused(`${e.message}.`);
     const located = e.line !== undefined && !e.message.includes(`line ${e.line}`);
     const where = located ? ` at line ${e.line}${e.column !== undefined ? `, column ${e.column}` : ''}` : '';
-    return {
-      kind: 'api-policy',
-      resourceId,
-      label,
-      changes: [],
-      notes: [],
-      warnings: [],
-      error:
-        `${label}: the policy text cannot be tokenized${where}: ${e.message}. Nothing is written; fix the policy ` +
-        '(APIM portal → Policy editor) and re-run.'
-    };
+    return refused(
+      `the policy text cannot be tokenized${where}: ${e.message}. Nothing is written; fix the policy ` +
+        '(APIM portal → API → Policy editor) and re-run.'
+    );
   }
 }
