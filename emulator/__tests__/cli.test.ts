@@ -1,0 +1,127 @@
+/**
+ * The CLI as DESIGN §4 fixes it: `npm run emulator -- --state <file>` prints one JSON ready line first; its `env`
+ * lets a separate process using the real SDKs read the APIM service and enable the system identity through the
+ * long-running operation; `GET <adminUrl>/requests` lists those calls; SIGTERM stops it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { get as httpsGet } from 'node:https';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const tsx = path.join(root, 'node_modules/.bin/tsx');
+const drifted = JSON.parse(readFileSync(path.join(root, 'emulator/scenarios/drifted.json'), 'utf8'));
+
+interface Ready {
+  env: Record<string, string>;
+  adminUrl: string;
+  caCertPath: string;
+}
+
+function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>
+): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+  });
+}
+
+/** GET a JSON document over HTTPS trusting only `ca` (this test process started before the twin's CA existed). */
+function getJson<T>(url: string, ca: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    httpsGet(url, { ca }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(JSON.parse(body) as T));
+    }).on('error', reject);
+  });
+}
+
+describe('emulator CLI', () => {
+  let cli: ChildProcess;
+  let ready: Ready;
+  let firstLine = '';
+
+  beforeAll(async () => {
+    cli = spawn(tsx, ['emulator/cli.ts', '--state', 'emulator/scenarios/drifted.json'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    });
+    firstLine = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: cli.stdout! }).once('line', resolve);
+      cli.once('exit', (c) => reject(new Error(`emulator exited ${c}`)));
+    });
+    ready = JSON.parse(firstLine) as Ready;
+  }, 30_000);
+
+  afterAll(async () => {
+    if (cli.exitCode === null) {
+      const exited = new Promise((r) => cli.once('exit', r));
+      cli.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('prints exactly one JSON object as its first stdout line, with the contract fields', () => {
+    expect(Object.keys(ready).sort()).toEqual(['adminUrl', 'caCertPath', 'env']);
+    expect(ready.adminUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/_emulator$/);
+    for (const k of [
+      'NODE_EXTRA_CA_CERTS',
+      'ACTIONS_ID_TOKEN_REQUEST_URL',
+      'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+      'GITHUB_API_URL',
+      'GITHUB_REPOSITORY',
+      'GITHUB_EVENT_NAME',
+      'GITHUB_EVENT_PATH',
+      'INPUT_ARM-ENDPOINT',
+      'INPUT_AUTHORITY-HOST'
+    ]) {
+      expect(ready.env[k]).toBeTruthy();
+    }
+    expect(ready.env.ACTIONS_ID_TOKEN_REQUEST_URL).toContain('?');
+    expect(readFileSync(ready.caCertPath, 'utf8')).toMatch(/BEGIN CERTIFICATE/);
+  });
+
+  it('with its env, a script using the real SDKs enables the system identity through the LRO; /requests lists the calls', async () => {
+    const wi = drifted.workflowIdentity;
+    const r = await run(
+      tsx,
+      [
+        path.join(root, 'emulator/examples/enable-identity.ts'),
+        drifted.tenantId,
+        wi.clientId,
+        drifted.subscriptionId,
+        'rg-demo',
+        'apim-x'
+      ],
+      { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...ready.env }
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^before: identity\.type=UserAssigned principalId=-$/m);
+    const principalId = /^after: identity\.type=SystemAssigned, UserAssigned principalId=([0-9a-f-]{36})$/m.exec(
+      r.out
+    )?.[1];
+    expect(principalId).toBeDefined();
+
+    const ca = readFileSync(ready.caCertPath, 'utf8');
+    const requests = await getJson<{ method: string; url: string; status: number }[]>(`${ready.adminUrl}/requests`, ca);
+    const arm = requests.filter((q) => q.url.includes('/Microsoft.ApiManagement/service/apim-x'));
+    expect(arm.map((q) => q.method)).toEqual(expect.arrayContaining(['GET', 'PATCH']));
+    expect(arm.find((q) => q.method === 'PATCH')?.status).toBe(202);
+    expect(requests.some((q) => /operationresults/.test(q.url) && q.status === 200)).toBe(true);
+    const state = await getJson<{ servicePrincipals: { id: string }[] }>(`${ready.adminUrl}/state`, ca);
+    expect(state.servicePrincipals.map((s) => s.id)).toContain(principalId);
+  }, 60_000);
+});
