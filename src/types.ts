@@ -158,7 +158,7 @@ export interface SmokeCheckResult {
   name: SmokeCheckName;
   /** What was expected, e.g. `200`, `2xx`, `401 (Easy Auth)`, `403`. */
   expected: string;
-  /** What was last seen, e.g. `200`, `401 (Bearer challenge)`, `302 → login`, `network error`. */
+  /** What was last seen, e.g. `200`, `401 (Bearer challenge)`, `302 → login`, `timed out after 15 s`, `network error`. */
   got: string;
   passed: boolean;
   attempts: number;
