@@ -3,7 +3,9 @@
  * runner would — check (drift found: exit 1 expected), apply (changes made, smoke passes), check again (in sync) —
  * printing each run's job summary. Needs nothing but Node and npm (after `npm ci`).
  */
-import { baseInputs, runAction, scenario, withTwin } from './action-runner.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { baseInputs, repoRoot, runAction, scenario, withTwin } from './action-runner.js';
 
 const steps = [
   { title: 'check on a drifted setup (drift expected → exit 1)', mode: 'check', expectCode: 1 },
@@ -12,20 +14,19 @@ const steps = [
 ] as const;
 
 const state = scenario('drifted');
+/** Where the full markdown of each run is kept (overwritten on every demo; git-ignored). */
+const outDir = path.join(repoRoot, '.demo');
+mkdirSync(outDir, { recursive: true });
 let ok = true;
 await withTwin(state, async (twin) => {
   console.log(`Local Azure twin up (admin: ${twin.adminUrl}).`);
   for (const [i, step] of steps.entries()) {
-    const run = await runAction(
-      twin,
-      {
-        ...baseInputs(state),
-        mode: step.mode,
-        'smoke-path': '/orders',
-        'smoke-timeout-seconds': '60'
-      },
-      { keepFiles: true }
-    );
+    const run = await runAction(twin, {
+      ...baseInputs(state),
+      mode: step.mode,
+      'smoke-path': '/orders',
+      'smoke-timeout-seconds': '60'
+    });
     const asExpected = run.code === step.expectCode;
     ok &&= asExpected;
     const bar = '═'.repeat(100);
@@ -36,7 +37,9 @@ await withTwin(state, async (twin) => {
     console.log(
       `outputs: drift=${run.outputs.drift} smoke-result=${run.outputs['smoke-result']} apim-principal-id=${run.outputs['apim-principal-id'] || '-'}`
     );
-    console.log(`full markdown: ${run.outputs['summary-path'] ?? '(not written)'}`);
+    const file = path.join(outDir, `${i + 1}-${step.mode}.md`);
+    writeFileSync(file, run.summary);
+    console.log(`full markdown: ${path.relative(process.cwd(), file)}`);
   }
   const writes = twin.requests().filter((r) => ['PUT', 'PATCH'].includes(r.method));
   console.log(`\nThe twin served ${twin.requests().length} requests; ${writes.length} were writes (all during apply).`);

@@ -94,9 +94,13 @@ export async function reconcileTarget(
     return p;
   });
 
-  await group(ports.log, 'Pre-flight: resources known to Entra ID', async () => {
-    await Promise.all([preflightResources(plan, ports), preflightGraph(settings, plan, ports)]);
-  });
+  // The pre-flight protects writes: it runs only when apply has something to write (a token exchange costs three
+  // sequential round trips, which a check or a no-drift run does not need).
+  if (settings.mode === 'apply' && hasDrift(plan)) {
+    await group(ports.log, 'Pre-flight: resources known to Entra ID', async () => {
+      await Promise.all([preflightResources(plan, ports), preflightGraph(settings, plan, ports)]);
+    });
+  }
   const smokeCtx = await smokeContext(settings, observed, plan, ports);
   const drift = hasDrift(plan);
   let outcome: ApplyOutcome | undefined;
@@ -142,7 +146,7 @@ export async function reconcileTarget(
       runSmoke(
         // Check mode changed nothing, so nothing is propagating: one attempt per check (C17: never retry reads).
         settings.mode === 'check' ? { ...settings.smoke, timeoutSeconds: 0 } : settings.smoke,
-        { ...smokeCtx, subscriptionKey: smokeCtx.subscriptionKey },
+        { ...smokeCtx, changedNow: (outcome?.writes ?? 0) > 0 },
         { http: ports.http, tokens: ports.tokens }
       )
     );

@@ -46,6 +46,8 @@ export interface SmokeContext {
   openIdIssuer?: string;
   /** Audiences Easy Auth accepts (clientId + allowedAudiences), named in audience diagnoses (C02). */
   allowedAudiences?: string[];
+  /** This run changed the configuration (default true): only then is the 24 h token-cache note worth adding. */
+  changedNow?: boolean;
 }
 
 /** Backoff between attempts of one check, in ms: delay n = min(initialMs · factor^(n-1), maxMs). */
@@ -729,7 +731,7 @@ export async function runSmoke(settings: SmokeSettings, ctx: SmokeContext, ports
         '. Easy Auth changes can take up to ~30 min to reach the workers: re-run later or raise smoke-timeout-seconds.'
     );
   }
-  notes.push(PROPAGATION_NOTE);
+  if (ctx.changedNow !== false) notes.push(PROPAGATION_NOTE);
   const report: SmokeReport = { result: passed ? 'passed' : 'failed', checks, notes };
   return scrubReport(report, secrets);
 }

@@ -366,7 +366,7 @@ describe('golden renderings', () => {
 describe('verdict and content', () => {
   test('verdict line on top names the outcome and the change count', () => {
     expect(renderSummary(reports['in-sync']).split('\n')[0]).toContain('✅ in sync');
-    expect(renderSummary(reports['drift']).split('\n')[0]).toContain('⚠️ drift found (6 changes)');
+    expect(renderSummary(reports['drift']).split('\n')[0]).toContain('⚠️ drift found (6 changes needed)');
     expect(renderSummary(reports['applied-retries']).split('\n')[0]).toContain('🔧 applied 6 changes');
     expect(renderSummary(reports['smoke-skipped']).split('\n')[0]).toContain('🔧 applied 1 change');
     expect(renderSummary(reports['failed-midway']).split('\n')[0]).toContain('❌ failed: Easy Auth func-x');
@@ -510,7 +510,7 @@ describe('verdict and content', () => {
     const marker = commentMarker(target);
     const c = renderComment(reports['drift'], marker);
     expect(c.startsWith(`${marker}\n`)).toBe(true);
-    expect(c).toContain('⚠️ drift found (6 changes)');
+    expect(c).toContain('⚠️ drift found (6 changes needed)');
     expect(c).not.toContain('```mermaid');
   });
 });
@@ -622,7 +622,7 @@ describe('size budgets', () => {
     const md = renderSummary(report, { maxBytes: budget });
     expect(Buffer.byteLength(md, 'utf8')).toBeLessThanOrEqual(budget);
     expectTablesWellFormed(md);
-    expect(md).toContain('drift found (10000 changes)');
+    expect(md).toContain('drift found (10000 changes needed)');
   });
 
   test('a report that fits is not truncated', () => {

@@ -48,6 +48,23 @@ export function applyEnv(twin: Twin): () => void {
   };
 }
 
+/**
+ * Runs `f` with the runner's workflow commands (`::debug::`, `::add-mask::…`) that @actions/core writes to stdout
+ * dropped: in-process tests have no runner to read them, and a JWT in a mask line is noise in the test log.
+ */
+async function quietly<T>(f: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
+    String(chunk).startsWith('::')
+      ? true
+      : (write as (...a: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
+  try {
+    return await f();
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
 /** The action's sign-in: ClientAssertionCredential fed by core.getIDToken, against the twin's authority host. */
 export function workflowCredential(
   twin: Twin,
@@ -57,7 +74,7 @@ export function workflowCredential(
   return new ClientAssertionCredential(
     state.tenantId,
     state.workflowIdentity.clientId,
-    () => core.getIDToken(audience),
+    () => quietly(() => core.getIDToken(audience)),
     {
       authorityHost: twin.authorityHost,
       disableInstanceDiscovery: true

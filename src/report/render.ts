@@ -47,13 +47,13 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** The verdict line without markup, e.g. `⚠️ drift found (3 changes)`. */
+/** The verdict line without markup, e.g. `⚠️ drift found (3 changes needed)`. */
 function verdictText(report: RunReport, maxError = 200): string {
   switch (report.verdict) {
     case 'in-sync':
       return '✅ in sync';
     case 'drift':
-      return `⚠️ drift found (${plural(totalChanges(report), 'change')})`;
+      return `⚠️ drift found (${plural(totalChanges(report), 'change')} needed)`;
     case 'applied':
       return `🔧 applied ${plural(appliedChanges(report), 'change')}`;
     case 'failed':
