@@ -175,3 +175,33 @@ describe('applyPlan', () => {
     expect(f.calls).toEqual([]);
   });
 });
+
+describe('applyPlan: the policy read-back checks the API subscription-key header the plan deletes', () => {
+  const X_POLICY = POLICY.replace('Ocp-Apim-Subscription-Key', 'X-Api-Key');
+  const withPolicy = (value: string): Plan => {
+    const p = plan();
+    const rp = p.resources[1];
+    if (rp.write?.op !== 'put-api-policy') throw new Error('expected a policy PUT');
+    p.resources[1] = { ...rp, write: { ...rp.write, value } };
+    return p;
+  };
+
+  it('a written X-Api-Key delete read back as written → verified (no Ocp-Apim-Subscription-Key delete needed)', async () => {
+    const f = fakeArm();
+    const out = await applyPlan(withPolicy(X_POLICY), deps(f.arm));
+    expect(out.error).toBeUndefined();
+    expect(out.applied.at(-1)).toMatchObject({ label: 'API policy orders', state: 'verified' });
+  });
+
+  it('the X-Api-Key delete missing from what APIM stored → written but not verified, naming X-Api-Key', async () => {
+    const f = fakeArm();
+    const arm = {
+      ...f.arm,
+      getApiPolicy: async () => ({ value: POLICY, format: 'rawxml' as const, etag: '"e2"' })
+    } as unknown as ArmPort;
+    const out = await applyPlan(withPolicy(X_POLICY), deps(arm));
+    expect(out.applied.at(-1)).toMatchObject({ label: 'API policy orders', state: 'written-unverified' });
+    expect(out.error?.message).toMatch(/policy read-back differs from what was written: X-Api-Key is not deleted/);
+    expect(out.error?.message).not.toMatch(/Ocp-Apim-Subscription-Key is not deleted/);
+  });
+});

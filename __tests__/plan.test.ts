@@ -6,8 +6,10 @@ import {
   checkTokenResource,
   hasDrift,
   planChanges,
+  subscriptionKeyHeader,
   type Observed
 } from '../src/plan.js';
+import { ownedState } from '../src/policy/index.js';
 import { EASY_AUTH_PATHS as P, PENDING_PRINCIPAL } from '../src/resources/easy-auth.js';
 import type { Plan, Settings, TargetIds } from '../src/types.js';
 
@@ -326,5 +328,46 @@ describe('assertNoPlanErrors', () => {
       facts: { effectiveAudiences: [], excludedPaths: [] }
     };
     expect(() => assertNoPlanErrors(plan)).toThrow(/2 resource\(s\).*bad a.*bad c/);
+  });
+});
+
+describe('buildPlan: the API renamed its subscription-key header (subscriptionKeyParameterNames.header)', () => {
+  const renamed = (text: string | undefined, ...h: unknown[]) => {
+    const header = h.length > 0 ? h[0] : 'X-Api-Key';
+    const o = observed({}, text);
+    o.apis[0].api = { properties: { path: 'orders', subscriptionKeyParameterNames: { header, query: 'k' } } };
+    return o;
+  };
+
+  it('deletes the API header, keeps the default delete, and reports policy.set-header[X-Api-Key]', () => {
+    const plan = buildPlan(settings(), ids, renamed(policy(owned())));
+    const r = plan.resources[2];
+    expect(r.error).toBeUndefined();
+    expect(r.changes).toEqual([{ path: 'policy.set-header[X-Api-Key]', before: null, after: 'delete' }]);
+    if (r.write?.op !== 'put-api-policy') throw new Error('expected a policy PUT');
+    expect(ownedState(r.write.value, { keyHeader: 'X-Api-Key' }).deletesSubscriptionKey).toBe(true);
+    expect(r.write.value).toContain('<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />');
+    // once written: in sync
+    expect(hasDrift(buildPlan(settings(), ids, renamed(r.write.value)))).toBe(false);
+  });
+
+  it('a later X-Api-Key set-header is refused, naming the API header', () => {
+    const text = policy(
+      `${owned()}\n    <set-header name="X-Api-Key" exists-action="delete" />\n    <set-header name="X-API-KEY"><value>k</value></set-header>`
+    );
+    expect(buildPlan(settings(), ids, renamed(text)).resources[2].error).toMatch(
+      /<set-header name="X-API-KEY"> at line 7 .*subscription key back.*move it before <set-header name="X-Api-Key" exists-action="delete"> \(line 6\)/
+    );
+  });
+
+  it.each([[undefined], [''], [42]])('header %j → the default Ocp-Apim-Subscription-Key', (header) => {
+    expect(subscriptionKeyHeader(renamed(undefined, header).apis[0].api)).toBe('Ocp-Apim-Subscription-Key');
+    expect(hasDrift(buildPlan(settings(), ids, renamed(policy(owned()), header)))).toBe(false);
+  });
+
+  it('a header name that is not an HTTP header name is a resource error, nothing written', () => {
+    const r = buildPlan(settings(), ids, renamed(policy(owned()), 'X Api"Key')).resources[2];
+    expect(r.error).toMatch(/subscription-key header name "X Api\\"Key" .*not an HTTP header name/);
+    expect(r.write).toBeUndefined();
   });
 });

@@ -356,3 +356,46 @@ describe('helpers', () => {
     expect(scrub(`token ${jwt} key abcd1234`, ['abcd1234'])).toBe('token *** key ***');
   });
 });
+
+describe('network failures', () => {
+  it('a host name that does not resolve (ENOTFOUND, wrapped in cause as fetch does) is final, not retried', async () => {
+    const { runSmoke } = await import('../src/smoke.js');
+    let calls = 0;
+    const report = await runSmoke(
+      { path: '/orders', method: 'GET', expectedStatus: '200', timeoutSeconds: 30, subscriptionName: 'master' },
+      {
+        targets: [
+          {
+            apiId: 'orders',
+            gatewayUrl: 'https://gw.example',
+            apiPath: 'orders',
+            serviceUrl: 'https://nowhere.invalid/api',
+            subscriptionRequired: false,
+            subscriptionKeyHeader: 'Ocp-Apim-Subscription-Key'
+          }
+        ],
+        appClientId: 'app',
+        tokenResource: 'app',
+        allowedCallers: 'tenant',
+        excludedPaths: []
+      },
+      {
+        http: {
+          async request(req) {
+            calls++;
+            if (req.url.startsWith('https://gw.example')) return { status: 200, headers: {}, body: '' };
+            throw Object.assign(new TypeError('fetch failed'), {
+              cause: Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' })
+            });
+          }
+        },
+        tokens: { getToken: async () => 'x' },
+        sleep: async () => undefined
+      }
+    );
+    const direct = report.checks.find((c) => c.name === 'direct-no-token');
+    expect(direct).toMatchObject({ passed: false, got: 'network error (ENOTFOUND)', attempts: 1 });
+    expect(direct?.diagnosis).toMatch(/does not resolve/);
+    expect(calls).toBe(2);
+  });
+});

@@ -6,7 +6,7 @@
  */
 import { ActionError } from './errors.js';
 import { ArmError, type ArmPort, type Json, type Logger } from './ports.js';
-import { ownedState, policiesEquivalent } from './policy/index.js';
+import { DEFAULT_KEY_HEADER, inspectPolicy, ownedState, policiesEquivalent } from './policy/index.js';
 import { verifyEasyAuthReadBack } from './resources/easy-auth.js';
 import type { Plan, ResourcePlan, Write } from './types.js';
 
@@ -123,9 +123,15 @@ async function stage<T>(state: WriteState, f: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The outcome of a failed write call: refused (4xx) means not written; anything else is unknown. */
+/**
+ * The outcome of a failed write call: a 2xx whose body could not be read → written, not verified; accepted (202) and
+ * then a failed poll → unknown; refused (4xx) → not written; anything else (5xx, timeout, network) → unknown.
+ */
 function writeFailureState(e: unknown): WriteState {
-  return e instanceof ArmError && e.status >= 400 && e.status < 500 ? 'not-written' : 'unknown';
+  if (!(e instanceof ArmError)) return 'unknown';
+  if (e.status >= 200 && e.status < 300) return 'written-unverified';
+  if (e.accepted) return 'unknown';
+  return e.status >= 400 && e.status < 500 ? 'not-written' : 'unknown';
 }
 
 async function write<T>(f: () => Promise<T>): Promise<T> {
@@ -146,7 +152,9 @@ async function execute(
   switch (w.op) {
     case 'patch-apim-identity': {
       outcome.writes++;
-      const after = await write(() => deps.arm.patchApimService(w.body as unknown as Json));
+      await write(() => deps.arm.patchApimService(w.body as unknown as Json));
+      // The operation completed: from here on the identity exists, whatever the read-back says.
+      const after = (await stage('written-unverified', () => deps.arm.getApimService())).body;
       const identity = (after.identity ?? {}) as {
         type?: string;
         principalId?: string;
@@ -195,7 +203,12 @@ async function execute(
         if (!owned.authPresent || owned.resource !== deps.tokenResource) {
           problems.push(`authentication-managed-identity resource is '${owned.resource ?? 'absent'}'`);
         }
-        if (!owned.deletesSubscriptionKey) problems.push('Ocp-Apim-Subscription-Key is not deleted');
+        // The written document deletes the API's subscription-key header (subscriptionKeyParameterNames.header, see
+        // planApiPolicy); every header it deletes in <inbound> must still be deleted in what APIM stored.
+        const deleted = inspectPolicy(w.value).deletedHeaders;
+        for (const h of deleted.length > 0 ? deleted : [DEFAULT_KEY_HEADER]) {
+          if (!ownedState(after.value, { keyHeader: h }).deletesSubscriptionKey) problems.push(`${h} is not deleted`);
+        }
         if (!policiesEquivalent(w.value, after.value)) problems.push('APIM stored a different document');
       }
       if (problems.length) {
@@ -217,7 +230,7 @@ function explainWriteError(rp: ResourcePlan, e: unknown, state: WriteState): Err
       : state === 'unknown'
         ? ' (the write may or may not have been applied)'
         : '';
-  if (e instanceof ArmError) {
+  if (e instanceof ArmError && state === 'not-written') {
     if (e.status === 412) {
       return new ActionError(
         `${rp.label}: changed by someone else since it was read (ETag mismatch, 412). Nothing was overwritten; re-run.`,
@@ -232,8 +245,8 @@ function explainWriteError(rp: ResourcePlan, e: unknown, state: WriteState): Err
         rp.resourceId
       );
     }
-    return new ActionError(`${rp.label}: ${e.message}${how}`, rp.resourceId);
   }
+  if (e instanceof ArmError) return new ActionError(`${rp.label}: ${e.message}${how}`, rp.resourceId);
   const message = (e instanceof Error ? e.message : String(e)) || 'unknown error (no message)';
   return new ActionError(`${rp.label}: ${message}${how}`, rp.resourceId);
 }

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { applyPlan, type ApplyOutcome } from './apply.js';
+import { checkBackends } from './backend.js';
 import { createArmPort, targetResourceIds } from './azure/arm.js';
 import { createWorkflowCredential, signInError, tokenObjectId, withTokenCache, type OidcClaims } from './azure/auth.js';
 import { createGraphPort } from './azure/graph.js';
@@ -31,6 +32,7 @@ import {
   type TokenPort
 } from './ports.js';
 import { publishReport } from './report/publish.js';
+import { createSecretRegistry } from './secrets.js';
 import { renderText } from './report/render.js';
 import { PENDING_CLIENT_ID, planEasyAuth } from './resources/easy-auth.js';
 import { excludedPathConflict, runSmoke, type SmokeTarget } from './smoke.js';
@@ -93,6 +95,18 @@ export async function reconcileTarget(
     }
     return p;
   });
+
+  // Before anything else uses the backend: tokens for the Function's app registration must go to the Function App.
+  const backends = checkBackends(
+    observed.apis,
+    observed.site,
+    settings.functionAppSlot
+      ? `${settings.functionAppName}/slots/${settings.functionAppSlot}`
+      : settings.functionAppName
+  );
+  plan.warnings.push(...backends.warnings);
+  for (const w of backends.warnings) ports.log.warning(w);
+  if (backends.errors.length) throw new ActionError(`Nothing was changed: ${backends.errors.join(' ')}`);
 
   // The pre-flight protects writes: it runs only when apply has something to write (a token exchange costs three
   // sequential round trips, which a check or a no-drift run does not need).
@@ -477,10 +491,20 @@ function get(obj: unknown, p: string[]): unknown {
   return cur;
 }
 
+/** The run's secrets: registered with the runner (log masking) and scrubbed from everything else the action writes. */
+const secrets = createSecretRegistry();
+
+/** Registers a secret for log masking and for scrubbing the report, comment, outputs and failure message. */
+function mask(secret: string | undefined): void {
+  if (!secret) return;
+  core.setSecret(secret);
+  secrets.add(secret);
+}
+
 const coreLogger: Logger = {
-  info: (m) => core.info(m),
-  warning: (m) => core.warning(m),
-  debug: (m) => core.debug(m)
+  info: (m) => core.info(secrets.scrub(m)),
+  warning: (m) => core.warning(secrets.scrub(m)),
+  debug: (m) => core.debug(secrets.scrub(m))
 };
 
 /** The action's entry: reads inputs, signs in, reconciles the target, publishes the report, sets outputs. */
@@ -490,13 +514,13 @@ export async function run(): Promise<void> {
   let result: TargetResult | undefined;
   try {
     settings = readSettings((name) => core.getInput(name));
-    for (const s of [settings.smoke.subscriptionKey, settings.githubToken]) if (s) core.setSecret(s);
+    for (const s of [settings.smoke.subscriptionKey, settings.githubToken]) mask(s);
     const s = settings;
     let claims: OidcClaims = {};
     let workflowObjectId: string | undefined;
     const credential = withTokenCache(
       createWorkflowCredential(s, (aud) => core.getIDToken(aud), {
-        onToken: (t) => core.setSecret(t),
+        onToken: (t) => mask(t),
         onClaims: (c) => {
           claims = c;
           core.info(`GitHub OIDC token: iss=${c.iss ?? '?'} sub=${c.sub ?? '?'} aud=${JSON.stringify(c.aud ?? '?')}`);
@@ -507,7 +531,7 @@ export async function run(): Promise<void> {
       try {
         const t = await credential.getToken(s.endpoints.armScope);
         if (!t) throw new Error('Entra ID returned no token');
-        core.setSecret(t.token);
+        mask(t.token);
         workflowObjectId = tokenObjectId(t.token);
         core.info(`Signed in as client ${s.clientId} in tenant ${s.tenantId} (${s.endpoints.armEndpoint}).`);
       } catch (e) {
@@ -522,12 +546,12 @@ export async function run(): Promise<void> {
         async getToken(scope) {
           const t = await credential.getToken(scope);
           if (!t) throw new Error(`no token for ${scope}`);
-          core.setSecret(t.token);
+          mask(t.token);
           return t.token;
         }
       },
       log: coreLogger,
-      mask: (secret) => core.setSecret(secret),
+      mask,
       workflowObjectId
     };
     result = await reconcileTarget(s, ports, started);
@@ -552,15 +576,17 @@ export async function run(): Promise<void> {
     };
   }
   await publish(settings, result);
-  if (result.failed) core.setFailed(result.failure ?? 'failed');
+  if (result.failed) core.setFailed(secrets.scrub(result.failure ?? 'failed'));
 }
 
 /** Summary, sticky PR comment, outputs. A failure to publish never hides the run's own result. */
 async function publish(settings: Settings | undefined, result: TargetResult): Promise<void> {
-  const { report, plan } = result;
+  // ARM, Entra ID or a gateway may echo a key or a token in an error text: nothing leaves unscrubbed.
+  const report = secrets.scrubDeep(result.report);
+  const plan = result.plan;
   // No plan (the run stopped before one was made): drift is unknown, so `drift` stays unset.
   if (plan) core.setOutput('drift', String(hasDrift(plan)));
-  core.setOutput('changes', JSON.stringify(plan ? planChanges(plan) : []));
+  core.setOutput('changes', secrets.scrub(JSON.stringify(plan ? planChanges(plan) : [])));
   core.setOutput('apim-principal-id', result.apimPrincipalId ?? '');
   core.setOutput('smoke-result', report.smoke?.result ?? 'skipped');
   const dir = process.env.RUNNER_TEMP || os.tmpdir();

@@ -6,7 +6,7 @@
  */
 import { ActionError } from './errors.js';
 import type { Json } from './ports.js';
-import { inspectPolicy, PolicyParseError } from './policy/index.js';
+import { DEFAULT_KEY_HEADER, inspectPolicy, PolicyParseError } from './policy/index.js';
 import { apimPrincipal, planApimIdentity, type ApimPrincipal } from './resources/apim-identity.js';
 import { planApiPolicy } from './resources/api-policy.js';
 import {
@@ -146,7 +146,8 @@ export function inspectPolicies(
 
 /**
  * Builds the plan for one target. `ids` are the ARM IDs (TargetIds), `observed` the reads.
- * Order: identity, Easy Auth, then each API policy in `observed.apis` order. A resource that cannot be planned
+ * Order: identity, Easy Auth, then each API policy in `observed.apis` order (each deletes its API's own
+ * subscription-key header, {@link subscriptionKeyHeader}). A resource that cannot be planned
  * (unparsable policy) carries `error` and no write (see assertNoPlanErrors).
  * Throws ActionError before any write for: v1 auth config, no app client ID, a token-resource that is an object ID
  * or another app's GUID (C01), a policy `client-id` that is not an attached user-assigned identity, APIM's client
@@ -173,7 +174,9 @@ export function buildPlan(settings: Settings, ids: TargetIds, observed: Observed
 
   const inspected = inspectPolicies(observed.apis, principal);
   const easy = planEasyAuthFor(settings, ids, observed, principal, inspected.extraCallers);
-  const policies = observed.apis.map((a) => planApiPolicy(a.apiId, policyId(a), a.policy, tokenResource));
+  const policies = observed.apis.map((a) =>
+    planApiPolicy(a.apiId, policyId(a), a.policy, tokenResource, subscriptionKeyHeader(a.api))
+  );
 
   // inspectPolicies already explains these element attributes; drop the merge's shorter versions of them.
   const covered = /ignore-error|output-token-variable-name|nested <authentication-managed-identity|client-id=/;
@@ -221,6 +224,16 @@ function planEasyAuthFor(
     apimIdentityClientId: settings.apimIdentityClientId || observed.apimIdentityClientId,
     extraCallers
   });
+}
+
+/**
+ * The API's subscription-key header: `properties.subscriptionKeyParameterNames.header` of the API body as ARM
+ * returned it, `Ocp-Apim-Subscription-Key` when absent or empty (Learn: "Subscriptions in Azure API Management";
+ * REST Api `subscriptionKeyParameterNames`). The policy deletes this header so the key never reaches the Function.
+ */
+export function subscriptionKeyHeader(api: Json): string {
+  const h = getPath(api, 'properties.subscriptionKeyParameterNames.header');
+  return typeof h === 'string' && h.trim() !== '' ? h.trim() : DEFAULT_KEY_HEADER;
 }
 
 /** The policy's ARM ID: `<api ID>/policies/policy`. */

@@ -24,10 +24,11 @@ export interface ArmPort {
   /** GET Microsoft.ApiManagement/service/{name} (api-version 2024-05-01). */
   getApimService(): Promise<Etagged<Json>>;
   /**
-   * PATCH Microsoft.ApiManagement/service/{name} with exactly `body` and wait for the long-running operation;
-   * returns the service as read after completion.
+   * PATCH Microsoft.ApiManagement/service/{name} with exactly `body` and wait for the long-running operation to
+   * complete. Reading the result back is the caller's (a separate `getApimService`). A failure after ARM accepted the
+   * PATCH (202; a poll failed or timed out) throws an ArmError with `accepted: true`: the operation may still complete.
    */
-  patchApimService(body: Json): Promise<Json>;
+  patchApimService(body: Json): Promise<void>;
   /** GET .../apis/{apiId}. */
   getApi(apiId: string): Promise<Etagged<Json>>;
   /** GET .../apis/{apiId}/policies/policy?format=rawxml; undefined when the API has no policy (404). */
@@ -99,9 +100,12 @@ export interface Logger {
 export class ArmError extends Error {
   constructor(
     message: string,
+    /** HTTP status; 0 when no answer came (timeout, network error). */
     readonly status: number,
     readonly code: string | undefined,
-    readonly url: string
+    readonly url: string,
+    /** True when ARM had accepted the write (202) before the failure: its outcome is unknown. */
+    readonly accepted = false
   ) {
     super(message);
     this.name = 'ArmError';

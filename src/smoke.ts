@@ -14,6 +14,9 @@
  * A 3xx is never followed (HttpPort uses `redirect: manual`): it means `unauthenticatedClientAction` is
  * `RedirectToLoginPage` instead of `Return401` (authsettingsV2 REST reference, `GlobalValidation`).
  */
+import { scrub, scrubDeep } from './secrets.js';
+
+export { scrub };
 import pRetry, { AbortError } from 'p-retry';
 import { ActionError } from './errors.js';
 import type { HttpPort, HttpResponse, TokenPort } from './ports.js';
@@ -110,13 +113,6 @@ export function statusMatches(status: number, expected: string): boolean {
   const cls = /^([1-5])xx$/i.exec(expected.trim());
   if (cls) return Math.floor(status / 100) === Number(cls[1]);
   return status === Number(expected);
-}
-
-/** Replaces JWT-shaped strings (also truncated ones: `eyJ…` base64url segments) and the given secrets by `***`. */
-export function scrub(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(/eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)*/g, '***');
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('***');
-  return out;
 }
 
 /** A short, single-line, scrubbed excerpt of a body for a diagnosis. */
@@ -532,9 +528,30 @@ function timedOut(ms: number): Classification {
   };
 }
 
+/** The error code of a network failure (fetch wraps it in `cause`), e.g. `ENOTFOUND`, `ECONNREFUSED`. */
+function netCode(err: unknown): string | undefined {
+  for (
+    let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0;
+    e && i < 4;
+    e = e.cause as typeof e, i++
+  ) {
+    if (typeof e.code === 'string') return e.code;
+  }
+  return undefined;
+}
+
 function netError(err: unknown): Classification {
-  const code = (err as { code?: unknown })?.code;
-  const text = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
+  const code = netCode(err);
+  const text = code ?? (err instanceof Error ? err.message : String(err));
+  // A host name that does not resolve will not start resolving while we wait: final, not propagation.
+  if (code === 'ENOTFOUND') {
+    return {
+      passed: false,
+      got: `network error (${code})`,
+      diagnosis: 'The host name does not resolve from the runner (ENOTFOUND): check the URL (API serviceUrl, gateway).',
+      retry: false
+    };
+  }
   return {
     passed: false,
     got: `network error (${excerpt(text, 80)})`,
@@ -733,20 +750,9 @@ export async function runSmoke(settings: SmokeSettings, ctx: SmokeContext, ports
   }
   if (ctx.changedNow !== false) notes.push(PROPAGATION_NOTE);
   const report: SmokeReport = { result: passed ? 'passed' : 'failed', checks, notes };
-  return scrubReport(report, secrets);
+  return scrubDeep(report, secrets);
 }
 
 function label(c: SmokeCheckResult): string {
   return c.api !== undefined ? `${c.name}[${c.api}]` : c.name;
-}
-
-/** Deep-copies the report with every string scrubbed of `secrets` and JWT-shaped text. */
-function scrubReport(report: SmokeReport, secrets: readonly string[]): SmokeReport {
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return scrub(v, secrets);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
-  };
-  return walk(report) as SmokeReport;
 }

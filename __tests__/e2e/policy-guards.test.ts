@@ -43,6 +43,19 @@ const cases: [string, string, RegExp][] = [
     '(d) output-token-variable-name on the managed element',
     mutated(`        <authentication-managed-identity resource="${APP}" output-token-variable-name="tok" />`),
     /output-token-variable-name="tok".* at line 4 .*does not set the Authorization header.*remove output-token-variable-name/
+  ],
+  [
+    '(e) the key copied into a query parameter, even before <base />',
+    policyWithInbound(
+      [
+        '        <set-query-parameter name="k" exists-action="override"><value>@(context.Subscription.Key)</value></set-query-parameter>',
+        BASE,
+        AUTH,
+        DELETE_KEY,
+        SET_VARIABLE
+      ].join('\n')
+    ),
+    /<set-query-parameter name="k" exists-action="override"> at line 3 in <inbound> copies the subscription key .*: remove it/
   ]
 ];
 

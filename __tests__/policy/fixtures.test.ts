@@ -128,7 +128,9 @@ if (present)
         expect(r.conflicts).toEqual(ins.conflicts);
         const lines = raw.split(/\r\n|\r|\n/);
         for (const c of ins.conflicts) {
-          expect(lines[c.line - 1].slice(c.column - 1)).toMatch(/^<(set-header|authentication-)/);
+          expect(lines[c.line - 1].slice(c.column - 1)).toMatch(
+            /^<(set-header|authentication-|set-query-parameter|rewrite-uri|set-url|set-backend-service|set-body)/
+          );
           expect(c.message).toContain(`line ${c.line}`);
           expect(c.message).toMatch(/remove/);
         }

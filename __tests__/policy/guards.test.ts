@@ -229,3 +229,207 @@ describe('nested elements warn, never conflict', () => {
     expect(mergePolicy(raw, { resource: APP }).warnings).toEqual([]);
   });
 });
+
+/** `<policies>` with these <inbound> and <backend> lines: inbound[i] is on line i + 3, backend[j] on line inbound.length + 5 + j. */
+function docB(inbound: string[], backend: string[]): string {
+  return [
+    '<policies>',
+    '    <inbound>',
+    ...inbound.map((l) => `        ${l}`),
+    '    </inbound>',
+    '    <backend>',
+    ...backend.map((l) => `        ${l}`),
+    '    </backend>',
+    '</policies>'
+  ].join('\n');
+}
+const OWNED = ['<base />', AUTH, KEY];
+const FWD = '<forward-request />';
+
+describe('the API renamed its subscription-key header (keyHeader)', () => {
+  const KEY_X = '<set-header name="X-Api-Key" exists-action="delete" />';
+  const setX = '<set-header name="x-api-key" exists-action="override"><value>k</value></set-header>';
+  const X = { keyHeader: 'X-Api-Key' };
+
+  it('a later set-header of the configured header (any case) is key-restored; the fix names the configured delete', () => {
+    const raw = doc(['<base />', AUTH, KEY_X, setX]);
+    const c = inspectPolicy(raw, X).conflicts;
+    expect(c.map((x) => [x.kind, x.line])).toEqual([['key-restored', 6]]);
+    expect(c[0].message).toContain('move it before <set-header name="X-Api-Key" exists-action="delete"> (line 5)');
+    expect(mergePolicy(raw, { resource: APP, ...X }).conflicts).toEqual(c);
+    // with the default header the same document has no conflict (x-api-key is just a header then)
+    expect(conflicts(raw)).toEqual([]);
+  });
+
+  it('an Ocp-Apim-Subscription-Key set-header after the owned elements is not the key when the API uses X-Api-Key', () => {
+    const raw = doc(['<base />', AUTH, KEY_X, keySet('override')]);
+    expect(inspectPolicy(raw, X).conflicts).toEqual([]);
+    expect(kinds(raw)).toEqual([['key-restored', 6]]);
+  });
+
+  it('an X-Api-Key override in <backend> is key-restored', () => {
+    const raw = docB(['<base />', AUTH, KEY_X], ['<base />', setX, FWD]);
+    expect(inspectPolicy(raw, X).conflicts.map((c) => [c.kind, c.line])).toEqual([['key-restored', 9]]);
+  });
+});
+
+describe('<backend> runs after <inbound>: key restores and Authorization replacements there are refused', () => {
+  it.each([
+    ['override', authz('override'), 'authorization-replaced'],
+    ['default exists-action', authz(), 'authorization-replaced'],
+    ['delete', '<set-header name="authorization" exists-action="delete" />', 'authorization-replaced'],
+    ['authentication-basic', '<authentication-basic username="u" password="p" />', 'authorization-replaced'],
+    ['key override', keySet('override'), 'key-restored'],
+    ['key skip', keySet('skip'), 'key-restored']
+  ])('%s directly in <backend> → %s, naming element, line and <backend>', (_n, el, kind) => {
+    const raw = docB(OWNED, ['<base />', el, FWD]);
+    const c = conflicts(raw);
+    expect(c.map((x) => [x.kind, x.line, x.column])).toEqual([[kind, 9, 9]]);
+    expect(c[0].message).toMatch(/at line 9 is in <backend>, which runs after <inbound>.*: remove it$/);
+    expect(mergePolicy(raw, { resource: APP }).conflicts).toEqual(c);
+  });
+
+  it('nested in <backend> (inside <choose> or <retry>) is refused too', () => {
+    const raw = docB(OWNED, [
+      '<choose><when condition="@(true)">',
+      authz('override'),
+      '</when></choose>',
+      '<retry condition="@(false)" count="1" interval="1">',
+      keySet('append'),
+      FWD,
+      '</retry>'
+    ]);
+    expect(kinds(raw)).toEqual([
+      ['authorization-replaced', 9],
+      ['key-restored', 12]
+    ]);
+  });
+
+  it('exists-action skip, other headers and side requests in <backend> are fine', () => {
+    const raw = docB(OWNED, [
+      authz('skip'),
+      '<set-header name="X-Trace" exists-action="override"><value>1</value></set-header>',
+      '<send-request mode="new" response-variable-name="r">',
+      authz('override'),
+      keySet('override'),
+      '</send-request>',
+      FWD
+    ]);
+    expect(conflicts(raw)).toEqual([]);
+  });
+
+  it('the token carried from output-token-variable-name by an Authorization set-header in <backend> is fine', () => {
+    const carrier =
+      '<set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)context.Variables["tok"])</value></set-header>';
+    const raw = docB(
+      ['<base />', `<authentication-managed-identity resource="${APP}" output-token-variable-name="tok" />`, KEY],
+      [carrier, FWD]
+    );
+    expect(conflicts(raw)).toEqual([]);
+  });
+});
+
+describe('the subscription key copied into what goes to the Function (key-copied)', () => {
+  const EXPR = '@(context.Subscription.Key)';
+  it.each([
+    ['set-header value', `<set-header name="X-Sub" exists-action="override"><value>${EXPR}</value></set-header>`],
+    [
+      'set-query-parameter',
+      `<set-query-parameter name="k" exists-action="override"><value>${EXPR}</value></set-query-parameter>`
+    ],
+    ['rewrite-uri', '<rewrite-uri template="@("/x?k=" + context.Subscription.Key)" />'],
+    ['set-url', `<set-url>@("https://b.example/?k=" + context.Subscription.PrimaryKey)</set-url>`],
+    [
+      'set-backend-service',
+      '<set-backend-service base-url="@("https://b.example/" + context.Subscription?.SecondaryKey)" />'
+    ],
+    ['set-body expression', '<set-body>@{ return context.Subscription.Key; }</set-body>'],
+    ['set-body liquid', '<set-body template="liquid">{"k": "{{context.Subscription.Key}}"}</set-body>'],
+    [
+      'the key header read from the request',
+      '<set-header name="X-Sub"><value>@(context.Request.Headers.GetValueOrDefault("ocp-apim-subscription-key", ""))</value></set-header>'
+    ]
+  ])('%s in <inbound> → refused, even before <base />', (_n, el) => {
+    const raw = doc([el, '<base />', AUTH, KEY]);
+    const c = conflicts(raw);
+    expect(c.map((x) => [x.kind, x.line, x.column])).toEqual([['key-copied', 3, 9]]);
+    expect(c[0].message).toMatch(
+      /at line 3 in <inbound> copies the subscription key .*Ocp-Apim-Subscription-Key is deleted: remove it/
+    );
+  });
+
+  it('nested in <choose>, and in <backend>, it is refused too', () => {
+    const raw = docB(
+      [
+        ...OWNED,
+        '<choose><when condition="@(true)">',
+        `<set-header name="X-Sub"><value>${EXPR}</value></set-header>`,
+        '</when></choose>'
+      ],
+      ['<set-header name="X-Sub2"><value>@(context.Subscription.Key)</value></set-header>', FWD]
+    );
+    expect(kinds(raw)).toEqual([
+      ['key-copied', 7],
+      ['key-copied', 11]
+    ]);
+    expect(conflicts(raw)[1].message).toContain('in <backend> copies the subscription key');
+  });
+
+  it('inside <send-request>, <trace>, <log-to-eventhub>, or in the key header before its delete: not a copy', () => {
+    const raw = docB(
+      [
+        `<set-header name="Ocp-Apim-Subscription-Key" exists-action="override"><value>${EXPR}</value></set-header>`,
+        ...OWNED,
+        '<send-request mode="new" response-variable-name="r">',
+        `<set-url>@("https://keys.example/?k=" + context.Subscription.Key)</set-url>`,
+        `<set-header name="X-Sub"><value>${EXPR}</value></set-header>`,
+        '</send-request>',
+        `<trace source="t"><message>${EXPR}</message></trace>`,
+        `<log-to-eventhub logger-id="l">${EXPR}</log-to-eventhub>`,
+        '<set-header name="X-Sub" exists-action="delete" />',
+        '<set-header name="X-Name"><value>@(context.Subscription.Name)</value></set-header>'
+      ],
+      [FWD]
+    );
+    expect(conflicts(raw)).toEqual([]);
+  });
+});
+
+describe('elements that cannot be checked after the owned ones warn', () => {
+  const dyn =
+    '<set-header name="@((string)context.Variables["h"])" exists-action="override"><value>v</value></set-header>';
+
+  it('a set-header whose name is an expression, after the owned elements or in <backend>', () => {
+    const raw = docB([dyn, ...OWNED, dyn], [dyn, FWD]);
+    expect(conflicts(raw)).toEqual([]);
+    const w = mergePolicy(raw, { resource: APP }).warnings;
+    expect(w).toHaveLength(2);
+    expect(w[0]).toMatch(
+      /at line 7 after the owned elements in <inbound> has an expression as its name.*cannot be checked/
+    );
+    expect(w[1]).toMatch(/at line 10 in <backend> has an expression as its name/);
+  });
+
+  it('an <include-fragment> after the owned elements or in <backend> names the fragment; before <base /> it does not', () => {
+    const raw = docB(
+      ['<include-fragment fragment-id="early" />', ...OWNED, '<include-fragment fragment-id="late" />'],
+      ['<include-fragment fragment-id="be" />', FWD]
+    );
+    expect(conflicts(raw)).toEqual([]);
+    const w = mergePolicy(raw, { resource: APP }).warnings;
+    expect(w).toEqual([
+      expect.stringMatching(
+        /^<include-fragment fragment-id="late"> at line 7 after the owned elements in <inbound>: its content is not inspected/
+      ),
+      expect.stringMatching(
+        /^<include-fragment fragment-id="be"> at line 10 in <backend>: its content is not inspected; make sure fragment "be"/
+      )
+    ]);
+  });
+
+  it('nested <inbound> key restores / Authorization deletes stay warnings', () => {
+    const raw = doc([...OWNED, '<choose><when condition="@(true)">', authz('delete'), keySet(), '</when></choose>']);
+    expect(conflicts(raw)).toEqual([]);
+    expect(mergePolicy(raw, { resource: APP }).warnings).toHaveLength(2);
+  });
+});

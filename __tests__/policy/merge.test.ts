@@ -279,6 +279,7 @@ describe('mergePolicy: layouts', () => {
       hasBase: true,
       managedIdentity: [{ resource: APP, direct: true, position: 'after' }],
       deletesSubscriptionKey: true,
+      deletedHeaders: ['Ocp-Apim-Subscription-Key'],
       elsewhere: [],
       conflicts: []
     });
@@ -358,5 +359,55 @@ describe('policiesEquivalent', () => {
 
   it('CDATA and escaped text are the same character data', () => {
     expect(policiesEquivalent('<p><b><![CDATA[a<b]]></b></p>', '<p><b>a&lt;b</b></p>')).toBe(true);
+  });
+});
+
+describe('mergePolicy: the API renamed its subscription-key header (subscriptionKeyParameterNames.header)', () => {
+  const KEY_X = '<set-header name="X-Api-Key" exists-action="delete" />';
+
+  it('a new document deletes the configured header; the change path names it; a second merge changes nothing', () => {
+    const r = mergePolicy(undefined, { resource: APP, keyHeader: 'X-Api-Key' });
+    expect(r.text).toContain('<set-header name="X-Api-Key" exists-action="delete" />');
+    expect(r.text).not.toContain('Ocp-Apim-Subscription-Key');
+    expect(r.changes.map((c) => c.path)).toEqual([
+      'policy.authentication-managed-identity',
+      'policy.set-header[X-Api-Key]'
+    ]);
+    expect(mergePolicy(r.text, { resource: APP, keyHeader: 'x-api-key' }).changes).toEqual([]);
+    expect(ownedState(r.text, { keyHeader: 'X-API-KEY' }).deletesSubscriptionKey).toBe(true);
+    expect(ownedState(r.text).deletesSubscriptionKey).toBe(false);
+  });
+
+  it('an in-sync document with only the default delete gets the configured one added, and keeps the old one', () => {
+    const raw = doc(['<base />', AUTH, KEY]);
+    const r = mergePolicy(raw, { resource: APP, keyHeader: 'X-Api-Key' });
+    expect(r.changes).toEqual([{ path: 'policy.set-header[X-Api-Key]', before: null, after: 'delete' }]);
+    expect(r.text).toBe(doc(['<base />', AUTH, KEY_X, KEY]));
+    expect(r.conflicts).toEqual([]);
+    expect(mergePolicy(r.text, { resource: APP, keyHeader: 'X-Api-Key' }).changes).toEqual([]);
+    expect(canonicalPolicy(r.text, { dropOwned: true, keyHeader: 'X-Api-Key' })).toEqual(
+      canonicalPolicy(raw, { dropOwned: true, keyHeader: 'X-Api-Key' })
+    );
+    expect(inspectPolicy(r.text).deletedHeaders).toEqual(['X-Api-Key', 'Ocp-Apim-Subscription-Key']);
+  });
+
+  it('names compare case-insensitively: an existing x-api-key delete is the owned one', () => {
+    const raw = doc(['<base />', AUTH, '<set-header name="x-api-key" exists-action="DELETE" />']);
+    expect(mergePolicy(raw, { resource: APP, keyHeader: 'X-Api-Key' }).changes).toEqual([]);
+    expect(ownedState(raw, { keyHeader: 'X-Api-Key' }).deletesSubscriptionKey).toBe(true);
+  });
+
+  it('an override of the configured header before the owned elements is warned about by its name', () => {
+    const set = '<set-header name="X-Api-Key" exists-action="override"><value>k</value></set-header>';
+    const r = mergePolicy(doc([set, '<base />']), { resource: APP, keyHeader: 'X-Api-Key' });
+    expect(r.warnings).toEqual([expect.stringMatching(/already sets X-Api-Key/)]);
+    // after <base />, i.e. after where the delete goes: a conflict naming the configured header
+    const c = mergePolicy(doc(['<base />', set]), { resource: APP, keyHeader: 'X-Api-Key' }).conflicts;
+    expect(c.map((x) => x.kind)).toEqual(['key-restored']);
+  });
+
+  it.each([[''], ['@(context.Request.Headers)'], ['X Api'], ['a"b']])('refuses keyHeader %j (Error)', (k) => {
+    expect(() => mergePolicy(undefined, { resource: APP, keyHeader: k })).toThrow(/invalid subscription-key header/);
+    expect(() => ownedState('', { keyHeader: k })).toThrow(/invalid subscription-key header/);
   });
 });

@@ -121,3 +121,32 @@ describe('planApiPolicy', () => {
     expect(plan.write?.op).toBe('put-api-policy');
   });
 });
+
+describe('planApiPolicy: the API subscription-key header (subscriptionKeyParameterNames.header)', () => {
+  it('deletes the configured header: change path policy.set-header[X-Api-Key], in sync once written', () => {
+    const plan = planApiPolicy('api-orders', RID, doc(OWNED), APP, 'X-Api-Key');
+    expect(plan.changes).toEqual([{ path: 'policy.set-header[X-Api-Key]', before: null, after: 'delete' }]);
+    if (plan.write?.op !== 'put-api-policy') throw new Error('expected a policy PUT');
+    expect(ownedState(plan.write.value, { keyHeader: 'x-api-key' }).deletesSubscriptionKey).toBe(true);
+    expect(planApiPolicy('api-orders', RID, { value: plan.write.value }, APP, 'X-Api-Key').changes).toEqual([]);
+    // the default stays Ocp-Apim-Subscription-Key
+    expect(planApiPolicy('api-orders', RID, doc(OWNED), APP).changes).toEqual([]);
+  });
+
+  it('conflicts in <backend> are named as such', () => {
+    const value = doc(OWNED).value.replace(
+      '<backend>\n    <base />',
+      '<backend>\n    <base />\n    <set-header name="Authorization" exists-action="delete" />'
+    );
+    const plan = planApiPolicy('api-orders', RID, { value }, APP);
+    expect(plan.error).toMatch(/^the policy has an element in <backend> that undoes the managed-identity setup/);
+    expect(plan.error).toMatch(/at line 9 is in <backend>/);
+    expect(plan.write).toBeUndefined();
+  });
+
+  it('a header name that is not an HTTP header name is refused, nothing written', () => {
+    const plan = planApiPolicy('api-orders', RID, doc(OWNED), APP, '@(x)');
+    expect(plan.error).toMatch(/not an HTTP header name/);
+    expect(plan.write).toBeUndefined();
+  });
+});

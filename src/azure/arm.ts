@@ -103,7 +103,25 @@ export function createArmPort(
       }),
       body: body !== undefined ? JSON.stringify(body) : undefined
     });
-    const res = await pipeline.sendRequest(httpClient, request);
+    let res;
+    try {
+      res = await pipeline.sendRequest(httpClient, request);
+    } catch (e) {
+      if (isAbort(e) || /timeout/i.test((e as Error)?.message ?? '')) {
+        throw new ArmError(
+          `${method} ${resourcePath}: no answer within ${timeout / 1000} s (timed out)`,
+          0,
+          'Timeout',
+          resourcePath
+        );
+      }
+      throw new ArmError(
+        `${method} ${resourcePath}: ${(e as Error)?.message || String(e)}`,
+        0,
+        undefined,
+        resourcePath
+      );
+    }
     const out: RawResponse = { status: res.status, headers: res.headers.toJSON(), text: res.bodyAsText ?? '' };
     if (res.status >= 400) throw armError(method, resourcePath, out);
     return out;
@@ -116,24 +134,24 @@ export function createArmPort(
       const r = await send(apimPipeline, 'GET', ids.apim, APIM_API_VERSION);
       return { body: parseJson(r), etag: r.headers['etag'] };
     },
-    async patchApimService(body: Json): Promise<Json> {
+    async patchApimService(body: Json): Promise<void> {
       // Typed PATCH with its long-running operation (202 + Azure-AsyncOperation/Location, DESIGN §3); the SDK maps
       // exactly the `identity` we give it (user-assigned values `{}`, never the read-only principalId/clientId).
-      await sdkCall('PATCH', ids.apim, () =>
-        apimClient.apiManagementService.beginUpdateAndWait(
+      const options = {
+        updateIntervalInMs: opts.lroIntervalMs ?? 1000,
+        abortSignal: AbortSignal.timeout(opts.lroTimeoutMs ?? 30 * 60_000),
+        requestOptions: { timeout }
+      };
+      const poller = await sdkCall('PATCH', ids.apim, () =>
+        apimClient.apiManagementService.beginUpdate(
           target.apimResourceGroup,
           target.apimName,
-          body as Parameters<typeof apimClient.apiManagementService.beginUpdateAndWait>[2],
-          {
-            updateIntervalInMs: opts.lroIntervalMs ?? 1000,
-            abortSignal: AbortSignal.timeout(opts.lroTimeoutMs ?? 30 * 60_000),
-            requestOptions: { timeout }
-          }
+          body as Parameters<typeof apimClient.apiManagementService.beginUpdate>[2],
+          options
         )
       );
-      // Read back as raw JSON: the report and the verification need the service exactly as ARM holds it.
-      const r = await send(apimPipeline, 'GET', ids.apim, APIM_API_VERSION);
-      return parseJson(r);
+      // From here ARM has accepted the PATCH: a failed or timed-out poll does not mean nothing changed.
+      await sdkCall('PATCH', ids.apim, () => poller.pollUntilDone(), true);
     },
     async getApi(apiId: string): Promise<Etagged<Json>> {
       const r = await send(apimPipeline, 'GET', `${ids.apim}/apis/${encodeURIComponent(apiId)}`, APIM_API_VERSION);
@@ -201,21 +219,47 @@ export function createArmPort(
  * write (403 AuthorizationFailed on the identity PATCH, 412, 409) is explained like the raw ones (the same contract:
  * every ArmPort method throws ArmError on a non-2xx answer).
  */
-async function sdkCall<T>(method: string, resourcePath: string, f: () => Promise<T>): Promise<T> {
+async function sdkCall<T>(method: string, resourcePath: string, f: () => Promise<T>, accepted = false): Promise<T> {
   try {
     return await f();
   } catch (e) {
     const err = e as { statusCode?: unknown; code?: unknown; message?: unknown; name?: unknown };
-    if (typeof err?.statusCode !== 'number') throw e;
+    if (typeof err?.statusCode !== 'number') {
+      if (isAbort(e))
+        throw new ArmError(
+          `${method} ${resourcePath}: no answer in time (timed out)`,
+          0,
+          'Timeout',
+          resourcePath,
+          accepted
+        );
+      if (accepted) {
+        throw new ArmError(
+          `${method} ${resourcePath}: ${(e as Error)?.message || String(e)}`,
+          0,
+          undefined,
+          resourcePath,
+          true
+        );
+      }
+      throw e;
+    }
     const code = typeof err.code === 'string' ? err.code : undefined;
     const message = typeof err.message === 'string' ? err.message : String(e);
     throw new ArmError(
       `${method} ${resourcePath} → ${err.statusCode}${code ? ` ${code}` : ''}: ${message}`,
       err.statusCode,
       code,
-      resourcePath
+      resourcePath,
+      accepted
     );
   }
+}
+
+/** An abort (our timeout's AbortSignal, or the pipeline's request timeout). */
+function isAbort(e: unknown): boolean {
+  const name = (e as { name?: unknown })?.name;
+  return name === 'AbortError' || name === 'TimeoutError' || /aborted/i.test((e as Error)?.message ?? '');
 }
 
 function parseJson(r: RawResponse): Json {

@@ -5,13 +5,31 @@
  * reference, https://learn.microsoft.com/azure/api-management/authentication-managed-identity-policy — allowed in
  * `inbound`, attributes `resource` (required, expressions allowed), `client-id` (absent → system-assigned identity),
  * `output-token-variable-name`, `ignore-error`) and
- * `<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete"/>` (Learn: set-header policy reference,
- * https://learn.microsoft.com/azure/api-management/set-header-policy). `<base />` runs the parent scope's
- * policies at that point (Learn: "Policies in Azure API Management", policy scopes / base element), so the owned
- * elements go after it. Everything else in the document is left byte-identical.
+ * `<set-header name="<the API's subscription-key header>" exists-action="delete"/>` (Learn: set-header policy
+ * reference, https://learn.microsoft.com/azure/api-management/set-header-policy). The header is the API's
+ * `properties.subscriptionKeyParameterNames.header` (Learn: "Subscriptions in Azure API Management"; REST Api
+ * `subscriptionKeyParameterNames`), `Ocp-Apim-Subscription-Key` unless the API renames it; header names compare
+ * case-insensitively. `<base />` runs the parent scope's policies at that point (Learn: "Policies in Azure API
+ * Management", policy scopes / base element), so the owned elements go after it. Everything else in the document is
+ * left byte-identical.
  */
 import { lineColumn, PolicyNotManagedError } from './errors.js';
-import { attr, elementChildren, parsePolicy, type ElementNode, type ParsedPolicy } from './tree.js';
+import { attr, decodeEntities, elementChildren, parsePolicy, type ElementNode, type ParsedPolicy } from './tree.js';
+
+/**
+ * The header APIM reads the subscription key from unless the API renames it (Learn: "Subscriptions in Azure API
+ * Management"; API `properties.subscriptionKeyParameterNames.header`). The default of every `keyHeader` option.
+ */
+export const DEFAULT_KEY_HEADER = 'Ocp-Apim-Subscription-Key';
+
+/** Options shared by {@link inspectPolicy}, {@link ownedState} and {@link mergePolicy}. */
+export interface KeyHeaderOption {
+  /**
+   * The API's subscription-key header (`properties.subscriptionKeyParameterNames.header`); default
+   * {@link DEFAULT_KEY_HEADER}. Compared case-insensitively.
+   */
+  keyHeader?: string;
+}
 
 export interface ManagedIdentityElement {
   resource?: string;
@@ -32,38 +50,54 @@ export interface PolicyInspection {
   hasBase: boolean;
   /** <authentication-managed-identity> elements anywhere in <inbound> (direct and nested, e.g. inside <choose>) */
   managedIdentity: ManagedIdentityElement[];
-  /** <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete"/> directly in <inbound> (name compared case-insensitively) */
+  /** `<set-header name="<keyHeader>" exists-action="delete"/>` directly in <inbound> (name compared case-insensitively) */
   deletesSubscriptionKey: boolean;
+  /**
+   * Literal names (as authored, trimmed; HTTP header names only) of every `<set-header exists-action="delete">`
+   * directly in <inbound>.
+   */
+  deletedHeaders: string[];
   /** <authentication-managed-identity> outside <inbound> (e.g. in <outbound>): reported, never touched */
   elsewhere: string[];
   /**
-   * Direct children of `<inbound>` that would undo the owned elements once they are where the merge puts them, so
-   * the document cannot be made right without changing content the user owns (see {@link PolicyConflict}). Empty
-   * when `<inbound>` is absent.
+   * Elements of `<inbound>` / `<backend>` that would undo the owned elements once they are where the merge puts
+   * them, so the document cannot be made right without changing content the user owns (see
+   * {@link PolicyConflict}). Empty when `<inbound>` is absent.
    */
   conflicts: PolicyConflict[];
 }
 
 /**
- * One direct child of `<inbound>` that undoes an owned element. "After" is document order among the direct
- * children of `<inbound>`, measured from where the owned elements are once merged: the managed (first direct)
+ * One element that undoes an owned element. "After" is document order among the direct children of `<inbound>`,
+ * measured from where the owned elements are once merged: the managed (first direct)
  * `<authentication-managed-identity>` where it stands, or right after `<base />` when it is missing or before
  * `<base />` (first in `<inbound>` when there is no `<base />`); the subscription-key delete is the last direct
- * `<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete">`, or (none yet) right after the managed
- * element. Policies in `<inbound>` run in document order (Learn: "Policies in Azure API Management").
- * - `key-restored`: `<set-header name="Ocp-Apim-Subscription-Key">` with exists-action override (the default),
- *   append, skip or an expression after the delete: the key reaches the Function again (set-header policy reference).
+ * `<set-header name="<keyHeader>" exists-action="delete">`, or (none yet) right after the managed element.
+ * Policies in `<inbound>` run in document order, and `<backend>` runs after `<inbound>` (Learn: "Policies in Azure
+ * API Management", policy sections), so everything in `<backend>` is "after". `<keyHeader>` is the API's
+ * subscription-key header (see {@link KeyHeaderOption}).
+ * - `key-restored`: `<set-header name="<keyHeader>">` with exists-action override (the default), append, skip or an
+ *   expression after the delete — a direct child of `<inbound>`, or anywhere in `<backend>`: the key reaches the
+ *   Function again (set-header policy reference).
  * - `authorization-replaced`: `<set-header name="Authorization">` with exists-action delete, override (default),
- *   append or an expression, or `<authentication-basic>`, after the managed element: APIM's token is dropped or
- *   replaced.
+ *   append or an expression, or `<authentication-basic>`, after the managed element — a direct child of
+ *   `<inbound>`, or anywhere in `<backend>`: APIM's token is dropped or replaced.
  * - `second-managed-identity`: another direct `<authentication-managed-identity>`: the last one to run sets the
  *   Authorization header (authentication-managed-identity policy reference).
  * - `token-to-variable`: the managed element has `output-token-variable-name`: APIM then puts the token in that
  *   variable and does not set the Authorization header.
- * Nested elements (inside `<choose>` etc.) are never conflicts; the merge warns about them.
+ * - `key-copied`: an expression reading `context.Subscription.Key` (or `.PrimaryKey` / `.SecondaryKey`; Learn:
+ *   "API Management policy expressions", context.Subscription), or the key header from the request
+ *   (`context.Request.Headers.GetValueOrDefault("<keyHeader>"…)`), in a `set-header` (other than the key header, which
+ *   the rules above cover, and other than a delete), `set-query-parameter`, `rewrite-uri`, `set-url`,
+ *   `set-backend-service` or `set-body`, anywhere in `<inbound>` or `<backend>`: the key goes to the Function in
+ *   another header, the query, the URL or the body.
+ * Elements inside `<send-request>` / `<send-one-way-request>` (their own request), `<trace>` or `<log-to-eventhub>`
+ * are never conflicts. Nested `<inbound>` elements (inside `<choose>` etc.) of the first two kinds are never
+ * conflicts either; the merge warns about them.
  */
 export interface PolicyConflict {
-  kind: 'key-restored' | 'authorization-replaced' | 'second-managed-identity' | 'token-to-variable';
+  kind: 'key-restored' | 'authorization-replaced' | 'second-managed-identity' | 'token-to-variable' | 'key-copied';
   /** The element's start tag as authored (on one line, shortened). */
   element: string;
   /** 1-based line and column of the element's `<` in the text as given. */
@@ -85,7 +119,22 @@ export interface MergeResult {
 }
 
 const AUTH = 'authentication-managed-identity';
-const KEY_HEADER = 'ocp-apim-subscription-key';
+/** Elements whose content goes to the backend (header, query, URL, body). */
+const COPY_TARGETS = new Set([
+  'set-header',
+  'set-query-parameter',
+  'rewrite-uri',
+  'set-url',
+  'set-backend-service',
+  'set-body'
+]);
+/** Reads the caller's subscription key in a policy expression (context.Subscription.Key / PrimaryKey / SecondaryKey). */
+const READS_KEY = /\bcontext\s*\.\s*Subscription\s*\??\s*\.\s*(Key|PrimaryKey|SecondaryKey)\b/;
+/**
+ * A header name APIM can be configured with: an HTTP field name (RFC 9110 §5.1 token), which also keeps it from
+ * being read as an expression (`@`) or breaking the attribute.
+ */
+const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Characters XML 1.0 cannot carry, even escaped (control characters other than tab/LF/CR, lone surrogates, U+FFFE/F). */
 const NOT_XML_CHAR =
   // eslint-disable-next-line no-control-regex
@@ -106,12 +155,20 @@ function descendants(el: ElementNode, out: ElementNode[] = []): ElementNode[] {
   return out;
 }
 
-function isKeyDelete(el: ElementNode): boolean {
-  return (
-    el.name === 'set-header' &&
-    attr(el, 'name')?.value.trim().toLowerCase() === KEY_HEADER &&
-    attr(el, 'exists-action')?.value.trim().toLowerCase() === 'delete'
-  );
+/** `keyHeader` lower-cased and checked: throws Error for a name that is not an HTTP header name (e.g. blank, `@…`). */
+function keyOf(keyHeader: string | undefined): string {
+  const k = (keyHeader ?? DEFAULT_KEY_HEADER).trim();
+  if (!HEADER_TOKEN.test(k)) {
+    throw new Error(
+      `invalid subscription-key header name ${JSON.stringify(keyHeader)}: expected an HTTP header name (the API's subscriptionKeyParameterNames.header)`
+    );
+  }
+  return k.toLowerCase();
+}
+
+/** A direct set-header that deletes the header `key` (lower-case). */
+function isKeyDelete(el: ElementNode, key: string): boolean {
+  return el.name === 'set-header' && headerName(el) === key && existsAction(el) === 'delete';
 }
 
 /** Lower-cased `exists-action` of a set-header: absent → 'override' (the documented default); an expression → '@'. */
@@ -128,9 +185,9 @@ function headerName(el: ElementNode): string {
   return a && !a.expression ? a.value.trim().toLowerCase() : '';
 }
 
-/** A set-header that leaves the subscription key on the request (any exists-action but delete). */
-function restoresKey(el: ElementNode): boolean {
-  return el.name === 'set-header' && headerName(el) === KEY_HEADER && existsAction(el) !== 'delete';
+/** A set-header that leaves the subscription key (header `key`, lower-case) on the request (any exists-action but delete). */
+function restoresKey(el: ElementNode, key: string): boolean {
+  return el.name === 'set-header' && headerName(el) === key && existsAction(el) !== 'delete';
 }
 
 /** An element that drops or replaces the Authorization header (set-header other than skip, authentication-basic). */
@@ -144,6 +201,32 @@ function inSideRequest(el: ElementNode): boolean {
   for (let p = el.parent; p; p = p.parent)
     if (p.name === 'send-request' || p.name === 'send-one-way-request') return true;
   return false;
+}
+
+/** True when `el` sits inside a side request, `<trace>` or `<log-to-eventhub>`: nothing of it goes to the backend. */
+function offTheRequest(el: ElementNode): boolean {
+  if (inSideRequest(el)) return true;
+  for (let p = el.parent; p; p = p.parent) if (p.name === 'trace' || p.name === 'log-to-eventhub') return true;
+  return false;
+}
+
+/**
+ * True when an expression inside `el` (attribute, text or CDATA) reads the caller's subscription key:
+ * `context.Subscription.Key` / `PrimaryKey` / `SecondaryKey`, or the key header itself from the request
+ * (`Headers.GetValueOrDefault("<key>"…` / `Headers["<key>"]`).
+ */
+function copiesKey(parsed: ParsedPolicy, el: ElementNode, key: string): boolean {
+  if (!COPY_TARGETS.has(el.name)) return false;
+  if (el.name === 'set-header' && (headerName(el) === key || existsAction(el) === 'delete')) return false;
+  const q = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const readsHeader = new RegExp(`Headers\\s*(\\.\\s*GetValueOrDefault\\s*\\(|\\[)\\s*"${q}"`, 'i');
+  const reads = (text: string) => READS_KEY.test(text) || readsHeader.test(text);
+  // A Liquid template reads the context without `@` (Learn: set-body policy, "Using Liquid templates").
+  if (el.name === 'set-body' && attr(el, 'template')?.value.trim().toLowerCase() === 'liquid')
+    return READS_KEY.test(decodeEntities(parsed.raw.slice(el.openEnd, el.closeStart)));
+  return parsed.expressions.some(
+    (x) => x.start >= el.start && x.end <= el.end && reads(decodeEntities(parsed.raw.slice(x.start, x.end)))
+  );
 }
 
 /** The start tag of `el` as authored, on one line, at most 160 characters. */
@@ -163,13 +246,22 @@ interface Located {
   parsed: ParsedPolicy;
   inbound?: ElementNode;
   base?: ElementNode;
+  /** `<policies>/<backend>` (runs after `<inbound>`) */
+  backend?: ElementNode;
+  /** The API's subscription-key header, lower-case. */
+  key: string;
+  /** The API's subscription-key header as configured (for messages and new elements). */
+  keyName: string;
 }
 
-function locate(parsed: ParsedPolicy): Located {
-  const inbound =
-    parsed.root.name === 'policies' ? elementChildren(parsed.root).find((e) => e.name === 'inbound') : undefined;
+function locate(parsed: ParsedPolicy, keyHeader: string | undefined): Located {
+  const key = keyOf(keyHeader);
+  const keyName = (keyHeader ?? DEFAULT_KEY_HEADER).trim();
+  const section = (name: string) =>
+    parsed.root.name === 'policies' ? elementChildren(parsed.root).find((e) => e.name === name) : undefined;
+  const inbound = section('inbound');
   const base = inbound ? elementChildren(inbound).find((e) => e.name === 'base') : undefined;
-  return { parsed, inbound, base };
+  return { parsed, inbound, base, backend: section('backend'), key, keyName };
 }
 
 function describe(el: ElementNode, direct: boolean, base: ElementNode | undefined): ManagedIdentityElement {
@@ -199,7 +291,7 @@ interface Anchors {
   keyFix: string;
 }
 
-function anchorsOf(raw: string, inbound: ElementNode, base: ElementNode | undefined): Anchors {
+function anchorsOf(raw: string, inbound: ElementNode, base: ElementNode | undefined, loc: Located): Anchors {
   const direct = elementChildren(inbound);
   const auth = direct.find((e) => e.name === AUTH);
   const stays = auth !== undefined && !(base && auth.start < base.start);
@@ -227,7 +319,7 @@ function anchorsOf(raw: string, inbound: ElementNode, base: ElementNode | undefi
     authFix = `remove it, or ${addYourself}`;
     placed = `with <${AUTH}> first in <inbound>, line ${l}`;
   }
-  const deletes = direct.filter(isKeyDelete);
+  const deletes = direct.filter((e) => isKeyDelete(e, loc.key));
   const lastDelete = deletes[deletes.length - 1];
   if (lastDelete) {
     const l = lineAt(raw, lastDelete);
@@ -237,7 +329,7 @@ function anchorsOf(raw: string, inbound: ElementNode, base: ElementNode | undefi
       authFix,
       key: lastDelete.end,
       keyWhere: `the subscription-key delete (line ${l})`,
-      keyFix: `remove it or move it before <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete"> (line ${l})`
+      keyFix: `remove it or move it before <set-header name="${loc.keyName}" exists-action="delete"> (line ${l})`
     };
   }
   return {
@@ -258,11 +350,19 @@ function readsVariable(text: string, name: string): boolean {
   ).test(text);
 }
 
-/** Conflicts (direct children) and warnings (nested elements) about elements that undo the owned ones. */
-function guardFindings(raw: string, inbound: ElementNode, base: ElementNode | undefined) {
+/**
+ * Conflicts (see {@link PolicyConflict}) and warnings about elements that undo the owned ones or cannot be checked:
+ * nested `<inbound>` key restores / Authorization replacements after the owned elements, and — after the owned
+ * elements in `<inbound>`, or anywhere in `<backend>` — a `set-header` whose name is an expression and an
+ * `<include-fragment>` (its content is not inspected).
+ */
+function guardFindings(loc: Located, inbound: ElementNode) {
+  const { parsed, base, backend, key } = loc;
+  const raw = parsed.raw;
   const conflicts: PolicyConflict[] = [];
   const nestedWarnings: string[] = [];
-  const at = anchorsOf(raw, inbound, base);
+  const at = anchorsOf(raw, inbound, base, loc);
+  const inBackend = backend ? descendants(backend).filter((e) => !inSideRequest(e)) : [];
   const direct = elementChildren(inbound);
   const add = (kind: PolicyConflict['kind'], el: ElementNode, message: string) => {
     const { line, column } = lineColumn(raw, el.start);
@@ -274,11 +374,11 @@ function guardFindings(raw: string, inbound: ElementNode, base: ElementNode | un
   // The common "token into a variable, then set the header from it" pattern: a later direct Authorization
   // set-header whose text reads that variable (e.g. @("Bearer " + (string)context.Variables["msi-token"])) carries
   // APIM's token itself, so neither the variable nor that set-header undoes anything.
+  // The carrier may also be in <backend>, which runs after <inbound>.
   const carrier =
     managed && outVar
-      ? direct.find(
+      ? [...direct.filter((e) => e.start > managed.start), ...inBackend].find(
           (e) =>
-            e.start > managed.start &&
             replacesAuthorization(e) &&
             e.name === 'set-header' &&
             existsAction(e) !== 'delete' &&
@@ -318,7 +418,7 @@ function guardFindings(raw: string, inbound: ElementNode, base: ElementNode | un
       ? 'may put the subscription key back (its exists-action is an expression), so it can reach the Function'
       : 'puts the subscription key back, so it reaches the Function';
   for (const el of direct) {
-    if (restoresKey(el) && el.start >= at.key) {
+    if (restoresKey(el, key) && el.start >= at.key) {
       add(
         'key-restored',
         el,
@@ -333,10 +433,59 @@ function guardFindings(raw: string, inbound: ElementNode, base: ElementNode | un
       );
     }
   }
+  for (const el of inBackend) {
+    const l = lineAt(raw, el);
+    if (restoresKey(el, key)) {
+      add(
+        'key-restored',
+        el,
+        `${tagText(raw, el)} at line ${l} is in <backend>, which runs after <inbound> (and ${at.keyWhere}), and ` +
+          `${keyWhat(el)}: remove it`
+      );
+    } else if (replacesAuthorization(el) && el !== carrier) {
+      add(
+        'authorization-replaced',
+        el,
+        `${tagText(raw, el)} at line ${l} is in <backend>, which runs after <inbound> (and ${at.authWhere}), and ` +
+          `${what(el)}: remove it`
+      );
+    }
+  }
+  const inInbound = descendants(inbound).filter((e) => !inSideRequest(e));
+  for (const el of [...inInbound, ...inBackend]) {
+    if (offTheRequest(el) || !copiesKey(parsed, el, key)) continue;
+    const section = el.start >= inbound.end ? '<backend>' : '<inbound>';
+    add(
+      'key-copied',
+      el,
+      `${tagText(raw, el)} at line ${lineAt(raw, el)} in ${section} copies the subscription key ` +
+        `into the request sent to the Function, so it reaches the Function even though ` +
+        `${loc.keyName} is deleted: remove it (a side request inside <send-request> may use the key)`
+    );
+  }
+  // Elements this engine cannot see into, where they could undo the owned ones.
+  const ownedEnd = Math.min(at.auth, at.key);
+  for (const el of [...inInbound.filter((e) => e.start >= ownedEnd), ...inBackend]) {
+    const where = el.start >= inbound.end ? 'in <backend>' : 'after the owned elements in <inbound>';
+    if (el.name === 'set-header' && attr(el, 'name')?.expression) {
+      nestedWarnings.push(
+        `${tagText(raw, el)} at line ${lineAt(raw, el)} ${where} has an expression as its name, so whether it ` +
+          `puts the subscription key (${loc.keyName}) back or replaces the Authorization header cannot be checked: ` +
+          'make sure it does neither'
+      );
+    } else if (el.name === 'include-fragment') {
+      const id = attr(el, 'fragment-id')?.value ?? '';
+      nestedWarnings.push(
+        `<include-fragment fragment-id="${id}"> at line ${lineAt(raw, el)} ${where}: its content is not inspected; ` +
+          `make sure fragment "${id}" does not put the subscription key (${loc.keyName}) back, copy it ` +
+          '(context.Subscription.Key) or replace the Authorization header'
+      );
+    }
+  }
   const directSet = new Set(direct);
-  for (const el of descendants(inbound)) {
-    if (directSet.has(el) || inSideRequest(el)) continue;
-    if (restoresKey(el) && el.start >= at.key) {
+  for (const el of inInbound) {
+    if (directSet.has(el)) continue;
+    if (restoresKey(el, key) && el.start >= at.key) {
       nestedWarnings.push(
         `a nested ${tagText(raw, el)} at line ${lineAt(raw, el)} runs after the subscription-key delete when its ` +
           `block runs and ${keyWhat(el)}: make sure that is intended`
@@ -352,7 +501,7 @@ function guardFindings(raw: string, inbound: ElementNode, base: ElementNode | un
 }
 
 function inspectParsed(loc: Located): PolicyInspection {
-  const { parsed, inbound, base } = loc;
+  const { parsed, inbound, base, key } = loc;
   const managedIdentity: ManagedIdentityElement[] = [];
   const inInbound = new Set<ElementNode>();
   if (inbound) {
@@ -371,39 +520,52 @@ function inspectParsed(loc: Located): PolicyInspection {
     hasInbound: inbound !== undefined,
     hasBase: base !== undefined,
     managedIdentity,
-    deletesSubscriptionKey: inbound ? elementChildren(inbound).some(isKeyDelete) : false,
+    deletesSubscriptionKey: inbound ? elementChildren(inbound).some((e) => isKeyDelete(e, key)) : false,
+    deletedHeaders: inbound
+      ? elementChildren(inbound)
+          .filter((e) => e.name === 'set-header' && existsAction(e) === 'delete')
+          .map((e) => (attr(e, 'name')?.expression === false ? attr(e, 'name')!.value.trim() : ''))
+          .filter((n) => HEADER_TOKEN.test(n))
+      : [],
     elsewhere,
-    conflicts: inbound ? guardFindings(parsed.raw, inbound, base).conflicts : []
+    conflicts: inbound ? guardFindings(loc, inbound).conflicts : []
   };
 }
 
 /**
  * Parses and describes a policy document (rawxml text). Any root is accepted (a fragment gives
- * `rootName: 'fragment'`, `hasInbound: false`, its managed-identity elements in `elsewhere`); `<inbound>` is looked
- * for only as a direct child of `<policies>`. Throws PolicyParseError with line/column when the text cannot be
- * tokenized or is not well-formed once expressions are masked.
+ * `rootName: 'fragment'`, `hasInbound: false`, its managed-identity elements in `elsewhere`); `<inbound>` and
+ * `<backend>` are looked for only as direct children of `<policies>`. `opts.keyHeader`: the API's subscription-key
+ * header (default `Ocp-Apim-Subscription-Key`), used for `deletesSubscriptionKey` and the conflicts.
+ * Throws PolicyParseError with line/column when the text cannot be tokenized or is not well-formed once expressions
+ * are masked; Error when `opts.keyHeader` is not an HTTP header name.
  */
-export function inspectPolicy(raw: string): PolicyInspection {
-  return inspectParsed(locate(parsePolicy(raw)));
+export function inspectPolicy(raw: string, opts: KeyHeaderOption = {}): PolicyInspection {
+  return inspectParsed(locate(parsePolicy(raw), opts.keyHeader));
 }
 
 /**
  * The owned-elements view used to decide drift (field case C12: never compare policies as strings).
  * `resource` is the decoded `resource` of the first direct `<authentication-managed-identity>` of `<inbound>`;
  * `authAfterBase` is true when that element is after `<base />` or `<inbound>` has no `<base />`;
- * `deletesSubscriptionKey` as in {@link PolicyInspection}. Empty text (or only whitespace), a root other than
- * `<policies>` or no `<inbound>` → nothing present.
- * Throws PolicyParseError like {@link inspectPolicy}.
+ * `deletesSubscriptionKey` as in {@link PolicyInspection}: a direct delete of `opts.keyHeader` (the API's
+ * subscription-key header, default `Ocp-Apim-Subscription-Key`, case-insensitive). Empty text (or only
+ * whitespace), a root other than `<policies>` or no `<inbound>` → nothing present.
+ * Throws PolicyParseError like {@link inspectPolicy}; Error when `opts.keyHeader` is not an HTTP header name.
  */
-export function ownedState(raw: string): {
+export function ownedState(
+  raw: string,
+  opts: KeyHeaderOption = {}
+): {
   resource?: string;
   authPresent: boolean;
   authAfterBase: boolean;
   deletesSubscriptionKey: boolean;
 } {
+  keyOf(opts.keyHeader);
   if (raw.trim() === '' || raw === '\ufeff')
     return { authPresent: false, authAfterBase: false, deletesSubscriptionKey: false };
-  const ins = inspectPolicy(raw);
+  const ins = inspectPolicy(raw, opts);
   const auth = ins.managedIdentity.find((m) => m.direct);
   return {
     ...(auth?.resource !== undefined ? { resource: auth.resource } : {}),
@@ -430,18 +592,19 @@ function authTag(resource: string, close: string): string {
   return `<${AUTH} resource="${escapeAttr(resource)}"${close}`;
 }
 
-function keyTag(close: string): string {
-  return `<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete"${close}`;
+/** The owned delete of the subscription-key header `keyName` (an HTTP token: nothing to escape). */
+function keyTag(keyName: string, close: string): string {
+  return `<set-header name="${keyName}" exists-action="delete"${close}`;
 }
 
 /** A brand-new API policy document holding the owned elements (4-space indentation, LF, as APIM stores it). */
-function newDocument(resource: string): string {
+function newDocument(resource: string, keyName: string): string {
   return [
     '<policies>',
     '    <inbound>',
     '        <base />',
     `        ${authTag(resource, ' />')}`,
-    `        ${keyTag(' />')}`,
+    `        ${keyTag(keyName, ' />')}`,
     '    </inbound>',
     '    <backend>',
     '        <base />',
@@ -477,16 +640,24 @@ interface Splice {
  * - `raw` undefined, '' or only whitespace → a new document (`<policies>` with `<base />` in every section and the
  *   two owned elements after the inbound `<base />`).
  * - No change needed → `text === raw` (the same string) and `changes` empty.
+ * - `desired.keyHeader` is the API's subscription-key header (`properties.subscriptionKeyParameterNames.header`,
+ *   default `Ocp-Apim-Subscription-Key`; see {@link KeyHeaderOption}): the owned delete is
+ *   `<set-header name="<keyHeader>" exists-action="delete"/>`. A delete of another header (e.g. an earlier
+ *   `Ocp-Apim-Subscription-Key` one after the API renamed its header) is the user's and is kept.
  * - Change paths: `policy.authentication-managed-identity` (added: before null, after `resource`),
- *   `policy.resource` (before → after), `policy.set-header[Ocp-Apim-Subscription-Key]` (added: before null,
- *   after 'delete'), `policy.authentication-managed-identity.position` (before 'before-base' → after 'after-base').
+ *   `policy.resource` (before → after), `policy.set-header[<keyHeader>]` (e.g. `policy.set-header[X-Api-Key]`;
+ *   added: before null, after 'delete'), `policy.authentication-managed-identity.position` (before 'before-base' →
+ *   after 'after-base').
  * - The first direct `<authentication-managed-identity>` is updated in place (its `resource` only; `client-id`,
  *   `ignore-error` are kept and produce warnings); a second direct one is never added; nested ones (e.g. in
  *   `<choose>`, `<send-request>`) and ones outside `<inbound>` are left alone with a warning.
  * - Elements that would undo the owned ones (a later subscription-key set-header, a later Authorization
- *   set-header / authentication-basic, a second direct managed-identity element, `output-token-variable-name` on
- *   the managed one) are returned in `conflicts` (the text is still merged; the caller must not write it). Nested
- *   ones of the first two kinds (outside side requests) after the owned elements give warnings. New elements go right after `<base />` (or first in `<inbound>` when there is none), matching the
+ *   set-header / authentication-basic — in `<backend>` too —, a second direct managed-identity element,
+ *   `output-token-variable-name` on the managed one, the key copied by an expression into what goes to the Function)
+ *   are returned in `conflicts` (see {@link PolicyConflict}; the text is still merged; the caller must not write it).
+ *   Nested `<inbound>` ones of the first two kinds (outside side requests) after the owned elements give warnings;
+ *   so do a `set-header` with an expression as its name and an `<include-fragment>` after the owned elements or in
+ *   `<backend>` (they cannot be checked). New elements go right after `<base />` (or first in `<inbound>` when there is none), matching the
  *   surrounding indentation, line endings and `<x />` / `<x/>` style. An element found before `<base />` is moved
  *   after it. A self-closing `<inbound/>` is expanded. `<base />` is never added to an existing document.
  * - Attribute values are escaped (`&`, `<`, `>`, quotes, line breaks), so a hostile `resource` cannot break the document.
@@ -495,26 +666,29 @@ interface Splice {
  * expressions; PolicyNotManagedError (a PolicyParseError) when the root is not `<policies>` (e.g. a policy
  * fragment: fragments are not managed) or `<policies>` has no `<inbound>` (adding one would change which
  * parent-scope policies run). Messages say what is wrong, where (line) and how to fix it. Throws Error when `desired.resource` is blank, starts with `@` (APIM would read it as an expression) or holds a
- * character XML cannot carry.
+ * character XML cannot carry, or when `desired.keyHeader` is not an HTTP header name.
  */
-export function mergePolicy(raw: string | undefined, desired: { resource: string }): MergeResult {
+export function mergePolicy(raw: string | undefined, desired: { resource: string } & KeyHeaderOption): MergeResult {
   const resource = desired.resource;
   if (resource.trim() === '' || resource.startsWith('@') || NOT_XML_CHAR.test(resource)) {
     throw new Error(`invalid policy resource ${JSON.stringify(resource)}: expected an app (client) ID or App ID URI`);
   }
+  keyOf(desired.keyHeader);
+  const keyName = (desired.keyHeader ?? DEFAULT_KEY_HEADER).trim();
+  const keyPath = `policy.set-header[${keyName}]`;
   if (raw === undefined || raw.trim() === '' || raw === '\ufeff') {
     return {
-      text: newDocument(resource),
+      text: newDocument(resource, keyName),
       changes: [
         { path: 'policy.authentication-managed-identity', before: null, after: resource },
-        { path: 'policy.set-header[Ocp-Apim-Subscription-Key]', before: null, after: 'delete' }
+        { path: keyPath, before: null, after: 'delete' }
       ],
       warnings: [],
       conflicts: []
     };
   }
-  const loc = locate(parsePolicy(raw));
-  const { parsed, inbound, base } = loc;
+  const loc = locate(parsePolicy(raw), desired.keyHeader);
+  const { parsed, inbound, base, key } = loc;
   if (parsed.root.name !== 'policies') {
     const l = lineOf(raw, parsed.root.start);
     throw new PolicyNotManagedError(
@@ -536,7 +710,7 @@ export function mergePolicy(raw: string | undefined, desired: { resource: string
     );
   }
   const ins = inspectParsed(loc);
-  const guards = guardFindings(raw, inbound, base);
+  const guards = guardFindings(loc, inbound);
   const warnings: string[] = [...guards.nestedWarnings];
   const changes: MergeResult['changes'] = [];
   const splices: Splice[] = [];
@@ -598,13 +772,13 @@ export function mergePolicy(raw: string | undefined, desired: { resource: string
   if (!ins.deletesSubscriptionKey) {
     // Only the ones before where the delete goes: later ones are conflicts (ins.conflicts).
     for (const e of direct.filter((x) => x.name === 'set-header' && x.start < guards.anchors.key)) {
-      if (attr(e, 'name')?.value.trim().toLowerCase() === KEY_HEADER) {
+      if (headerName(e) === key) {
         warnings.push(
-          `<inbound> already sets Ocp-Apim-Subscription-Key (exists-action="${attr(e, 'exists-action')?.value ?? ''}"); a delete was added after it`
+          `<inbound> already sets ${keyName} (exists-action="${attr(e, 'exists-action')?.value ?? ''}"); a delete was added after it`
         );
       }
     }
-    changes.push({ path: 'policy.set-header[Ocp-Apim-Subscription-Key]', before: null, after: 'delete' });
+    changes.push({ path: keyPath, before: null, after: 'delete' });
   }
   const needKey = !ins.deletesSubscriptionKey;
 
@@ -612,14 +786,14 @@ export function mergePolicy(raw: string | undefined, desired: { resource: string
   if (changes.length === 0) return { text: raw, changes, warnings, conflicts };
 
   if (authBlock) {
-    const items = [authBlock, needKey ? keyTag(close) : ''].filter((s) => s !== '');
+    const items = [authBlock, needKey ? keyTag(keyName, close) : ''].filter((s) => s !== '');
     splices.push(insertion(raw, inbound, base, items, nl));
   } else if (needKey && insertAfterAuth) {
     const ind = indentBefore(raw, insertAfterAuth.start);
     splices.push({
       start: insertAfterAuth.end,
       end: insertAfterAuth.end,
-      text: ind !== undefined ? `${nl}${ind}${keyTag(close)}` : keyTag(close)
+      text: ind !== undefined ? `${nl}${ind}${keyTag(keyName, close)}` : keyTag(keyName, close)
     });
   }
   return { text: applySplices(raw, splices), changes, warnings, conflicts };

@@ -1,6 +1,8 @@
 /**
  * APIM API policy (pure): desired state = `<authentication-managed-identity resource="…"/>` after `<base/>` in
- * `<inbound>` and `Ocp-Apim-Subscription-Key` deleted; everything else in the document kept as authored.
+ * `<inbound>` and the API's subscription-key header deleted (`<set-header name="<header>" exists-action="delete"/>`;
+ * the header is the API's `properties.subscriptionKeyParameterNames.header`, `Ocp-Apim-Subscription-Key` unless the
+ * API renames it — Learn "Subscriptions in Azure API Management"); everything else in the document kept as authored.
  *
  * Azure facts relied on (DESIGN §3; field cases C01, C11, C12):
  * - policies are read and written in `rawxml` (REST ApiPolicy_Get `format=rawxml`, ApiPolicy_CreateOrUpdate
@@ -8,7 +10,7 @@
  *   comparison is semantic (done by src/policy `mergePolicy`), never textual.
  * - PUT with `If-Match: <etag>` (or `*` when the API has no policy yet) → 412 when someone changed it meanwhile.
  */
-import { mergePolicy, PolicyNotManagedError, PolicyParseError } from '../policy/index.js';
+import { DEFAULT_KEY_HEADER, mergePolicy, PolicyNotManagedError, PolicyParseError } from '../policy/index.js';
 import type { ResourcePlan } from '../types.js';
 
 /** A ResourcePlan plus the non-fatal findings of the merge (lifted into Plan.warnings by buildPlan). */
@@ -18,21 +20,26 @@ export interface ApiPolicyPlan extends ResourcePlan {
 
 /**
  * Plans the policy of API `apiId` (`resourceId` = the policy's ARM ID) from `doc` (rawxml text and ETag as read;
- * undefined when the API has no policy) so that it acquires a token for `tokenResource`.
- * Changes carry paths `policy.<what>` (e.g. `policy.resource: api://x → x`). When there are changes:
+ * undefined when the API has no policy) so that it acquires a token for `tokenResource` and deletes `keyHeader`, the
+ * API's subscription-key header (`properties.subscriptionKeyParameterNames.header` as ARM returned it; default
+ * `Ocp-Apim-Subscription-Key`).
+ * Changes carry paths `policy.<what>` (e.g. `policy.resource: api://x → x`, `policy.set-header[X-Api-Key]`). When there are changes:
  * `write = {op:'put-api-policy', apiId, value, format:'rawxml', ifMatch: doc?.etag ?? '*'}`.
  * A plan with `error` and no write (and no changes) when the document cannot be managed: it cannot be tokenized or
  * is not well-formed (PolicyParseError, with line/column); its root is not `<policies>` or it has no `<inbound>`
  * (PolicyNotManagedError); or it has conflicts — elements after the owned ones that undo them (a later
- * subscription-key set-header, a later Authorization set-header, a second direct authentication-managed-identity,
- * output-token-variable-name on the managed one; see PolicyConflict), each named with its line and the fix.
+ * subscription-key set-header, a later Authorization set-header — also in `<backend>` —, a second direct
+ * authentication-managed-identity, output-token-variable-name on the managed one, the subscription key copied to the
+ * Function by an expression; see PolicyConflict), each named with its line and the fix; or `keyHeader` is not an HTTP
+ * header name.
  * `error` never starts with the label (callers prefix it). Other errors propagate.
  */
 export function planApiPolicy(
   apiId: string,
   resourceId: string,
   doc: { value: string; etag?: string } | undefined,
-  tokenResource: string
+  tokenResource: string,
+  keyHeader: string = DEFAULT_KEY_HEADER
 ): ApiPolicyPlan {
   const label = `API policy ${apiId}`;
   const refused = (error: string): ApiPolicyPlan => ({
@@ -44,12 +51,21 @@ export function planApiPolicy(
     warnings: [],
     error
   });
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(keyHeader.trim())) {
+    return refused(
+      `the API's subscription-key header name ${JSON.stringify(keyHeader)} (subscriptionKeyParameterNames.header) is ` +
+        'not an HTTP header name, so no policy can delete it. Nothing is written; fix the API settings and re-run.'
+    );
+  }
   try {
-    const merged = mergePolicy(doc?.value, { resource: tokenResource });
+    const merged = mergePolicy(doc?.value, { resource: tokenResource, keyHeader });
     if (merged.conflicts.length > 0) {
       const n = merged.conflicts.length;
+      const backend = merged.conflicts.some((c) => / in <backend>/.test(c.message));
+      const inbound = merged.conflicts.some((c) => !/ in <backend>/.test(c.message));
+      const where = inbound && backend ? '<inbound>/<backend>' : backend ? '<backend>' : '<inbound>';
       return refused(
-        `the policy has ${n === 1 ? 'an element' : `${n} elements`} in <inbound> that undo${n === 1 ? 'es' : ''} ` +
+        `the policy has ${n === 1 ? 'an element' : `${n} elements`} in ${where} that undo${n === 1 ? 'es' : ''} ` +
           `the managed-identity setup, and this action does not change elements you own: ` +
           merged.conflicts.map((c) => c.message).join('; ') +
           '. Edit the policy (APIM portal → API → Policy editor) and re-run.'

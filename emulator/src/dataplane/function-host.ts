@@ -24,7 +24,10 @@ function queryParam(url: string, name: string): string | undefined {
  * @returns Easy Auth's 401/302/403; 404 (empty body) when no route matches path and method; 401 (empty body) when an
  *   `authLevel` `function`/`admin` route gets no valid key; otherwise the route's `status` with its JSON `body`.
  *   Successful answers carry `x-twin-caller-oid` / `x-twin-caller-appid` (caller identity from the token, never the
- *   token itself) and `x-twin-auth-layer` on rejections (`easy-auth` | `function-key`) to help tests.
+ *   token itself), `x-twin-received-headers` (the lower-case NAMES of the request headers the function received,
+ *   sorted, comma-separated — never a value: it shows e.g. whether APIM forwarded the subscription-key header, which
+ *   the gateway does unless a policy deletes it, Learn "Subscriptions in Azure API Management") and
+ *   `x-twin-auth-layer` on rejections (`easy-auth` | `function-key`) to help tests.
  */
 export const handleFunctionRequest: FunctionHostHandler = async (
   ctx: FunctionHostContext,
@@ -48,7 +51,13 @@ export const handleFunctionRequest: FunctionHostHandler = async (
     }
   }
 
-  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=utf-8',
+    'x-twin-received-headers': Object.keys(req.headers)
+      .map((h) => h.toLowerCase())
+      .sort()
+      .join(',')
+  };
   if (auth.claims) {
     headers['x-twin-caller-oid'] = auth.claims.oid;
     const app = auth.claims.appid ?? auth.claims.azp;
