@@ -7,7 +7,7 @@
  * byte-identical. One twin, one API (`orders`) reused for all documents. Skips visibly when ../shared is absent.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startEmulator, type Twin } from '../../emulator/index.js';
 import { normalizeOnSave } from '../../emulator/src/policy-text.js';
@@ -16,33 +16,13 @@ import { scenario } from '../../scripts/action-runner.js';
 import { createArmPort } from '../../src/azure/arm.js';
 import { extractExpressions, mergePolicy, ownedState } from '../../src/policy/index.js';
 import type { ArmPort } from '../../src/ports.js';
-import { TARGET, ids, policyOf, sharedDir } from './helpers.js';
+import { TARGET, ids, policyOf } from './helpers.js';
+import { corpusDir, corpusPresent, corpusRows, isBrokenUpstream } from '../support/policy-corpus.js';
 
-const dir = path.join(sharedDir, 'fixtures/policies');
-const present = existsSync(path.join(dir, 'INDEX.tsv'));
+const dir = corpusDir;
+const present = corpusPresent;
 if (!present) console.warn('SKIPPED policy round-trip through ARM (issue 3 test (c)): ../shared/fixtures absent');
-
-interface Row {
-  file: string;
-  root: string;
-  notes: string;
-}
-
-function rows(): Row[] {
-  if (!present) return [];
-  const [head, ...lines] = readFileSync(path.join(dir, 'INDEX.tsv'), 'utf8').trim().split('\n');
-  const cols = head.split('\t');
-  const at = (name: string) => cols.indexOf(name);
-  return lines.map((l) => {
-    const c = l.split('\t');
-    return { file: c[at('file')], root: c[at('root')], notes: c[at('notes')] ?? '' };
-  });
-}
-
-/** Broken upstream (invalid even for APIM), as INDEX.tsv's notes say (SOURCES.md: "Two files are broken upstream"). */
-const isBroken = (r: Row) => /upstream bug|CORRUPT upstream/i.test(r.notes);
-const all = rows();
-const documents = all.filter((r) => r.root === 'policies' && !isBroken(r));
+const documents = corpusRows().filter((r) => r.root === 'policies' && !isBrokenUpstream(r));
 const RES = '55555555-5555-4555-8555-555555555555';
 const API = TARGET.api;
 
@@ -87,7 +67,7 @@ d('policy round trip through ARM (rawxml) with the real ArmPort, every fixture d
   });
 
   it('has the documents INDEX.tsv promises (policies, fragments and the two broken ones excluded)', () => {
-    expect(all.filter(isBroken)).toHaveLength(2);
+    expect(corpusRows().filter(isBrokenUpstream)).toHaveLength(2);
     expect(documents.length).toBeGreaterThan(50);
   });
 

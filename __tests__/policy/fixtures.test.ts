@@ -2,9 +2,7 @@
  * The policy engine over every real public policy in ../shared/fixtures/policies (read in place, never copied).
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { corpusPresent, corpusRows, isBrokenUpstream, readCorpus } from '../support/policy-corpus.js';
 import {
   inspectPolicy,
   mergePolicy,
@@ -15,37 +13,17 @@ import {
 import { canonicalPolicy } from '../../src/policy/equivalent.js';
 import { extractExpressions } from '../../src/policy/scan.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dir = path.resolve(repoRoot, '../shared/fixtures/policies');
-const present = existsSync(path.join(dir, 'INDEX.tsv'));
-
+const present = corpusPresent;
 if (!present) console.warn('SKIPPED policy corpus tests: ../shared absent');
 
-interface Row {
-  file: string;
-  root: string;
-  notes: string;
-  exprIssues: string;
-}
-
-function rows(): Row[] {
-  if (!present) return [];
-  const [head, ...lines] = readFileSync(path.join(dir, 'INDEX.tsv'), 'utf8').trim().split('\n');
-  const cols = head.split('\t');
-  const at = (name: string) => cols.indexOf(name);
-  return lines.map((l) => {
-    const c = l.split('\t');
-    return { file: c[at('file')], root: c[at('root')], notes: c[at('notes')] ?? '', exprIssues: c[at('expr_issues')] };
-  });
-}
+const rows = corpusRows;
 
 const all = rows();
-/** Broken upstream (invalid even for APIM), as INDEX.tsv's notes say. */
-const isBroken = (r: Row) => /upstream bug|CORRUPT upstream/i.test(r.notes);
+const isBroken = isBrokenUpstream;
 const policies = all.filter((r) => r.root === 'policies' && !isBroken(r));
 const fragments = all.filter((r) => r.root === 'fragment' && !isBroken(r));
 const broken = all.filter(isBroken);
-const read = (r: Row) => readFileSync(path.join(dir, r.file), 'utf8');
+const read = readCorpus;
 const RES = '0f0f0f0f-1111-2222-3333-444444444444';
 const ran: Record<string, number> = {};
 const count = (k: string) => (ran[k] = (ran[k] ?? 0) + 1);
