@@ -9,7 +9,7 @@ import { ArmError, type ArmPort, type Json } from '../src/ports.js';
 import type { Plan, ResourcePlan } from '../src/types.js';
 
 const APP = '55555555-5555-4555-8555-555555555555';
-const POLICY = `<policies><inbound><base /><authentication-managed-identity resource="${APP}" /><set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
+const POLICY = `<policies><inbound><base /><authentication-managed-identity resource="${APP}" /><set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" /><set-query-parameter name="subscription-key" exists-action="delete" /></inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>`;
 const authDoc = (enabled: boolean): Json => ({
   properties: {
     platform: { enabled },

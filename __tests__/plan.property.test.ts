@@ -36,7 +36,7 @@ const POLICIES: (string | undefined)[] = [
   wrap('<base />'),
   wrap(`<base />\n    <authentication-managed-identity resource="api://${APP}" />`),
   wrap(
-    `<base />\n    <authentication-managed-identity resource="${APP}" />\n    <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />`,
+    `<base />\n    <authentication-managed-identity resource="${APP}" />\n    <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" /> <set-query-parameter name="subscription-key" exists-action="delete" />`,
     '\r\n'
   ),
   wrap(`<authentication-managed-identity resource="${APP}" />\n    <base />`),

@@ -61,7 +61,7 @@ function settings(over: Partial<Settings> = {}): Settings {
 const policy = (inbound: string) =>
   `<policies>\n  <inbound>\n    ${inbound}\n  </inbound>\n  <backend>\n    <base />\n  </backend>\n  <outbound>\n    <base />\n  </outbound>\n</policies>`;
 const owned = (resource = APP, attrs = '') =>
-  `<base />\n    <authentication-managed-identity resource="${resource}"${attrs} />\n    <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />`;
+  `<base />\n    <authentication-managed-identity resource="${resource}"${attrs} />\n    <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" /> <set-query-parameter name="subscription-key" exists-action="delete" />`;
 
 function authDoc(
   validation: Json = { defaultAuthorizationPolicy: { allowedPrincipals: { identities: [APIM_OID] } } }
@@ -335,7 +335,9 @@ describe('buildPlan: the API renamed its subscription-key header (subscriptionKe
   const renamed = (text: string | undefined, ...h: unknown[]) => {
     const header = h.length > 0 ? h[0] : 'X-Api-Key';
     const o = observed({}, text);
-    o.apis[0].api = { properties: { path: 'orders', subscriptionKeyParameterNames: { header, query: 'k' } } };
+    o.apis[0].api = {
+      properties: { path: 'orders', subscriptionKeyParameterNames: { header, query: 'subscription-key' } }
+    };
     return o;
   };
 

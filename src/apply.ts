@@ -6,7 +6,13 @@
  */
 import { ActionError } from './errors.js';
 import { ArmError, type ArmPort, type Json, type Logger } from './ports.js';
-import { DEFAULT_KEY_HEADER, inspectPolicy, ownedState, policiesEquivalent } from './policy/index.js';
+import {
+  DEFAULT_KEY_HEADER,
+  DEFAULT_KEY_QUERY,
+  inspectPolicy,
+  ownedState,
+  policiesEquivalent
+} from './policy/index.js';
 import { verifyEasyAuthReadBack } from './resources/easy-auth.js';
 import type { Plan, ResourcePlan, Write } from './types.js';
 
@@ -205,9 +211,18 @@ async function execute(
         }
         // The written document deletes the API's subscription-key header (subscriptionKeyParameterNames.header, see
         // planApiPolicy); every header it deletes in <inbound> must still be deleted in what APIM stored.
-        const deleted = inspectPolicy(w.value).deletedHeaders;
+        const written = inspectPolicy(w.value);
+        const deleted = written.deletedHeaders;
         for (const h of deleted.length > 0 ? deleted : [DEFAULT_KEY_HEADER]) {
           if (!ownedState(after.value, { keyHeader: h }).deletesSubscriptionKey) problems.push(`${h} is not deleted`);
+        }
+        // Likewise its subscription-key query parameter (subscriptionKeyParameterNames.query) and every other query
+        // parameter it deletes in <inbound>.
+        const deletedQuery = written.deletedQueryParameters;
+        for (const q of deletedQuery.length > 0 ? deletedQuery : [DEFAULT_KEY_QUERY]) {
+          if (!ownedState(after.value, { keyQuery: q }).deletesSubscriptionKeyQuery) {
+            problems.push(`query parameter ${q} is not deleted`);
+          }
         }
         if (!policiesEquivalent(w.value, after.value)) problems.push('APIM stored a different document');
       }

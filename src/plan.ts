@@ -6,7 +6,7 @@
  */
 import { ActionError } from './errors.js';
 import type { Json } from './ports.js';
-import { DEFAULT_KEY_HEADER, inspectPolicy, PolicyParseError } from './policy/index.js';
+import { DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY, inspectPolicy, PolicyParseError } from './policy/index.js';
 import { apimPrincipal, planApimIdentity, type ApimPrincipal } from './resources/apim-identity.js';
 import { planApiPolicy } from './resources/api-policy.js';
 import {
@@ -147,7 +147,7 @@ export function inspectPolicies(
 /**
  * Builds the plan for one target. `ids` are the ARM IDs (TargetIds), `observed` the reads.
  * Order: identity, Easy Auth, then each API policy in `observed.apis` order (each deletes its API's own
- * subscription-key header, {@link subscriptionKeyHeader}). A resource that cannot be planned
+ * subscription-key header, {@link subscriptionKeyHeader}, and query parameter, {@link subscriptionKeyQuery}). A resource that cannot be planned
  * (unparsable policy) carries `error` and no write (see assertNoPlanErrors).
  * Throws ActionError before any write for: v1 auth config, no app client ID, a token-resource that is an object ID
  * or another app's GUID (C01), a policy `client-id` that is not an attached user-assigned identity, APIM's client
@@ -175,7 +175,14 @@ export function buildPlan(settings: Settings, ids: TargetIds, observed: Observed
   const inspected = inspectPolicies(observed.apis, principal);
   const easy = planEasyAuthFor(settings, ids, observed, principal, inspected.extraCallers);
   const policies = observed.apis.map((a) =>
-    planApiPolicy(a.apiId, policyId(a), a.policy, tokenResource, subscriptionKeyHeader(a.api))
+    planApiPolicy(
+      a.apiId,
+      policyId(a),
+      a.policy,
+      tokenResource,
+      subscriptionKeyHeader(a.api),
+      subscriptionKeyQuery(a.api)
+    )
   );
 
   // inspectPolicies already explains these element attributes; drop the merge's shorter versions of them.
@@ -234,6 +241,16 @@ function planEasyAuthFor(
 export function subscriptionKeyHeader(api: Json): string {
   const h = getPath(api, 'properties.subscriptionKeyParameterNames.header');
   return typeof h === 'string' && h.trim() !== '' ? h.trim() : DEFAULT_KEY_HEADER;
+}
+
+/**
+ * The API's subscription-key query parameter: `properties.subscriptionKeyParameterNames.query` of the API body as ARM
+ * returned it, `subscription-key` when absent or empty (Learn: "Subscriptions in Azure API Management": a key sent in
+ * the query is passed to the backend unless a set-query-parameter policy removes it). The policy deletes it.
+ */
+export function subscriptionKeyQuery(api: Json): string {
+  const q = getPath(api, 'properties.subscriptionKeyParameterNames.query');
+  return typeof q === 'string' && q.trim() !== '' ? q.trim() : DEFAULT_KEY_QUERY;
 }
 
 /** The policy's ARM ID: `<api ID>/policies/policy`. */

@@ -33,6 +33,7 @@ const UAI =
 const SET_VARIABLE = `        <set-variable name="caller" value="${CALLER_EXPRESSION}" />`;
 const AUTH_EL = (resource: string) => `        <authentication-managed-identity resource="${resource}" />`;
 const DELETE_KEY = '        <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />';
+const DELETE_QUERY = '        <set-query-parameter name="subscription-key" exists-action="delete" />';
 
 const errorLine = (stdout: string) => stdout.split('\n').find((l) => l.startsWith('::error::')) ?? '';
 const warnings = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('::warning'));
@@ -54,7 +55,9 @@ describe('C01: resource="api://<APP_ID>" without identifierUris', () => {
     expect(s.appRegistrations[0].identifierUris).toEqual([]);
     return setPolicy(
       s,
-      policyWithInbound(['        <base />', AUTH_EL(`api://${APP}`), DELETE_KEY, SET_VARIABLE].join('\n'))
+      policyWithInbound(
+        ['        <base />', AUTH_EL(`api://${APP}`), DELETE_KEY, DELETE_QUERY, SET_VARIABLE].join('\n')
+      )
     );
   });
   const inputs = () => ({ ...baseInputs(state) });
@@ -99,7 +102,12 @@ describe('C02: token-resource api://<APP_ID> registered in identifierUris', () =
   const { twin, state } = useTwin(() => {
     const s = scenario('in-sync');
     s.appRegistrations[0].identifierUris = [`api://${APP}`];
-    setPolicy(s, policyWithInbound(['        <base />', AUTH_EL(`api://${APP}`), DELETE_KEY, SET_VARIABLE].join('\n')));
+    setPolicy(
+      s,
+      policyWithInbound(
+        ['        <base />', AUTH_EL(`api://${APP}`), DELETE_KEY, DELETE_QUERY, SET_VARIABLE].join('\n')
+      )
+    );
     return editAuthSettings(s, (p) => {
       (at(p, 'identityProviders.azureActiveDirectory.validation') as Record<string, unknown>).allowedAudiences = [
         OTHER,
@@ -548,6 +556,7 @@ describe('C12: service-side normalisation is not drift', () => {
     '<policies>\r\n\t<inbound>\r\n\t\t<base />\r\n' +
     `\t\t<authentication-managed-identity resource="${resource}" />\r\n` +
     '\t\t<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />\r\n' +
+    '\t\t<set-query-parameter name="subscription-key" exists-action="delete" />\r\n' +
     '\t\t<set-variable name="caller" value="@{&#xA;\tvar h = context.Request.Headers.GetValueOrDefault("X-Caller", "none");&#xA;\treturn h;&#xA;}" />\r\n' +
     '\t</inbound>\r\n\t<backend>\r\n\t\t<base />\r\n\t</backend>\r\n\t<outbound>\r\n\t\t<base />\r\n\t</outbound>\r\n' +
     '\t<on-error>\r\n\t\t<base />\r\n\t</on-error>\r\n</policies>';

@@ -103,7 +103,7 @@ describe('C15: function key in backend credentials, Easy Auth in front, subscrip
   });
   afterAll(() => twin?.stop());
 
-  it('C15: apply keeps set-backend-service and the backend credentials, deletes only the subscription-key header; gateway 2xx; direct 401 is Easy Auth', async () => {
+  it('C15: apply keeps set-backend-service and the backend credentials, deletes only the subscription key (header and query); gateway 2xx; direct 401 is Easy Auth', async () => {
     const key = subscriptionKeys(state).primaryKey;
     const r = await runAction(twin, { ...baseInputs(state), 'smoke-path': '/orders', 'subscription-key': key });
     expect(r.code).toBe(0);
@@ -113,7 +113,9 @@ describe('C15: function key in backend credentials, Easy Auth in front, subscrip
     expect(policy).toMatch(/<set-backend-service backend-id="func-x" \/>/);
     expect(policy).toMatch(/<authentication-managed-identity resource="55555555-5555-4555-8555-555555555555" \/>/);
     expect(policy).toMatch(/<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" \/>/);
-    expect(policy.match(/exists-action="delete"/g)).toHaveLength(1);
+    expect(policy).toMatch(/<set-query-parameter name="subscription-key" exists-action="delete" \/>/);
+    // Only the subscription key (header and query parameter) is deleted; nothing else (x-functions-key stays).
+    expect(policy.match(/exists-action="delete"/g)).toHaveLength(2);
     expect(policy).not.toMatch(/x-functions-key/i);
     // Backend and named value untouched (nothing wrote them).
     expect(s.resources[IDS.backend('func-x')]).toEqual(state.resources[IDS.backend('func-x')]);

@@ -88,7 +88,7 @@ describe('an API with a renamed subscription-key header (X-Api-Key)', () => {
       const r = await runAction(t, { ...baseInputs(s), mode: 'apply' });
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(
-        /API policy orders: the policy has an element in <backend> .*<set-header name="x-api-key" exists-action="override"> at line 10 is in <backend>/
+        /API policy orders: the policy has an element in <backend> .*<set-header name="x-api-key" exists-action="override"> at line 11 is in <backend>/
       );
       expect(armWrites(t)).toEqual([]);
     });

@@ -12,6 +12,7 @@ const APP = '55555555-5555-4555-8555-555555555555';
 const BASE = '        <base />';
 const AUTH = `        <authentication-managed-identity resource="${APP}" />`;
 const DELETE_KEY = '        <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />';
+const DELETE_QUERY = '        <set-query-parameter name="subscription-key" exists-action="delete" />';
 const SET_VARIABLE = `        <set-variable name="caller" value="${CALLER_EXPRESSION}" />`;
 
 const errorLine = (stdout: string) => stdout.split('\n').find((l) => l.startsWith('::error::')) ?? '';
@@ -52,6 +53,7 @@ const cases: [string, string, RegExp][] = [
         BASE,
         AUTH,
         DELETE_KEY,
+        DELETE_QUERY,
         SET_VARIABLE
       ].join('\n')
     ),
@@ -91,6 +93,7 @@ describe('policy guards: elements after the owned ones that undo them are refuse
         BASE,
         AUTH,
         DELETE_KEY,
+        DELETE_QUERY,
         SET_VARIABLE
       ].join('\n')
     );

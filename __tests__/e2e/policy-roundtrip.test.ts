@@ -94,7 +94,8 @@ d('policy round trip through ARM (rawxml) with the real ArmPort, every fixture d
         resource: RES,
         authPresent: true,
         authAfterBase: true,
-        deletesSubscriptionKey: true
+        deletesSubscriptionKey: true,
+        deletesSubscriptionKeyQuery: true
       });
       // the state holds exactly what the API answered (read through the admin view, not the ARM pipeline)
       expect(policyOf(twin.getState(), API)).toBe(stored);

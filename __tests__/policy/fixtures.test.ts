@@ -68,7 +68,8 @@ if (present)
           resource: RES,
           authPresent: true,
           authAfterBase: true,
-          deletesSubscriptionKey: true
+          deletesSubscriptionKey: true,
+          deletesSubscriptionKeyQuery: true
         });
         const before = ownedState(raw);
         expect(r.changes.length > 0).toBe(

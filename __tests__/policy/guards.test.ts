@@ -9,7 +9,9 @@ import { inspectPolicy, mergePolicy, type PolicyConflict } from '../../src/polic
 
 const APP = '11111111-2222-3333-4444-555555555555';
 const AUTH = `<authentication-managed-identity resource="${APP}" />`;
-const KEY = '<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />';
+const KEY =
+  '<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" /> ' +
+  '<set-query-parameter name="subscription-key" exists-action="delete" />';
 const keySet = (action?: string) =>
   `<set-header name="Ocp-Apim-Subscription-Key"${action === undefined ? '' : ` exists-action="${action}"`}><value>k</value></set-header>`;
 const authz = (action?: string) =>
@@ -431,5 +433,70 @@ describe('elements that cannot be checked after the owned ones warn', () => {
     const raw = doc([...OWNED, '<choose><when condition="@(true)">', authz('delete'), keySet(), '</when></choose>']);
     expect(conflicts(raw)).toEqual([]);
     expect(mergePolicy(raw, { resource: APP }).warnings).toHaveLength(2);
+  });
+});
+
+describe('conflicts: the subscription-key query parameter put back after its delete', () => {
+  const Q = '<set-query-parameter name="subscription-key" exists-action="delete" />';
+  const H = '<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />';
+  const AUTH_EL = `<authentication-managed-identity resource="${APP}" />`;
+  const lines = (inbound: string[], backend: string[] = []) =>
+    [
+      '<policies>',
+      '    <inbound>',
+      ...inbound.map((l) => `        ${l}`),
+      '    </inbound>',
+      '    <backend>',
+      '        <base />',
+      ...backend.map((l) => `        ${l}`),
+      '    </backend>',
+      '</policies>'
+    ].join('\n');
+
+  it.each([['override'], ['skip'], ['append'], [undefined]])(
+    'a later direct set-query-parameter (exists-action %s) of that name → key-restored, naming line and fix',
+    (act) => {
+      const el = `<set-query-parameter name="Subscription-Key"${act ? ` exists-action="${act}"` : ''}><value>k</value></set-query-parameter>`;
+      const raw = lines(['<base />', AUTH_EL, H, Q, el]);
+      const c = inspectPolicy(raw).conflicts;
+      expect(c).toHaveLength(1);
+      expect(c[0]).toMatchObject({ kind: 'key-restored', line: 7 });
+      expect(c[0].message).toMatch(/runs after the subscription-key query delete \(line 6\)/);
+      expect(c[0].message).toMatch(
+        /move it before <set-query-parameter name="subscription-key" exists-action="delete"> \(line 6\)/
+      );
+      expect(mergePolicy(raw, { resource: APP }).conflicts).toEqual(c);
+    }
+  );
+
+  it('one before the delete is not a conflict; a delete after it is not either', () => {
+    const set =
+      '<set-query-parameter name="subscription-key" exists-action="override"><value>k</value></set-query-parameter>';
+    expect(inspectPolicy(lines([set, '<base />', AUTH_EL, H, Q])).conflicts).toEqual([]);
+    expect(inspectPolicy(lines(['<base />', AUTH_EL, H, Q, Q])).conflicts).toEqual([]);
+  });
+
+  it('no query delete yet: a set-query-parameter after the header delete is a conflict (the delete goes right after it)', () => {
+    const set =
+      '<set-query-parameter name="subscription-key" exists-action="override"><value>k</value></set-query-parameter>';
+    const c = inspectPolicy(lines(['<base />', AUTH_EL, H, set])).conflicts;
+    expect(c.map((x) => x.kind)).toEqual(['key-restored']);
+    expect(c[0].message).toMatch(/which the action puts right after the header delete, line 5/);
+  });
+
+  it('in <backend>: refused; the API query name (keyQuery) is the one guarded', () => {
+    const set = '<set-query-parameter name="api-key" exists-action="append"><value>k</value></set-query-parameter>';
+    const raw = lines(['<base />', AUTH_EL, H, '<set-query-parameter name="api-key" exists-action="delete" />'], [set]);
+    expect(inspectPolicy(raw).conflicts).toEqual([]);
+    const c = inspectPolicy(raw, { keyQuery: 'api-key' }).conflicts;
+    expect(c).toHaveLength(1);
+    expect(c[0].message).toMatch(/is in <backend>, which runs after <inbound>.*query parameter \(api-key\)/);
+  });
+
+  it('copying the query key into a header is key-copied', () => {
+    const el =
+      '<set-header name="X-K" exists-action="override"><value>@(context.Request.Url.Query.GetValueOrDefault("subscription-key",""))</value></set-header>';
+    const c = inspectPolicy(lines(['<base />', AUTH_EL, H, Q, el])).conflicts;
+    expect(c.map((x) => x.kind)).toEqual(['key-copied']);
   });
 });

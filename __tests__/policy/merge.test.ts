@@ -11,14 +11,17 @@ import { extractExpressions } from '../../src/policy/scan.js';
 
 const APP = '11111111-2222-3333-4444-555555555555';
 const AUTH = `<authentication-managed-identity resource="${APP}" />`;
-const KEY = '<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />';
+const KEY_H = '<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />';
+const KEY_Q = '<set-query-parameter name="subscription-key" exists-action="delete" />';
+/** The two owned deletes, on two lines of a {@link doc} (which splits at the line break). */
+const KEY = `${KEY_H}\n${KEY_Q}`;
 
 /** A policy with the given inbound body lines (8-space indented), other sections with <base />. */
 function doc(inbound: string[], nl = '\n'): string {
   return [
     '<policies>',
     '    <inbound>',
-    ...inbound.map((l) => `        ${l}`),
+    ...inbound.flatMap((l) => l.split('\n')).map((l) => `        ${l}`),
     '    </inbound>',
     '    <backend>',
     '        <base />',
@@ -48,7 +51,8 @@ function mergeChecked(raw: string | undefined, resource = APP) {
     resource,
     authPresent: true,
     authAfterBase: true,
-    deletesSubscriptionKey: true
+    deletesSubscriptionKey: true,
+    deletesSubscriptionKeyQuery: true
   });
   if (raw?.trim()) {
     expect(sorted(extractExpressions(r.text))).toEqual(sorted(extractExpressions(raw)));
@@ -64,13 +68,15 @@ describe('mergePolicy: field cases', () => {
     expect(r.text).toBe(doc(['<base />', AUTH, KEY]));
     expect(r.changes).toEqual([
       { path: 'policy.resource', before: `api://${APP}`, after: APP },
-      { path: 'policy.set-header[Ocp-Apim-Subscription-Key]', before: null, after: 'delete' }
+      { path: 'policy.set-header[Ocp-Apim-Subscription-Key]', before: null, after: 'delete' },
+      { path: 'policy.set-query-parameter[subscription-key]', before: null, after: 'delete' }
     ]);
     expect(ownedState(raw)).toEqual({
       resource: `api://${APP}`,
       authPresent: true,
       authAfterBase: true,
-      deletesSubscriptionKey: false
+      deletesSubscriptionKey: false,
+      deletesSubscriptionKeyQuery: false
     });
   });
 
@@ -81,12 +87,14 @@ describe('mergePolicy: field cases', () => {
     expect(r.text).toBe(
       `<policies><inbound><base/><authentication-managed-identity resource="${APP}"/>` +
         `<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete"/>` +
+        `<set-query-parameter name="subscription-key" exists-action="delete"/>` +
         `<set-variable name="caller" value="${expr}"/></inbound></policies>`
     );
     expect(extractExpressions(r.text)).toEqual([expr]);
     expect(r.changes.map((c) => c.path)).toEqual([
       'policy.authentication-managed-identity',
-      'policy.set-header[Ocp-Apim-Subscription-Key]'
+      'policy.set-header[Ocp-Apim-Subscription-Key]',
+      'policy.set-query-parameter[subscription-key]'
     ]);
   });
 
@@ -97,6 +105,7 @@ describe('mergePolicy: field cases', () => {
       '\t\t<base/>',
       `\t\t<authentication-managed-identity resource="${APP}"/>`,
       '\t\t<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete"/>',
+      '\t\t<set-query-parameter name="subscription-key" exists-action="delete"/>',
       '\t\t<set-variable name="v" value="@{\n\t\t\tvar s = "a";\n\t\t\treturn s;\n\t\t}" />',
       '\t</inbound>',
       '</policies>'
@@ -108,6 +117,7 @@ describe('mergePolicy: field cases', () => {
       '        <base />',
       `        <authentication-managed-identity resource="${APP}" />`,
       '        <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />',
+      '        <set-query-parameter name="subscription-key" exists-action="delete" />',
       '        <set-variable name="v" value="@{&#xA;\t\t\tvar s = &quot;a&quot;;&#xA;\t\t\treturn s;&#xA;\t\t}" />',
       '    </inbound>',
       '</policies>'
@@ -243,14 +253,14 @@ describe('mergePolicy: layouts', () => {
     expect(r.text).toBe(
       doc(['<base />']).replace(
         /<inbound>[\s\S]*<\/inbound>/,
-        `<inbound>\n        ${AUTH}\n        ${KEY}\n    </inbound>`
+        `<inbound>\n        ${AUTH}\n        ${KEY_H}\n        ${KEY_Q}\n    </inbound>`
       )
     );
   });
 
   it('self-closing <inbound/> on one line', () => {
     const r = mergeChecked('<policies><inbound/><outbound><base/></outbound></policies>');
-    expect(r.text).toBe(`<policies><inbound>${AUTH}${KEY}</inbound><outbound><base/></outbound></policies>`);
+    expect(r.text).toBe(`<policies><inbound>${AUTH}${KEY_H}${KEY_Q}</inbound><outbound><base/></outbound></policies>`);
   });
 
   it.each([['a"b<c&d>e'], ["it's"], ['line\nbreak\ttab'], ['{{named-value}}'], ['ünïcødé 🙂']])(
@@ -280,14 +290,22 @@ describe('mergePolicy: layouts', () => {
       managedIdentity: [{ resource: APP, direct: true, position: 'after' }],
       deletesSubscriptionKey: true,
       deletedHeaders: ['Ocp-Apim-Subscription-Key'],
+      deletesSubscriptionKeyQuery: true,
+      deletedQueryParameters: ['subscription-key'],
       elsewhere: [],
       conflicts: []
     });
     expect(r.changes.map((c) => c.path)).toEqual([
       'policy.authentication-managed-identity',
-      'policy.set-header[Ocp-Apim-Subscription-Key]'
+      'policy.set-header[Ocp-Apim-Subscription-Key]',
+      'policy.set-query-parameter[subscription-key]'
     ]);
-    expect(ownedState(raw ?? '')).toEqual({ authPresent: false, authAfterBase: false, deletesSubscriptionKey: false });
+    expect(ownedState(raw ?? '')).toEqual({
+      authPresent: false,
+      authAfterBase: false,
+      deletesSubscriptionKey: false,
+      deletesSubscriptionKeyQuery: false
+    });
   });
 
   it('a subscription-key override before the owned elements is warned about (the delete follows it)', () => {
@@ -371,7 +389,8 @@ describe('mergePolicy: the API renamed its subscription-key header (subscription
     expect(r.text).not.toContain('Ocp-Apim-Subscription-Key');
     expect(r.changes.map((c) => c.path)).toEqual([
       'policy.authentication-managed-identity',
-      'policy.set-header[X-Api-Key]'
+      'policy.set-header[X-Api-Key]',
+      'policy.set-query-parameter[subscription-key]'
     ]);
     expect(mergePolicy(r.text, { resource: APP, keyHeader: 'x-api-key' }).changes).toEqual([]);
     expect(ownedState(r.text, { keyHeader: 'X-API-KEY' }).deletesSubscriptionKey).toBe(true);
@@ -392,7 +411,12 @@ describe('mergePolicy: the API renamed its subscription-key header (subscription
   });
 
   it('names compare case-insensitively: an existing x-api-key delete is the owned one', () => {
-    const raw = doc(['<base />', AUTH, '<set-header name="x-api-key" exists-action="DELETE" />']);
+    const raw = doc([
+      '<base />',
+      AUTH,
+      '<set-header name="x-api-key" exists-action="DELETE" />',
+      '<set-query-parameter name="Subscription-Key" exists-action="Delete" />'
+    ]);
     expect(mergePolicy(raw, { resource: APP, keyHeader: 'X-Api-Key' }).changes).toEqual([]);
     expect(ownedState(raw, { keyHeader: 'X-Api-Key' }).deletesSubscriptionKey).toBe(true);
   });
@@ -409,5 +433,44 @@ describe('mergePolicy: the API renamed its subscription-key header (subscription
   it.each([[''], ['@(context.Request.Headers)'], ['X Api'], ['a"b']])('refuses keyHeader %j (Error)', (k) => {
     expect(() => mergePolicy(undefined, { resource: APP, keyHeader: k })).toThrow(/invalid subscription-key header/);
     expect(() => ownedState('', { keyHeader: k })).toThrow(/invalid subscription-key header/);
+  });
+});
+
+describe('mergePolicy: the subscription-key query parameter (subscriptionKeyParameterNames.query)', () => {
+  it('a document with the header delete only gets the query delete right after it; a second merge changes nothing', () => {
+    const raw = doc(['<base />', AUTH, KEY_H, '<set-variable name="a" value="b" />']);
+    const r = mergePolicy(raw, { resource: APP });
+    expect(r.changes).toEqual([
+      { path: 'policy.set-query-parameter[subscription-key]', before: null, after: 'delete' }
+    ]);
+    expect(r.text).toBe(doc(['<base />', AUTH, KEY_H, KEY_Q, '<set-variable name="a" value="b" />']));
+    expect(mergePolicy(r.text, { resource: APP }).changes).toEqual([]);
+    expect(ownedState(raw)).toMatchObject({ deletesSubscriptionKey: true, deletesSubscriptionKeyQuery: false });
+    expect(ownedState(r.text)).toMatchObject({ deletesSubscriptionKey: true, deletesSubscriptionKeyQuery: true });
+  });
+
+  it('the API query name is used (change path, element); names compare case-insensitively; an existing one is kept byte for byte', () => {
+    const r = mergePolicy(doc(['<base />', AUTH, KEY_H]), { resource: APP, keyQuery: 'api-key' });
+    expect(r.changes.map((c) => c.path)).toEqual(['policy.set-query-parameter[api-key]']);
+    expect(r.text).toContain('<set-query-parameter name="api-key" exists-action="delete" />');
+    expect(ownedState(r.text, { keyQuery: 'API-KEY' }).deletesSubscriptionKeyQuery).toBe(true);
+    expect(ownedState(r.text).deletesSubscriptionKeyQuery).toBe(false);
+    const authored = doc(['<base />', AUTH, KEY_H, `<set-query-parameter exists-action='delete'   name='API-Key'/>`]);
+    const kept = mergePolicy(authored, { resource: APP, keyQuery: 'api-key' });
+    expect(kept.changes).toEqual([]);
+    expect(kept.text).toBe(authored);
+    expect(inspectPolicy(authored).deletedQueryParameters).toEqual(['API-Key']);
+  });
+
+  it('an invalid query name throws (blank, expression, separators)', () => {
+    for (const q of [' ', '@(x)', 'a&b', 'a=b', 'a b', '{{nv}}']) {
+      expect(() => mergePolicy(undefined, { resource: APP, keyQuery: q })).toThrow(/query parameter name/);
+      expect(() => ownedState('', { keyQuery: q })).toThrow(/query parameter name/);
+    }
+  });
+
+  it('dropOwned removes the query delete too', () => {
+    const a = doc(['<base />', AUTH, KEY]);
+    expect(canonicalPolicy(a, { dropOwned: true })).toEqual(canonicalPolicy(doc(['<base />']), { dropOwned: true }));
   });
 });

@@ -71,7 +71,8 @@ describe('policy properties', () => {
             ...(v.auth !== 'none' ? { resource: decoded } : {}),
             authPresent: v.auth !== 'none',
             authAfterBase: v.auth === 'after' || (v.auth === 'before' && !v.hasBase),
-            deletesSubscriptionKey: v.key
+            deletesSubscriptionKey: v.key,
+            deletesSubscriptionKeyQuery: false
           });
         }
       ),
@@ -94,7 +95,8 @@ describe('policy properties', () => {
             resource,
             authPresent: true,
             authAfterBase: true,
-            deletesSubscriptionKey: true
+            deletesSubscriptionKey: true,
+            deletesSubscriptionKeyQuery: true
           });
           expect(canonicalPolicy(m1.text, { dropOwned: true })).toEqual(canonicalPolicy(raw, { dropOwned: true }));
           expect([...extractExpressions(m1.text)].sort()).toEqual([...extractExpressions(raw)].sort());

@@ -8,12 +8,12 @@ const doc = (inbound: string, etag = '"e1"') => ({
   value: `<policies>\n  <inbound>\n    ${inbound}\n  </inbound>\n  <backend>\n    <base />\n  </backend>\n  <outbound>\n    <base />\n  </outbound>\n</policies>`,
   etag
 });
-const OWNED = `<base />\n    <authentication-managed-identity resource="${APP}" />\n    <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />`;
+const OWNED = `<base />\n    <authentication-managed-identity resource="${APP}" />\n    <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" /> <set-query-parameter name="subscription-key" exists-action="delete" />`;
 
 describe('planApiPolicy', () => {
   it('C01: rewrites resource="api://<APP>" to the app ID and reports policy.resource', () => {
     const d = doc(
-      `<base />\n    <authentication-managed-identity resource="api://${APP}" />\n    <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />`
+      `<base />\n    <authentication-managed-identity resource="api://${APP}" />\n    <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" /> <set-query-parameter name="subscription-key" exists-action="delete" />`
     );
     const plan = planApiPolicy('api-orders', RID, d, APP);
     expect(plan.kind).toBe('api-policy');

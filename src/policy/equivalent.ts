@@ -25,11 +25,16 @@ const lf = (s: string): string => s.replace(/\r\n?/g, '\n');
  * `<x/>` vs `<x />` forgotten, comments kept (trimmed), the XML declaration and BOM ignored. Attribute values:
  * non-expression values as XML reads them; expressions exactly as written except entities decoded and CRLF → LF.
  * `dropOwned: true` removes the owned direct children of `<policies>/<inbound>` (authentication-managed-identity,
- * and set-header deleting `opts.keyHeader`, the API's subscription-key header, default Ocp-Apim-Subscription-Key,
- * compared case-insensitively). Throws PolicyParseError when the text cannot be parsed.
+ * set-header deleting `opts.keyHeader`, the API's subscription-key header, default Ocp-Apim-Subscription-Key, and
+ * set-query-parameter deleting `opts.keyQuery`, its query parameter, default subscription-key; names compared
+ * case-insensitively). Throws PolicyParseError when the text cannot be parsed.
  */
-export function canonicalPolicy(raw: string, opts: { dropOwned?: boolean; keyHeader?: string } = {}): CanonicalElement {
+export function canonicalPolicy(
+  raw: string,
+  opts: { dropOwned?: boolean; keyHeader?: string; keyQuery?: string } = {}
+): CanonicalElement {
   const key = (opts.keyHeader ?? 'Ocp-Apim-Subscription-Key').trim().toLowerCase();
+  const query = (opts.keyQuery ?? 'subscription-key').trim().toLowerCase();
   const { root } = parsePolicy(raw);
   const owned = new Set<ElementNode>();
   if (opts.dropOwned && root.name === 'policies') {
@@ -45,7 +50,8 @@ export function canonicalPolicy(raw: string, opts: { dropOwned?: boolean; keyHea
         .toLowerCase();
       if (
         e.name === 'authentication-managed-identity' ||
-        (e.name === 'set-header' && name === key && action === 'delete')
+        (e.name === 'set-header' && name === key && action === 'delete') ||
+        (e.name === 'set-query-parameter' && name === query && action === 'delete')
       ) {
         owned.add(e);
       }

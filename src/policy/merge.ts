@@ -1,5 +1,5 @@
 /**
- * Inspection and merge of the two elements this action owns in an API policy's `<inbound>`. Pure module.
+ * Inspection and merge of the three elements this action owns in an API policy's `<inbound>`. Pure module.
  *
  * Owned: `<authentication-managed-identity resource="…"/>` (Learn: "Authenticate with managed identity" policy
  * reference, https://learn.microsoft.com/azure/api-management/authentication-managed-identity-policy — allowed in
@@ -9,7 +9,12 @@
  * reference, https://learn.microsoft.com/azure/api-management/set-header-policy). The header is the API's
  * `properties.subscriptionKeyParameterNames.header` (Learn: "Subscriptions in Azure API Management"; REST Api
  * `subscriptionKeyParameterNames`), `Ocp-Apim-Subscription-Key` unless the API renames it; header names compare
- * case-insensitively. `<base />` runs the parent scope's policies at that point (Learn: "Policies in Azure API
+ * case-insensitively. And, right after it, `<set-query-parameter name="<the API's subscription-key query parameter>"
+ * exists-action="delete"/>` (Learn: set-query-parameter policy reference,
+ * https://learn.microsoft.com/azure/api-management/set-query-parameter-policy; "Subscriptions in Azure API
+ * Management": a key sent in a header or query parameter "by default is passed to the backend", remove it with
+ * set-header or set-query-parameter): `properties.subscriptionKeyParameterNames.query`, `subscription-key` unless
+ * renamed; compared case-insensitively (see {@link KeyHeaderOption.keyQuery}). `<base />` runs the parent scope's policies at that point (Learn: "Policies in Azure API
  * Management", policy scopes / base element), so the owned elements go after it. Everything else in the document is
  * left byte-identical.
  */
@@ -22,6 +27,14 @@ import { attr, decodeEntities, elementChildren, parsePolicy, type ElementNode, t
  */
 export const DEFAULT_KEY_HEADER = 'Ocp-Apim-Subscription-Key';
 
+/**
+ * The query parameter APIM reads the subscription key from unless the API renames it (Learn: "Subscriptions in Azure
+ * API Management": the key "by default is passed to the backend" when sent in a header or query parameter, and a
+ * policy can remove the query parameter with set-query-parameter; API `properties.subscriptionKeyParameterNames.query`).
+ * The default of every `keyQuery` option.
+ */
+export const DEFAULT_KEY_QUERY = 'subscription-key';
+
 /** Options shared by {@link inspectPolicy}, {@link ownedState} and {@link mergePolicy}. */
 export interface KeyHeaderOption {
   /**
@@ -29,6 +42,14 @@ export interface KeyHeaderOption {
    * {@link DEFAULT_KEY_HEADER}. Compared case-insensitively.
    */
   keyHeader?: string;
+  /**
+   * The API's subscription-key query parameter (`properties.subscriptionKeyParameterNames.query`); default
+   * {@link DEFAULT_KEY_QUERY}. Compared case-insensitively: Learn documents no case rule for query parameter names
+   * (set-query-parameter policy reference; `context.Request.Url.Query` is an `IReadOnlyDictionary` with no stated
+   * comparer, "API Management policy expressions"), so a differently-cased delete counts as the owned one and a
+   * differently-cased restore as a conflict (the safe side for both).
+   */
+  keyQuery?: string;
 }
 
 export interface ManagedIdentityElement {
@@ -53,10 +74,20 @@ export interface PolicyInspection {
   /** `<set-header name="<keyHeader>" exists-action="delete"/>` directly in <inbound> (name compared case-insensitively) */
   deletesSubscriptionKey: boolean;
   /**
+   * `<set-query-parameter name="<keyQuery>" exists-action="delete"/>` directly in <inbound> (name compared
+   * case-insensitively, see {@link KeyHeaderOption.keyQuery}).
+   */
+  deletesSubscriptionKeyQuery: boolean;
+  /**
    * Literal names (as authored, trimmed; HTTP header names only) of every `<set-header exists-action="delete">`
    * directly in <inbound>.
    */
   deletedHeaders: string[];
+  /**
+   * Literal names (as authored, trimmed; valid query parameter names only) of every
+   * `<set-query-parameter exists-action="delete">` directly in <inbound>.
+   */
+  deletedQueryParameters: string[];
   /** <authentication-managed-identity> outside <inbound> (e.g. in <outbound>): reported, never touched */
   elsewhere: string[];
   /**
@@ -78,7 +109,10 @@ export interface PolicyInspection {
  * subscription-key header (see {@link KeyHeaderOption}).
  * - `key-restored`: `<set-header name="<keyHeader>">` with exists-action override (the default), append, skip or an
  *   expression after the delete — a direct child of `<inbound>`, or anywhere in `<backend>`: the key reaches the
- *   Function again (set-header policy reference).
+ *   Function again (set-header policy reference). Likewise `<set-query-parameter name="<keyQuery>">` (not delete)
+ *   after the query delete — the last direct `<set-query-parameter name="<keyQuery>" exists-action="delete">`, or
+ *   (none yet) right after the subscription-key header delete — or anywhere in `<backend>` (set-query-parameter
+ *   policy reference).
  * - `authorization-replaced`: `<set-header name="Authorization">` with exists-action delete, override (default),
  *   append or an expression, or `<authentication-basic>`, after the managed element — a direct child of
  *   `<inbound>`, or anywhere in `<backend>`: APIM's token is dropped or replaced.
@@ -135,6 +169,11 @@ const READS_KEY = /\bcontext\s*\.\s*Subscription\s*\??\s*\.\s*(Key|PrimaryKey|Se
  * being read as an expression (`@`) or breaking the attribute.
  */
 const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/**
+ * A query parameter name the action manages: RFC 3986 query characters other than the separators `&`, `=`, `#`
+ * (percent-escapes allowed), not starting with `@` (an expression) and without `{{` (a named value).
+ */
+const QUERY_TOKEN = /^(?!@)(?!.*\{\{)[A-Za-z0-9\-._~!$'()*+,;:@/?%]+$/;
 /** Characters XML 1.0 cannot carry, even escaped (control characters other than tab/LF/CR, lone surrogates, U+FFFE/F). */
 const NOT_XML_CHAR =
   // eslint-disable-next-line no-control-regex
@@ -166,6 +205,30 @@ function keyOf(keyHeader: string | undefined): string {
   return k.toLowerCase();
 }
 
+/**
+ * `keyQuery` lower-cased and checked: throws Error for a name that is not a query parameter name (blank, `@…`, `&`,
+ * `=`, whitespace, …).
+ */
+function queryOf(keyQuery: string | undefined): string {
+  const q = (keyQuery ?? DEFAULT_KEY_QUERY).trim();
+  if (!QUERY_TOKEN.test(q)) {
+    throw new Error(
+      `invalid subscription-key query parameter name ${JSON.stringify(keyQuery)}: expected a query parameter name (the API's subscriptionKeyParameterNames.query)`
+    );
+  }
+  return q.toLowerCase();
+}
+
+/** A set-query-parameter that deletes the query parameter `q` (lower-case). */
+function isQueryDelete(el: ElementNode, q: string): boolean {
+  return el.name === 'set-query-parameter' && headerName(el) === q && existsAction(el) === 'delete';
+}
+
+/** A set-query-parameter that leaves the subscription key (query parameter `q`, lower-case) on the request. */
+function restoresQuery(el: ElementNode, q: string): boolean {
+  return el.name === 'set-query-parameter' && headerName(el) === q && existsAction(el) !== 'delete';
+}
+
 /** A direct set-header that deletes the header `key` (lower-case). */
 function isKeyDelete(el: ElementNode, key: string): boolean {
   return el.name === 'set-header' && headerName(el) === key && existsAction(el) === 'delete';
@@ -179,7 +242,7 @@ function existsAction(el: ElementNode): string {
   return a.value.trim().toLowerCase();
 }
 
-/** The lower-cased literal header name of a set-header ('' for an expression name or none). */
+/** The lower-cased literal `name` of a set-header / set-query-parameter ('' for an expression name or none). */
 function headerName(el: ElementNode): string {
   const a = attr(el, 'name');
   return a && !a.expression ? a.value.trim().toLowerCase() : '';
@@ -215,12 +278,14 @@ function offTheRequest(el: ElementNode): boolean {
  * `context.Subscription.Key` / `PrimaryKey` / `SecondaryKey`, or the key header itself from the request
  * (`Headers.GetValueOrDefault("<key>"…` / `Headers["<key>"]`).
  */
-function copiesKey(parsed: ParsedPolicy, el: ElementNode, key: string): boolean {
+function copiesKey(parsed: ParsedPolicy, el: ElementNode, key: string, query: string): boolean {
   if (!COPY_TARGETS.has(el.name)) return false;
   if (el.name === 'set-header' && (headerName(el) === key || existsAction(el) === 'delete')) return false;
-  const q = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const readsHeader = new RegExp(`Headers\\s*(\\.\\s*GetValueOrDefault\\s*\\(|\\[)\\s*"${q}"`, 'i');
-  const reads = (text: string) => READS_KEY.test(text) || readsHeader.test(text);
+  if (el.name === 'set-query-parameter' && (headerName(el) === query || existsAction(el) === 'delete')) return false;
+  const esc = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const readsHeader = new RegExp(`Headers\\s*(\\.\\s*GetValueOrDefault\\s*\\(|\\[)\\s*"${esc(key)}"`, 'i');
+  const readsQuery = new RegExp(`Query\\s*(\\.\\s*GetValueOrDefault\\s*\\(|\\[)\\s*"${esc(query)}"`, 'i');
+  const reads = (text: string) => READS_KEY.test(text) || readsHeader.test(text) || readsQuery.test(text);
   // A Liquid template reads the context without `@` (Learn: set-body policy, "Using Liquid templates").
   if (el.name === 'set-body' && attr(el, 'template')?.value.trim().toLowerCase() === 'liquid')
     return READS_KEY.test(decodeEntities(parsed.raw.slice(el.openEnd, el.closeStart)));
@@ -252,16 +317,22 @@ interface Located {
   key: string;
   /** The API's subscription-key header as configured (for messages and new elements). */
   keyName: string;
+  /** The API's subscription-key query parameter, lower-case. */
+  query: string;
+  /** The API's subscription-key query parameter as configured (for messages and new elements). */
+  queryName: string;
 }
 
-function locate(parsed: ParsedPolicy, keyHeader: string | undefined): Located {
+function locate(parsed: ParsedPolicy, keyHeader: string | undefined, keyQuery?: string): Located {
   const key = keyOf(keyHeader);
   const keyName = (keyHeader ?? DEFAULT_KEY_HEADER).trim();
+  const query = queryOf(keyQuery);
+  const queryName = (keyQuery ?? DEFAULT_KEY_QUERY).trim();
   const section = (name: string) =>
     parsed.root.name === 'policies' ? elementChildren(parsed.root).find((e) => e.name === name) : undefined;
   const inbound = section('inbound');
   const base = inbound ? elementChildren(inbound).find((e) => e.name === 'base') : undefined;
-  return { parsed, inbound, base, backend: section('backend'), key, keyName };
+  return { parsed, inbound, base, backend: section('backend'), key, keyName, query, queryName };
 }
 
 function describe(el: ElementNode, direct: boolean, base: ElementNode | undefined): ManagedIdentityElement {
@@ -289,6 +360,12 @@ interface Anchors {
   authFix: string;
   /** The fix for a subscription-key set-header after the delete. */
   keyFix: string;
+  /** offset after which a direct child runs after the subscription-key query delete */
+  query: number;
+  /** Where the query delete is (or will be). */
+  queryWhere: string;
+  /** The fix for a subscription-key set-query-parameter after the query delete. */
+  queryFix: string;
 }
 
 function anchorsOf(raw: string, inbound: ElementNode, base: ElementNode | undefined, loc: Located): Anchors {
@@ -321,25 +398,35 @@ function anchorsOf(raw: string, inbound: ElementNode, base: ElementNode | undefi
   }
   const deletes = direct.filter((e) => isKeyDelete(e, loc.key));
   const lastDelete = deletes[deletes.length - 1];
+  let keyAt: number;
+  let keyWhere: string;
+  let keyFix: string;
   if (lastDelete) {
     const l = lineAt(raw, lastDelete);
-    return {
-      auth: authAt,
-      authWhere,
-      authFix,
-      key: lastDelete.end,
-      keyWhere: `the subscription-key delete (line ${l})`,
-      keyFix: `remove it or move it before <set-header name="${loc.keyName}" exists-action="delete"> (line ${l})`
-    };
+    keyAt = lastDelete.end;
+    keyWhere = `the subscription-key delete (line ${l})`;
+    keyFix = `remove it or move it before <set-header name="${loc.keyName}" exists-action="delete"> (line ${l})`;
+  } else {
+    keyAt = authAt;
+    keyWhere = `the subscription-key delete (which the action puts ${placed})`;
+    keyFix = authFix;
   }
-  return {
-    auth: authAt,
-    authWhere,
-    authFix,
-    key: authAt,
-    keyWhere: `the subscription-key delete (which the action puts ${placed})`,
-    keyFix: authFix
-  };
+  const qDeletes = direct.filter((e) => isQueryDelete(e, loc.query));
+  const lastQDelete = qDeletes[qDeletes.length - 1];
+  let queryAt = keyAt;
+  let queryWhere = lastDelete
+    ? `the subscription-key query delete (which the action puts right after the header delete, line ${lineAt(raw, lastDelete)})`
+    : `the subscription-key query delete (which the action puts right after the header delete, ${placed})`;
+  let queryFix = lastDelete
+    ? `remove it or move it before <set-header name="${loc.keyName}" exists-action="delete"> (line ${lineAt(raw, lastDelete)})`
+    : authFix;
+  if (lastQDelete) {
+    const l = lineAt(raw, lastQDelete);
+    queryAt = lastQDelete.end;
+    queryWhere = `the subscription-key query delete (line ${l})`;
+    queryFix = `remove it or move it before <set-query-parameter name="${loc.queryName}" exists-action="delete"> (line ${l})`;
+  }
+  return { auth: authAt, authWhere, authFix, key: keyAt, keyWhere, keyFix, query: queryAt, queryWhere, queryFix };
 }
 
 /** True when `text` reads the policy variable `name` (`context.Variables["name"]`, `…GetValueOrDefault<…>("name"`). */
@@ -357,7 +444,7 @@ function readsVariable(text: string, name: string): boolean {
  * `<include-fragment>` (its content is not inspected).
  */
 function guardFindings(loc: Located, inbound: ElementNode) {
-  const { parsed, base, backend, key } = loc;
+  const { parsed, base, backend, key, query } = loc;
   const raw = parsed.raw;
   const conflicts: PolicyConflict[] = [];
   const nestedWarnings: string[] = [];
@@ -417,7 +504,18 @@ function guardFindings(loc: Located, inbound: ElementNode) {
     existsAction(el) === '@'
       ? 'may put the subscription key back (its exists-action is an expression), so it can reach the Function'
       : 'puts the subscription key back, so it reaches the Function';
+  const queryWhat = (el: ElementNode): string =>
+    existsAction(el) === '@'
+      ? `may put the subscription-key query parameter (${loc.queryName}) back (its exists-action is an expression), so it can reach the Function`
+      : `keeps or puts the subscription-key query parameter (${loc.queryName}) back, so it reaches the Function`;
   for (const el of direct) {
+    if (restoresQuery(el, query) && el.start >= at.query) {
+      add(
+        'key-restored',
+        el,
+        `${tagText(raw, el)} at line ${lineAt(raw, el)} runs after ${at.queryWhere} and ${queryWhat(el)}: ${at.queryFix}`
+      );
+    }
     if (restoresKey(el, key) && el.start >= at.key) {
       add(
         'key-restored',
@@ -435,7 +533,14 @@ function guardFindings(loc: Located, inbound: ElementNode) {
   }
   for (const el of inBackend) {
     const l = lineAt(raw, el);
-    if (restoresKey(el, key)) {
+    if (restoresQuery(el, query)) {
+      add(
+        'key-restored',
+        el,
+        `${tagText(raw, el)} at line ${l} is in <backend>, which runs after <inbound> (and ${at.queryWhere}), and ` +
+          `${queryWhat(el)}: remove it`
+      );
+    } else if (restoresKey(el, key)) {
       add(
         'key-restored',
         el,
@@ -453,7 +558,7 @@ function guardFindings(loc: Located, inbound: ElementNode) {
   }
   const inInbound = descendants(inbound).filter((e) => !inSideRequest(e));
   for (const el of [...inInbound, ...inBackend]) {
-    if (offTheRequest(el) || !copiesKey(parsed, el, key)) continue;
+    if (offTheRequest(el) || !copiesKey(parsed, el, key, query)) continue;
     const section = el.start >= inbound.end ? '<backend>' : '<inbound>';
     add(
       'key-copied',
@@ -464,10 +569,15 @@ function guardFindings(loc: Located, inbound: ElementNode) {
     );
   }
   // Elements this engine cannot see into, where they could undo the owned ones.
-  const ownedEnd = Math.min(at.auth, at.key);
+  const ownedEnd = Math.min(at.auth, at.key, at.query);
   for (const el of [...inInbound.filter((e) => e.start >= ownedEnd), ...inBackend]) {
     const where = el.start >= inbound.end ? 'in <backend>' : 'after the owned elements in <inbound>';
-    if (el.name === 'set-header' && attr(el, 'name')?.expression) {
+    if (el.name === 'set-query-parameter' && attr(el, 'name')?.expression && existsAction(el) !== 'delete') {
+      nestedWarnings.push(
+        `${tagText(raw, el)} at line ${lineAt(raw, el)} ${where} has an expression as its name, so whether it ` +
+          `puts the subscription-key query parameter (${loc.queryName}) back cannot be checked: make sure it does not`
+      );
+    } else if (el.name === 'set-header' && attr(el, 'name')?.expression) {
       nestedWarnings.push(
         `${tagText(raw, el)} at line ${lineAt(raw, el)} ${where} has an expression as its name, so whether it ` +
           `puts the subscription key (${loc.keyName}) back or replaces the Authorization header cannot be checked: ` +
@@ -485,7 +595,12 @@ function guardFindings(loc: Located, inbound: ElementNode) {
   const directSet = new Set(direct);
   for (const el of inInbound) {
     if (directSet.has(el)) continue;
-    if (restoresKey(el, key) && el.start >= at.key) {
+    if (restoresQuery(el, query) && el.start >= at.query) {
+      nestedWarnings.push(
+        `a nested ${tagText(raw, el)} at line ${lineAt(raw, el)} runs after the subscription-key query delete when ` +
+          `its block runs and ${queryWhat(el)}: make sure that is intended`
+      );
+    } else if (restoresKey(el, key) && el.start >= at.key) {
       nestedWarnings.push(
         `a nested ${tagText(raw, el)} at line ${lineAt(raw, el)} runs after the subscription-key delete when its ` +
           `block runs and ${keyWhat(el)}: make sure that is intended`
@@ -501,7 +616,7 @@ function guardFindings(loc: Located, inbound: ElementNode) {
 }
 
 function inspectParsed(loc: Located): PolicyInspection {
-  const { parsed, inbound, base, key } = loc;
+  const { parsed, inbound, base, key, query } = loc;
   const managedIdentity: ManagedIdentityElement[] = [];
   const inInbound = new Set<ElementNode>();
   if (inbound) {
@@ -527,6 +642,13 @@ function inspectParsed(loc: Located): PolicyInspection {
           .map((e) => (attr(e, 'name')?.expression === false ? attr(e, 'name')!.value.trim() : ''))
           .filter((n) => HEADER_TOKEN.test(n))
       : [],
+    deletesSubscriptionKeyQuery: inbound ? elementChildren(inbound).some((e) => isQueryDelete(e, query)) : false,
+    deletedQueryParameters: inbound
+      ? elementChildren(inbound)
+          .filter((e) => e.name === 'set-query-parameter' && existsAction(e) === 'delete')
+          .map((e) => (attr(e, 'name')?.expression === false ? attr(e, 'name')!.value.trim() : ''))
+          .filter((n) => QUERY_TOKEN.test(n))
+      : [],
     elsewhere,
     conflicts: inbound ? guardFindings(loc, inbound).conflicts : []
   };
@@ -536,12 +658,13 @@ function inspectParsed(loc: Located): PolicyInspection {
  * Parses and describes a policy document (rawxml text). Any root is accepted (a fragment gives
  * `rootName: 'fragment'`, `hasInbound: false`, its managed-identity elements in `elsewhere`); `<inbound>` and
  * `<backend>` are looked for only as direct children of `<policies>`. `opts.keyHeader`: the API's subscription-key
- * header (default `Ocp-Apim-Subscription-Key`), used for `deletesSubscriptionKey` and the conflicts.
+ * header (default `Ocp-Apim-Subscription-Key`), used for `deletesSubscriptionKey` and the conflicts; `opts.keyQuery`:
+ * its query parameter (default `subscription-key`), used for `deletesSubscriptionKeyQuery` and the conflicts.
  * Throws PolicyParseError with line/column when the text cannot be tokenized or is not well-formed once expressions
- * are masked; Error when `opts.keyHeader` is not an HTTP header name.
+ * are masked; Error when `opts.keyHeader` is not an HTTP header name or `opts.keyQuery` not a query parameter name.
  */
 export function inspectPolicy(raw: string, opts: KeyHeaderOption = {}): PolicyInspection {
-  return inspectParsed(locate(parsePolicy(raw), opts.keyHeader));
+  return inspectParsed(locate(parsePolicy(raw), opts.keyHeader, opts.keyQuery));
 }
 
 /**
@@ -549,7 +672,8 @@ export function inspectPolicy(raw: string, opts: KeyHeaderOption = {}): PolicyIn
  * `resource` is the decoded `resource` of the first direct `<authentication-managed-identity>` of `<inbound>`;
  * `authAfterBase` is true when that element is after `<base />` or `<inbound>` has no `<base />`;
  * `deletesSubscriptionKey` as in {@link PolicyInspection}: a direct delete of `opts.keyHeader` (the API's
- * subscription-key header, default `Ocp-Apim-Subscription-Key`, case-insensitive). Empty text (or only
+ * subscription-key header, default `Ocp-Apim-Subscription-Key`, case-insensitive); `deletesSubscriptionKeyQuery`
+ * likewise for `opts.keyQuery` (default `subscription-key`). Empty text (or only
  * whitespace), a root other than `<policies>` or no `<inbound>` → nothing present.
  * Throws PolicyParseError like {@link inspectPolicy}; Error when `opts.keyHeader` is not an HTTP header name.
  */
@@ -561,17 +685,25 @@ export function ownedState(
   authPresent: boolean;
   authAfterBase: boolean;
   deletesSubscriptionKey: boolean;
+  deletesSubscriptionKeyQuery: boolean;
 } {
   keyOf(opts.keyHeader);
+  queryOf(opts.keyQuery);
   if (raw.trim() === '' || raw === '\ufeff')
-    return { authPresent: false, authAfterBase: false, deletesSubscriptionKey: false };
+    return {
+      authPresent: false,
+      authAfterBase: false,
+      deletesSubscriptionKey: false,
+      deletesSubscriptionKeyQuery: false
+    };
   const ins = inspectPolicy(raw, opts);
   const auth = ins.managedIdentity.find((m) => m.direct);
   return {
     ...(auth?.resource !== undefined ? { resource: auth.resource } : {}),
     authPresent: auth !== undefined,
     authAfterBase: auth !== undefined && auth.position !== 'before',
-    deletesSubscriptionKey: ins.deletesSubscriptionKey
+    deletesSubscriptionKey: ins.deletesSubscriptionKey,
+    deletesSubscriptionKeyQuery: ins.deletesSubscriptionKeyQuery
   };
 }
 
@@ -597,14 +729,20 @@ function keyTag(keyName: string, close: string): string {
   return `<set-header name="${keyName}" exists-action="delete"${close}`;
 }
 
+/** The owned delete of the subscription-key query parameter `queryName` (escaped: `'` may occur). */
+function queryTag(queryName: string, close: string): string {
+  return `<set-query-parameter name="${escapeAttr(queryName)}" exists-action="delete"${close}`;
+}
+
 /** A brand-new API policy document holding the owned elements (4-space indentation, LF, as APIM stores it). */
-function newDocument(resource: string, keyName: string): string {
+function newDocument(resource: string, keyName: string, queryName: string): string {
   return [
     '<policies>',
     '    <inbound>',
     '        <base />',
     `        ${authTag(resource, ' />')}`,
     `        ${keyTag(keyName, ' />')}`,
+    `        ${queryTag(queryName, ' />')}`,
     '    </inbound>',
     '    <backend>',
     '        <base />',
@@ -635,23 +773,29 @@ interface Splice {
 }
 
 /**
- * Ensures the two owned elements in `<inbound>` of an API policy (rawxml in, rawxml out).
+ * Ensures the three owned elements in `<inbound>` of an API policy (rawxml in, rawxml out).
  *
  * - `raw` undefined, '' or only whitespace → a new document (`<policies>` with `<base />` in every section and the
- *   two owned elements after the inbound `<base />`).
+ *   three owned elements after the inbound `<base />`).
  * - No change needed → `text === raw` (the same string) and `changes` empty.
  * - `desired.keyHeader` is the API's subscription-key header (`properties.subscriptionKeyParameterNames.header`,
  *   default `Ocp-Apim-Subscription-Key`; see {@link KeyHeaderOption}): the owned delete is
  *   `<set-header name="<keyHeader>" exists-action="delete"/>`. A delete of another header (e.g. an earlier
  *   `Ocp-Apim-Subscription-Key` one after the API renamed its header) is the user's and is kept.
+ * - `desired.keyQuery` is the API's subscription-key query parameter (`subscriptionKeyParameterNames.query`, default
+ *   `subscription-key`): the owned `<set-query-parameter name="<keyQuery>" exists-action="delete"/>` goes right after
+ *   the header delete (with it when both are new, else after the last direct header delete); an existing one
+ *   (any case, anywhere among the direct children of `<inbound>`) is kept byte for byte.
  * - Change paths: `policy.authentication-managed-identity` (added: before null, after `resource`),
  *   `policy.resource` (before → after), `policy.set-header[<keyHeader>]` (e.g. `policy.set-header[X-Api-Key]`;
- *   added: before null, after 'delete'), `policy.authentication-managed-identity.position` (before 'before-base' →
+ *   added: before null, after 'delete'), `policy.set-query-parameter[<keyQuery>]` (e.g.
+ *   `policy.set-query-parameter[subscription-key]`; added: before null, after 'delete'),
+ *   `policy.authentication-managed-identity.position` (before 'before-base' →
  *   after 'after-base').
  * - The first direct `<authentication-managed-identity>` is updated in place (its `resource` only; `client-id`,
  *   `ignore-error` are kept and produce warnings); a second direct one is never added; nested ones (e.g. in
  *   `<choose>`, `<send-request>`) and ones outside `<inbound>` are left alone with a warning.
- * - Elements that would undo the owned ones (a later subscription-key set-header, a later Authorization
+ * - Elements that would undo the owned ones (a later subscription-key set-header or set-query-parameter, a later Authorization
  *   set-header / authentication-basic — in `<backend>` too —, a second direct managed-identity element,
  *   `output-token-variable-name` on the managed one, the key copied by an expression into what goes to the Function)
  *   are returned in `conflicts` (see {@link PolicyConflict}; the text is still merged; the caller must not write it).
@@ -666,7 +810,8 @@ interface Splice {
  * expressions; PolicyNotManagedError (a PolicyParseError) when the root is not `<policies>` (e.g. a policy
  * fragment: fragments are not managed) or `<policies>` has no `<inbound>` (adding one would change which
  * parent-scope policies run). Messages say what is wrong, where (line) and how to fix it. Throws Error when `desired.resource` is blank, starts with `@` (APIM would read it as an expression) or holds a
- * character XML cannot carry, or when `desired.keyHeader` is not an HTTP header name.
+ * character XML cannot carry, or when `desired.keyHeader` is not an HTTP header name or `desired.keyQuery` not a
+ * query parameter name.
  */
 export function mergePolicy(raw: string | undefined, desired: { resource: string } & KeyHeaderOption): MergeResult {
   const resource = desired.resource;
@@ -674,20 +819,24 @@ export function mergePolicy(raw: string | undefined, desired: { resource: string
     throw new Error(`invalid policy resource ${JSON.stringify(resource)}: expected an app (client) ID or App ID URI`);
   }
   keyOf(desired.keyHeader);
+  queryOf(desired.keyQuery);
   const keyName = (desired.keyHeader ?? DEFAULT_KEY_HEADER).trim();
   const keyPath = `policy.set-header[${keyName}]`;
+  const queryName = (desired.keyQuery ?? DEFAULT_KEY_QUERY).trim();
+  const queryPath = `policy.set-query-parameter[${queryName}]`;
   if (raw === undefined || raw.trim() === '' || raw === '\ufeff') {
     return {
-      text: newDocument(resource, keyName),
+      text: newDocument(resource, keyName, queryName),
       changes: [
         { path: 'policy.authentication-managed-identity', before: null, after: resource },
-        { path: keyPath, before: null, after: 'delete' }
+        { path: keyPath, before: null, after: 'delete' },
+        { path: queryPath, before: null, after: 'delete' }
       ],
       warnings: [],
       conflicts: []
     };
   }
-  const loc = locate(parsePolicy(raw), desired.keyHeader);
+  const loc = locate(parsePolicy(raw), desired.keyHeader, desired.keyQuery);
   const { parsed, inbound, base, key } = loc;
   if (parsed.root.name !== 'policies') {
     const l = lineOf(raw, parsed.root.start);
@@ -781,19 +930,34 @@ export function mergePolicy(raw: string | undefined, desired: { resource: string
     changes.push({ path: keyPath, before: null, after: 'delete' });
   }
   const needKey = !ins.deletesSubscriptionKey;
+  if (!ins.deletesSubscriptionKeyQuery) changes.push({ path: queryPath, before: null, after: 'delete' });
+  const needQuery = !ins.deletesSubscriptionKeyQuery;
 
   const conflicts = ins.conflicts;
   if (changes.length === 0) return { text: raw, changes, warnings, conflicts };
 
+  // The query delete goes right after the header delete: with it when both are new, else after the last direct one.
+  const keyItems = [needKey ? keyTag(keyName, close) : '', needKey && needQuery ? queryTag(queryName, close) : ''];
   if (authBlock) {
-    const items = [authBlock, needKey ? keyTag(keyName, close) : ''].filter((s) => s !== '');
+    const items = [authBlock, ...keyItems].filter((s) => s !== '');
     splices.push(insertion(raw, inbound, base, items, nl));
   } else if (needKey && insertAfterAuth) {
     const ind = indentBefore(raw, insertAfterAuth.start);
+    const items = keyItems.filter((s) => s !== '');
     splices.push({
       start: insertAfterAuth.end,
       end: insertAfterAuth.end,
-      text: ind !== undefined ? `${nl}${ind}${keyTag(keyName, close)}` : keyTag(keyName, close)
+      text: ind !== undefined ? items.map((t) => `${nl}${ind}${t}`).join('') : items.join('')
+    });
+  }
+  if (needQuery && !needKey) {
+    const keyDeletes = direct.filter((e) => isKeyDelete(e, key));
+    const after = keyDeletes[keyDeletes.length - 1];
+    const ind = indentBefore(raw, after.start);
+    splices.push({
+      start: after.end,
+      end: after.end,
+      text: ind !== undefined ? `${nl}${ind}${queryTag(queryName, close)}` : queryTag(queryName, close)
     });
   }
   return { text: applySplices(raw, splices), changes, warnings, conflicts };

@@ -2,7 +2,10 @@
  * APIM API policy (pure): desired state = `<authentication-managed-identity resource="…"/>` after `<base/>` in
  * `<inbound>` and the API's subscription-key header deleted (`<set-header name="<header>" exists-action="delete"/>`;
  * the header is the API's `properties.subscriptionKeyParameterNames.header`, `Ocp-Apim-Subscription-Key` unless the
- * API renames it — Learn "Subscriptions in Azure API Management"); everything else in the document kept as authored.
+ * API renames it — Learn "Subscriptions in Azure API Management") and its subscription-key query parameter deleted
+ * right after (`<set-query-parameter name="<query>" exists-action="delete"/>`; `subscriptionKeyParameterNames.query`,
+ * `subscription-key` by default: the gateway passes a key sent in the query to the backend too, same Learn page);
+ * everything else in the document kept as authored.
  *
  * Azure facts relied on (DESIGN §3; field cases C01, C11, C12):
  * - policies are read and written in `rawxml` (REST ApiPolicy_Get `format=rawxml`, ApiPolicy_CreateOrUpdate
@@ -10,7 +13,13 @@
  *   comparison is semantic (done by src/policy `mergePolicy`), never textual.
  * - PUT with `If-Match: <etag>` (or `*` when the API has no policy yet) → 412 when someone changed it meanwhile.
  */
-import { DEFAULT_KEY_HEADER, mergePolicy, PolicyNotManagedError, PolicyParseError } from '../policy/index.js';
+import {
+  DEFAULT_KEY_HEADER,
+  DEFAULT_KEY_QUERY,
+  mergePolicy,
+  PolicyNotManagedError,
+  PolicyParseError
+} from '../policy/index.js';
 import type { ResourcePlan } from '../types.js';
 
 /** A ResourcePlan plus the non-fatal findings of the merge (lifted into Plan.warnings by buildPlan). */
@@ -22,8 +31,10 @@ export interface ApiPolicyPlan extends ResourcePlan {
  * Plans the policy of API `apiId` (`resourceId` = the policy's ARM ID) from `doc` (rawxml text and ETag as read;
  * undefined when the API has no policy) so that it acquires a token for `tokenResource` and deletes `keyHeader`, the
  * API's subscription-key header (`properties.subscriptionKeyParameterNames.header` as ARM returned it; default
- * `Ocp-Apim-Subscription-Key`).
- * Changes carry paths `policy.<what>` (e.g. `policy.resource: api://x → x`, `policy.set-header[X-Api-Key]`). When there are changes:
+ * `Ocp-Apim-Subscription-Key`), and `keyQuery`, its subscription-key query parameter
+ * (`properties.subscriptionKeyParameterNames.query`; default `subscription-key`).
+ * Changes carry paths `policy.<what>` (e.g. `policy.resource: api://x → x`, `policy.set-header[X-Api-Key]`,
+ * `policy.set-query-parameter[subscription-key]`). When there are changes:
  * `write = {op:'put-api-policy', apiId, value, format:'rawxml', ifMatch: doc?.etag ?? '*'}`.
  * A plan with `error` and no write (and no changes) when the document cannot be managed: it cannot be tokenized or
  * is not well-formed (PolicyParseError, with line/column); its root is not `<policies>` or it has no `<inbound>`
@@ -31,7 +42,7 @@ export interface ApiPolicyPlan extends ResourcePlan {
  * subscription-key set-header, a later Authorization set-header — also in `<backend>` —, a second direct
  * authentication-managed-identity, output-token-variable-name on the managed one, the subscription key copied to the
  * Function by an expression; see PolicyConflict), each named with its line and the fix; or `keyHeader` is not an HTTP
- * header name.
+ * header name, or `keyQuery` not a query parameter name.
  * `error` never starts with the label (callers prefix it). Other errors propagate.
  */
 export function planApiPolicy(
@@ -39,7 +50,8 @@ export function planApiPolicy(
   resourceId: string,
   doc: { value: string; etag?: string } | undefined,
   tokenResource: string,
-  keyHeader: string = DEFAULT_KEY_HEADER
+  keyHeader: string = DEFAULT_KEY_HEADER,
+  keyQuery: string = DEFAULT_KEY_QUERY
 ): ApiPolicyPlan {
   const label = `API policy ${apiId}`;
   const refused = (error: string): ApiPolicyPlan => ({
@@ -57,8 +69,14 @@ export function planApiPolicy(
         'not an HTTP header name, so no policy can delete it. Nothing is written; fix the API settings and re-run.'
     );
   }
+  if (!/^(?!@)(?!.*\{\{)[A-Za-z0-9\-._~!$'()*+,;:@/?%]+$/.test(keyQuery.trim())) {
+    return refused(
+      `the API's subscription-key query parameter name ${JSON.stringify(keyQuery)} (subscriptionKeyParameterNames.query) ` +
+        'is not a query parameter name this action can delete. Nothing is written; fix the API settings and re-run.'
+    );
+  }
   try {
-    const merged = mergePolicy(doc?.value, { resource: tokenResource, keyHeader });
+    const merged = mergePolicy(doc?.value, { resource: tokenResource, keyHeader, keyQuery });
     if (merged.conflicts.length > 0) {
       const n = merged.conflicts.length;
       const backend = merged.conflicts.some((c) => / in <backend>/.test(c.message));

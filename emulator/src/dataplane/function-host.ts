@@ -16,6 +16,14 @@ function queryParam(url: string, name: string): string | undefined {
   return new URLSearchParams(url.slice(q + 1)).get(name) ?? undefined;
 }
 
+/** The query parameter names of `url` (never values), URL-encoded, unique, sorted, comma-separated ('' for none). */
+function queryNames(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return '';
+  const names = new Set([...new URLSearchParams(url.slice(q + 1)).keys()].map((n) => encodeURIComponent(n)));
+  return [...names].sort().join(',');
+}
+
 /**
  * Handles one request to a Function App.
  *
@@ -26,7 +34,10 @@ function queryParam(url: string, name: string): string | undefined {
  *   Successful answers carry `x-twin-caller-oid` / `x-twin-caller-appid` (caller identity from the token, never the
  *   token itself), `x-twin-received-headers` (the lower-case NAMES of the request headers the function received,
  *   sorted, comma-separated — never a value: it shows e.g. whether APIM forwarded the subscription-key header, which
- *   the gateway does unless a policy deletes it, Learn "Subscriptions in Azure API Management") and
+ *   the gateway does unless a policy deletes it, Learn "Subscriptions in Azure API Management"),
+ *   `x-twin-received-query` (the NAMES of the query parameters the function received, as sent, URL-encoded, unique,
+ *   sorted, comma-separated — never a value: it shows whether APIM forwarded the subscription-key query parameter,
+ *   which the gateway also does unless a set-query-parameter delete removes it, same Learn page) and
  *   `x-twin-auth-layer` on rejections (`easy-auth` | `function-key`) to help tests.
  */
 export const handleFunctionRequest: FunctionHostHandler = async (
@@ -56,7 +67,8 @@ export const handleFunctionRequest: FunctionHostHandler = async (
     'x-twin-received-headers': Object.keys(req.headers)
       .map((h) => h.toLowerCase())
       .sort()
-      .join(',')
+      .join(','),
+    'x-twin-received-query': queryNames(req.url)
   };
   if (auth.claims) {
     headers['x-twin-caller-oid'] = auth.claims.oid;

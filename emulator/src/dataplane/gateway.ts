@@ -14,7 +14,12 @@
  * - Learn "set-header policy" (`exists-action` override | skip | append | delete, `<value>` children) and
  *   "set-backend-service policy" (`base-url`, `backend-id`); backend `credentials.header` (field case C15).
  * - By default the gateway forwards every request header, the subscription key header included (why the action's
- *   policy deletes `Ocp-Apim-Subscription-Key`).
+ *   policy deletes `Ocp-Apim-Subscription-Key`), and the query string, the subscription-key query parameter included
+ *   (Learn "Subscriptions in Azure API Management": "When included in a request header or query parameter, the
+ *   subscription key by default is passed to the backend"; why the action's policy also deletes `subscription-key`).
+ * - Learn "set-query-parameter policy" (`exists-action` override | skip | append | delete, `<value>` children): names
+ *   are literal and matched case-insensitively (Learn states no case rule; the action compares them the same way).
+ *   The query string is forwarded as received unless such a policy changed it.
  * Limits (documented): C# expressions are never evaluated — elements the twin does not model (`choose`,
  * `set-variable`, `rate-limit`, …) are skipped, and a modelled element whose relevant attribute or value is an
  * expression is skipped too. Operations are matched leniently (any method/path under the API); revisions ignored;
@@ -74,6 +79,9 @@ function routeApi(
 
 interface Pipeline {
   headers: Record<string, string>;
+  /** The query parameters in order (name, value), and whether a policy changed them (else forwarded verbatim). */
+  query: [string, string][];
+  queryChanged: boolean;
   backendUrl: string;
   variables: Record<string, string>;
 }
@@ -182,6 +190,36 @@ async function runSection(
         } else state.headers[name] = joined;
         break;
       }
+      case 'set-query-parameter': {
+        const name = a['name'] ?? '';
+        if (!name.trim() || isExpr(name)) break;
+        const lc = name.trim().toLowerCase();
+        const action = (a['exists-action'] ?? 'override').toLowerCase();
+        const present = state.query.some(([n]) => n.toLowerCase() === lc);
+        if (action === 'delete') {
+          if (present) {
+            state.query = state.query.filter(([n]) => n.toLowerCase() !== lc);
+            state.queryChanged = true;
+          }
+          break;
+        }
+        const values: string[] = [];
+        let hasExpr = false;
+        for (const v of el.children) {
+          if (v.type !== 'element' || v.element.name !== 'value') continue;
+          const text = v.element.children
+            .map((c) => (c.type === 'text' || c.type === 'cdata' ? c.text : ''))
+            .join('')
+            .trim();
+          if (isExpr(text)) hasExpr = true; // expression values are not evaluated: the element is skipped
+          values.push(resolveNamed(text, ctx.namedValues));
+        }
+        if (hasExpr || (action === 'skip' && present)) break;
+        if (action !== 'append') state.query = state.query.filter(([n]) => n.toLowerCase() !== lc);
+        for (const v of values) state.query.push([name.trim(), v]);
+        state.queryChanged = true;
+        break;
+      }
       case 'set-backend-service': {
         if (a['base-url'] !== undefined) {
           if (!isExpr(a['base-url'])) state.backendUrl = resolveNamed(a['base-url'], ctx.namedValues);
@@ -278,6 +316,8 @@ export const handleGatewayRequest: GatewayHandler = async (
   delete headers['connection'];
   const state: Pipeline = {
     headers,
+    query: [...new URLSearchParams(query.slice(1)).entries()],
+    queryChanged: false,
     backendUrl: typeof props['serviceUrl'] === 'string' ? props['serviceUrl'] : '',
     variables: {}
   };
@@ -301,7 +341,12 @@ export const handleGatewayRequest: GatewayHandler = async (
   if (!state.backendUrl)
     return json(500, { statusCode: 500, message: 'Internal server error: no backend service URL' });
   const base = state.backendUrl.replace(/\/+$/, '');
-  const url = base + (routed.rest ? `/${routed.rest}` : '') + query;
+  const search = state.queryChanged
+    ? state.query.length > 0
+      ? `?${new URLSearchParams(state.query).toString()}`
+      : ''
+    : query;
+  const url = base + (routed.rest ? `/${routed.rest}` : '') + search;
   try {
     return await ctx.forward({ method: req.method, url, headers: state.headers, body: req.body });
   } catch (e) {
