@@ -170,17 +170,7 @@ async function runSection(
           delete state.headers[name];
           break;
         }
-        const values: string[] = [];
-        let hasExpr = false;
-        for (const v of el.children) {
-          if (v.type !== 'element' || v.element.name !== 'value') continue;
-          const text = v.element.children
-            .map((c) => (c.type === 'text' || c.type === 'cdata' ? c.text : ''))
-            .join('')
-            .trim();
-          if (isExpr(text)) hasExpr = true; // expression values are not evaluated: the element is skipped
-          values.push(resolveNamed(text, ctx.namedValues));
-        }
+        const { values, hasExpr } = literalValues(el, ctx.namedValues);
         if (hasExpr) break;
         const joined = values.join(',');
         if (action === 'skip') {
@@ -203,17 +193,7 @@ async function runSection(
           }
           break;
         }
-        const values: string[] = [];
-        let hasExpr = false;
-        for (const v of el.children) {
-          if (v.type !== 'element' || v.element.name !== 'value') continue;
-          const text = v.element.children
-            .map((c) => (c.type === 'text' || c.type === 'cdata' ? c.text : ''))
-            .join('')
-            .trim();
-          if (isExpr(text)) hasExpr = true; // expression values are not evaluated: the element is skipped
-          values.push(resolveNamed(text, ctx.namedValues));
-        }
+        const { values, hasExpr } = literalValues(el, ctx.namedValues);
         if (hasExpr || (action === 'skip' && present)) break;
         if (action !== 'append') state.query = state.query.filter(([n]) => n.toLowerCase() !== lc);
         for (const v of values) state.query.push([name.trim(), v]);
@@ -356,3 +336,25 @@ export const handleGatewayRequest: GatewayHandler = async (
     });
   }
 };
+
+/**
+ * The literal `<value>` children of a set-header / set-query-parameter, with named values resolved. `hasExpr` is true
+ * when any value is a policy expression: the twin does not evaluate C#, so such an element is skipped.
+ */
+function literalValues(
+  el: PolicyElement,
+  namedValues: Parameters<typeof resolveNamed>[1]
+): { values: string[]; hasExpr: boolean } {
+  const values: string[] = [];
+  let hasExpr = false;
+  for (const v of el.children) {
+    if (v.type !== 'element' || v.element.name !== 'value') continue;
+    const text = v.element.children
+      .map((c) => (c.type === 'text' || c.type === 'cdata' ? c.text : ''))
+      .join('')
+      .trim();
+    if (isExpr(text)) hasExpr = true;
+    values.push(resolveNamed(text, namedValues));
+  }
+  return { values, hasExpr };
+}
