@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { baseInputs, repoRoot, runAction, scenario, withTwin } from './action-runner.js';
+import { armWrites, baseInputs, repoRoot, runAction, scenario, withTwin } from './action-runner.js';
 
 const steps = [
   { title: 'check on a drifted setup (drift expected → exit 1)', mode: 'check', expectCode: 1 },
@@ -20,13 +20,16 @@ mkdirSync(outDir, { recursive: true });
 let ok = true;
 await withTwin(state, async (twin) => {
   console.log(`Local Azure twin up (admin: ${twin.adminUrl}).`);
+  const armWritesPerRun: string[] = [];
   for (const [i, step] of steps.entries()) {
+    const before = armWrites(twin).length;
     const run = await runAction(twin, {
       ...baseInputs(state),
       mode: step.mode,
       'smoke-path': '/orders',
       'smoke-timeout-seconds': '60'
     });
+    armWritesPerRun.push(`${step.mode} ${armWrites(twin).length - before}`);
     const asExpected = run.code === step.expectCode;
     ok &&= asExpected;
     const bar = '═'.repeat(100);
@@ -41,8 +44,10 @@ await withTwin(state, async (twin) => {
     writeFileSync(file, run.summary);
     console.log(`full markdown: ${path.relative(process.cwd(), file)}`);
   }
-  const writes = twin.requests().filter((r) => ['PUT', 'PATCH'].includes(r.method));
-  console.log(`\nThe twin served ${twin.requests().length} requests; ${writes.length} were writes (all during apply).`);
+  console.log(
+    `\nThe twin served ${twin.requests().length} requests; ARM writes per run: ${armWritesPerRun.join(', ')} ` +
+      '(the PR comment updates are GitHub requests, not counted).'
+  );
 });
 process.exit(ok ? 0 : 1);
 
