@@ -7,7 +7,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { TwinState } from '../../emulator/src/contracts.js';
-import { armWrites, repoRoot, type Twin } from '../../scripts/action-runner.js';
+import { expect } from '@jest/globals';
+import { trustTwin } from '../../emulator/__tests__/helpers.js';
+import { armWrites, baseInputs, repoRoot, runAction, type Twin } from '../../scripts/action-runner.js';
 
 type Json = Record<string, unknown>;
 
@@ -182,4 +184,35 @@ export function changesOf(outputs: Record<string, string>): {
   after: unknown;
 }[] {
   return JSON.parse(outputs.changes ?? '[]') as ReturnType<typeof changesOf>;
+}
+
+/**
+ * Calls `apim-x`'s gateway in the twin (`/orders/orders` + `query`) and returns the status and the names (never
+ * values) the Function host reported receiving in its `echo` header.
+ */
+export async function namesReceivedByFunction(
+  t: Twin,
+  opts: { query?: string; headers?: Record<string, string>; echo: 'x-twin-received-headers' | 'x-twin-received-query' }
+): Promise<{ status: number; names: string[] }> {
+  trustTwin(t.caPem);
+  const res = await fetch(`https://${t.hostMap['apim-x.azure-api.net']}/orders/orders${opts.query ?? ''}`, {
+    headers: opts.headers
+  });
+  await res.arrayBuffer();
+  return { status: res.status, names: (res.headers.get(opts.echo) ?? '').split(',') };
+}
+
+/** After an apply: a second apply writes nothing, and a check (with smoke) right after is clean (issue 3). */
+export async function expectIdempotentAndClean(t: Twin, state: TwinState): Promise<void> {
+  const writes = armWrites(t).length;
+  const again = await runAction(t, { ...baseInputs(state), mode: 'apply' });
+  expect(again.code).toBe(0);
+  expect(changesOf(again.outputs)).toEqual([]);
+  expect(armWrites(t)).toHaveLength(writes);
+
+  const check = await runAction(t, { ...baseInputs(state), mode: 'check', 'smoke-path': '/orders' });
+  expect(check.code).toBe(0);
+  expect(check.stdout).toMatch(/API policy orders: in sync/);
+  expect(changesOf(check.outputs)).toEqual([]);
+  expect(armWrites(t)).toHaveLength(writes);
 }
