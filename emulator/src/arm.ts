@@ -58,11 +58,18 @@ export function resourceType(id: ArmId): string {
   return [id.namespace, ...id.types].join('/');
 }
 
+/** The URLs a client may poll for a long-running operation (each answers "still running" `lroPolls` times). */
+type PollVia = 'operation' | 'location' | 'resource';
+
 interface LroOp {
   id: string;
   resourceId: string;
   target: Json;
-  pollsLeft: number;
+  /** "Still running" answers left per polled URL; the first URL polled once more completes the operation. */
+  pollsLeft: Record<PollVia, number>;
+  /** ms since epoch after which the operation is complete (`behaviour.lroMs`), whoever polls or not. */
+  deadline?: number;
+  timer?: ReturnType<typeof setTimeout>;
   done: boolean;
   startTime: string;
   endTime?: string;
@@ -75,6 +82,9 @@ export interface ArmOptions {
   mutate: (f: (s: TwinState) => void) => void;
   tenant: Tenant;
 }
+
+/** A site or slot ID (lower-case). */
+const SITE_OR_SLOT = /\/providers\/microsoft\.web\/sites\/[^/]+(\/slots\/[^/]+)?$/;
 
 const NOT_FOUND_NAMES: Record<string, string> = {
   apis: 'Api',
@@ -188,7 +198,10 @@ export class ArmService {
         'The api-version query parameter (?api-version=) is required for all requests.'
       );
     }
+    this.settleDue();
     const path = req.path.replace(/\/+$/, '');
+    const subs = this.subscriptions(req.method, path);
+    if (subs) return subs;
     const id = parseArmId(path);
     if (!id) return armError(400, 'InvalidResourceId', `The resource ID '${path}' is not valid.`);
     if (id.subscriptionId.toLowerCase() !== state.subscriptionId.toLowerCase()) {
@@ -196,8 +209,9 @@ export class ArmService {
     }
 
     const lower = path.toLowerCase();
-    // POST/GET actions on a resource (…/listSecrets, …/config/authsettingsV2/list, …/operationresults/{id}).
-    const action = /\/(listsecrets|listvalue|list)$/.exec(lower)?.[1];
+    // POST/GET actions on a resource (…/listSecrets, …/config/authsettingsV2/list, sites/…/publishxml,
+    // …/operationresults/{id}).
+    const action = /\/(listsecrets|listvalue|list|publishxml)$/.exec(lower)?.[1];
     const isOpResult = /\/providers\/microsoft\.apimanagement\/service\/[^/]+\/operationresults\/[^/]+$/.test(lower);
     const write = ['PUT', 'PATCH', 'DELETE', 'POST'].includes(req.method) || (action !== undefined && !isOpResult);
     if (write) {
@@ -225,7 +239,7 @@ export class ArmService {
           'MethodNotAllowed',
           `The requested resource does not support http method '${req.method}'.`
         );
-      return this.list(path, id);
+      return this.list(path, id, req.query.get('$filter'));
     }
     const key = this.findKey(path);
     const type = resourceType(id).toLowerCase();
@@ -248,8 +262,13 @@ export class ArmService {
           // App Service answers a default (disabled) document for a site that never configured Easy Auth.
           return json(200, this.defaultAuthV2(path));
         }
+        const webConfig = /\/config\/web$/.test(lower) ? this.siteConfig(path) : undefined;
+        if (webConfig) return json(200, webConfig);
         return this.notFound(path, id);
       }
+      // GET of a resource with an operation running on it is a poll too (DESIGN §3: whichever URL the client polls).
+      const running = req.method === 'GET' ? this.runningOn(key) : undefined;
+      if (running) this.poll(running, 'resource');
       const view = this.view(type, state.resources[key]!, req.query.get('format'));
       return json(req.method === 'HEAD' ? 200 : 200, req.method === 'HEAD' ? undefined : view, {
         etag: `"${this.etagOf(key)}"`
@@ -326,9 +345,11 @@ export class ArmService {
     if (ok) return undefined;
     const id = parseArmId(path);
     const type = id ? resourceType(id) : 'Microsoft.Resources/subscriptions';
-    // e.g. Microsoft.Web/sites/config/list/action, Microsoft.ApiManagement/service/subscriptions/listSecrets/action
+    // e.g. Microsoft.Web/sites/config/list/action, Microsoft.ApiManagement/service/subscriptions/listSecrets/action,
+    // Microsoft.Web/sites/publishxml/action (Learn: resource provider operations, Microsoft.Web)
+    const actionName: Record<string, string> = { listsecrets: 'listSecrets', listvalue: 'listValue' };
     const act = action
-      ? `${type}/${action === 'listsecrets' ? 'listSecrets' : action === 'listvalue' ? 'listValue' : 'list'}/action`
+      ? `${type}/${actionName[action] ?? action}/action`
       : `${type}/${method === 'DELETE' ? 'delete' : 'write'}`;
     return armError(
       403,
@@ -390,16 +411,29 @@ export class ArmService {
     return v;
   }
 
-  private list(path: string, id: ArmId): TwinResponse {
+  private list(path: string, id: ArmId, filter: string | null = null): TwinResponse {
     const parent = path.slice(0, path.lastIndexOf('/'));
     if (id.types.length > 1 && !this.exists(parent))
       return this.notFound(parent, { ...id, types: id.types.slice(0, -1) });
     const prefix = path.toLowerCase() + '/';
     const st = this.o.getState();
     const type = resourceType(id).toLowerCase();
-    const value = Object.entries(st.resources)
+    let value = Object.entries(st.resources)
       .filter(([k]) => k.toLowerCase().startsWith(prefix) && !k.slice(prefix.length).includes('/'))
       .map(([, b]) => this.view(type, b, null));
+    if (filter !== null && type === 'microsoft.apimanagement/service/namedvalues') {
+      // NamedValue_ListByService `$filter` (apimnamedvalues.json 2024-05-01: displayName with eq, …): the twin models
+      // `displayName eq '<name>'` only; anything else is refused as APIM refuses a filter it cannot read.
+      const m = /^\s*displayName\s+eq\s+'([^']*)'\s*$/.exec(filter);
+      if (!m) {
+        return armError(
+          400,
+          'ValidationError',
+          `Invalid filter clause specified: '${filter}' (the twin supports displayName eq '…').`
+        );
+      }
+      value = value.filter((v) => isObject(v['properties']) && v['properties']['displayName'] === m[1]);
+    }
     return json(200, { value, count: value.length });
   }
 
@@ -445,6 +479,10 @@ export class ArmService {
     const lower = path.toLowerCase();
     const id = parseArmId(path)!;
     const key = this.findKey(path);
+    if (action === 'publishxml' && req.method === 'POST' && SITE_OR_SLOT.test(lower)) {
+      if (!key) return this.notFound(path, id);
+      return this.publishXml(key, req);
+    }
     if (action === 'listsecrets' && req.method === 'POST') {
       if (!key) return this.notFound(path, id);
       const p = (this.o.getState().resources[key]!['properties'] ?? {}) as Json;
@@ -504,7 +542,9 @@ export class ArmService {
   /**
    * APIM service PUT/PATCH: a long-running operation (202 + Azure-AsyncOperation + Location; spec example
    * ApiManagementUpdateServiceDisableTls10.json). The change (and a new system identity's principalId) is applied
-   * when the operation completes, after `behaviour.lroPolls` InProgress answers.
+   * when the operation completes: after `behaviour.lroPolls` "still running" answers on whichever URL the client
+   * polls (operation status, Location, or GET of the resource itself; see poll), or `behaviour.lroMs` after the
+   * request, whichever comes first.
    */
   private writeService(method: string, path: string, key: string | undefined, body: Json): TwinResponse {
     const st = this.o.getState();
@@ -530,27 +570,75 @@ export class ArmService {
     const target = (method === 'PATCH' ? mergePatch(old, body) : { ...clone(body), id: old?.['id'] ?? path }) as Json;
     const idErr = this.resolveIdentity(old, target);
     if (idErr) return idErr;
+    const polls = Math.max(0, st.behaviour.lroPolls ?? 1);
     const op: LroOp = {
       id: randomUUID(),
       resourceId: key ?? path,
       target,
-      pollsLeft: st.behaviour.lroPolls ?? 1,
+      pollsLeft: { operation: polls, location: polls, resource: polls },
       done: false,
       startTime: new Date().toISOString()
     };
     this.ops.set(op.id, op);
     if (old) {
+      // While it runs, GET shows provisioningState Updating and the old values (DESIGN §3).
       const updating = clone(old);
       if (isObject(updating['properties'])) updating['properties']['provisioningState'] = 'Updating';
       this.store(key!, updating);
+    }
+    const lroMs = st.behaviour.lroMs;
+    if (typeof lroMs === 'number' && lroMs >= 0) {
+      // Completes by time too (real operations end after a while whether anyone polls or not), so /state and the
+      // data plane see the result without a poll; handle() also settles due operations before serving a request.
+      op.deadline = Date.now() + lroMs;
+      op.timer = setTimeout(() => {
+        if (!op.done) this.complete(op);
+      }, lroMs);
+      op.timer.unref?.();
     }
     const base = `${this.o.base()}${op.resourceId}/operationresults/${op.id}`;
     const apiVersion = '2024-05-01';
     return json(202, undefined, {
       'azure-asyncoperation': `${base}?api-version=${apiVersion}&asyncResponse`,
       location: `${base}?api-version=${apiVersion}`,
-      'x-ms-request-id': requestId()
+      'x-ms-request-id': requestId(),
+      ...this.retryAfter()
     });
+  }
+
+  /**
+   * `Retry-After` (seconds) for a 202 and for "still running" answers, when `behaviour.lroRetryAfterSeconds` is set
+   * (Learn "Track asynchronous Azure operations": Azure-AsyncOperation, Location, Retry-After). Default: none, as
+   * before — core-lro then polls every `updateIntervalInMs` (default 2 s); it ignores `Retry-After: 0`.
+   */
+  private retryAfter(): Record<string, string> {
+    const s = this.o.getState().behaviour.lroRetryAfterSeconds;
+    return typeof s === 'number' && s >= 0 ? { 'retry-after': String(Math.floor(s)) } : {};
+  }
+
+  /** The operation still running on a stored resource key, if any. */
+  private runningOn(key: string): LroOp | undefined {
+    const l = key.toLowerCase();
+    for (const op of this.ops.values()) if (!op.done && op.resourceId.toLowerCase() === l) return op;
+    return undefined;
+  }
+
+  /**
+   * One poll of `op` through `via`: each URL answers "still running" `behaviour.lroPolls` times, then the next poll
+   * of any of them completes the operation (for every URL). Past `behaviour.lroMs` it is complete whoever polls.
+   */
+  private poll(op: LroOp, via: PollVia): void {
+    if (op.done) return;
+    if (op.deadline !== undefined && Date.now() >= op.deadline) this.complete(op);
+    else if (op.pollsLeft[via] > 0) op.pollsLeft[via]--;
+    else this.complete(op);
+  }
+
+  /** Completes every operation whose `lroMs` deadline has passed (a timer does too; this makes it exact). */
+  private settleDue(): void {
+    const now = Date.now();
+    for (const op of this.ops.values())
+      if (!op.done && op.deadline !== undefined && now >= op.deadline) this.complete(op);
   }
 
   /** Validates and normalises `identity.type`; keeps existing principal IDs; drops what a narrower type excludes. */
@@ -608,22 +696,24 @@ export class ArmService {
     const opId = path.slice(path.lastIndexOf('/') + 1);
     const op = this.ops.get(opId);
     if (!op) return armError(404, 'OperationNotFound', `The operation '${opId}' was not found.`);
-    if (!op.done) {
-      if (op.pollsLeft > 0) op.pollsLeft--;
-      else this.complete(op);
-    }
+    this.poll(op, query.has('asyncResponse') ? 'operation' : 'location');
     if (query.has('asyncResponse')) {
       // Azure-AsyncOperation status body (ARM RPC async-api-reference.md): {id, name, status, startTime, endTime}.
-      return json(200, {
-        id: op.id,
-        name: op.id,
-        status: op.done ? 'Succeeded' : 'InProgress',
-        startTime: op.startTime,
-        ...(op.endTime ? { endTime: op.endTime } : {})
-      });
+      return json(
+        200,
+        {
+          id: op.id,
+          name: op.id,
+          status: op.done ? 'Succeeded' : 'InProgress',
+          startTime: op.startTime,
+          ...(op.endTime ? { endTime: op.endTime } : {})
+        },
+        op.done ? {} : this.retryAfter()
+      );
     }
     // Location: 202 while running, then the resource (ARM RPC async-api-reference.md "Location").
-    if (!op.done) return json(202, undefined, { location: `${this.o.base()}${path}?${query.toString()}` });
+    if (!op.done)
+      return json(202, undefined, { location: `${this.o.base()}${path}?${query.toString()}`, ...this.retryAfter() });
     const key = this.findKey(op.resourceId)!;
     return json(200, this.view('microsoft.apimanagement/service', this.o.getState().resources[key]!, null), {
       etag: `"${this.etagOf(key)}"`
@@ -656,5 +746,136 @@ export class ArmService {
     this.store(old ?? op.resourceId, target);
     op.done = true;
     op.endTime = new Date().toISOString();
+    if (op.timer) clearTimeout(op.timer);
+  }
+
+  /**
+   * `GET /subscriptions` (Subscriptions_List) and `GET /subscriptions/{id}` (Subscriptions_Get): the state's
+   * subscription only (ARM lists what the caller can see); another ID → 404 SubscriptionNotFound. Shape of the
+   * resources spec 2022-12-01 (subscriptions.json; examples GetSubscriptions.json, GetSubscription.json). `az login`
+   * lists subscriptions. Other paths → undefined.
+   */
+  private subscriptions(method: string, path: string): TwinResponse | undefined {
+    const m = /^\/subscriptions(?:\/([^/]+))?$/i.exec(path);
+    if (!m || method !== 'GET') return undefined;
+    const st = this.o.getState();
+    const sub = {
+      id: `/subscriptions/${st.subscriptionId}`,
+      authorizationSource: 'RoleBased',
+      managedByTenants: [],
+      subscriptionId: st.subscriptionId,
+      tenantId: st.tenantId,
+      displayName: 'Azure subscription 1',
+      state: 'Enabled',
+      subscriptionPolicies: {
+        locationPlacementId: 'Public_2014-09-01',
+        quotaId: 'PayAsYouGo_2014-09-01',
+        spendingLimit: 'Off'
+      }
+    };
+    if (m[1] === undefined) return json(200, { value: [sub] });
+    if (m[1].toLowerCase() !== st.subscriptionId.toLowerCase())
+      return armError(404, 'SubscriptionNotFound', `The subscription '${m[1]}' could not be found.`);
+    return json(200, sub);
+  }
+
+  /**
+   * `GET sites/{name}[/slots/{slot}]/config/web` when no `config/web` body is stored (WebApps_GetConfiguration, spec
+   * example GetSiteConfig.json 2025-05-01): a SiteConfigResource with the spec example's defaults, overlaid with the
+   * non-null fields of the site's own `properties.siteConfig`. Undefined when the site/slot does not exist.
+   */
+  private siteConfig(path: string): Json | undefined {
+    const siteKey = this.findKey(path.slice(0, -'/config/web'.length));
+    if (!siteKey || !SITE_OR_SLOT.test(siteKey.toLowerCase())) return undefined;
+    const site = this.o.getState().resources[siteKey]!;
+    const sp = isObject(site['properties']) ? site['properties'] : {};
+    const own = isObject(sp['siteConfig']) ? sp['siteConfig'] : {};
+    const linux = sp['reserved'] === true || /linux/i.test(String(site['kind'] ?? ''));
+    const properties: Json = {
+      numberOfWorkers: 1,
+      defaultDocuments: ['Default.htm', 'Default.html', 'index.htm', 'index.html', 'hostingstart.html'],
+      netFrameworkVersion: 'v4.0',
+      phpVersion: '',
+      pythonVersion: '',
+      nodeVersion: '',
+      powerShellVersion: '',
+      linuxFxVersion: '',
+      requestTracingEnabled: false,
+      remoteDebuggingEnabled: false,
+      httpLoggingEnabled: false,
+      detailedErrorLoggingEnabled: false,
+      use32BitWorkerProcess: !linux,
+      webSocketsEnabled: false,
+      alwaysOn: false,
+      managedPipelineMode: 'Integrated',
+      virtualApplications: [{ virtualPath: '/', physicalPath: 'site\\wwwroot', preloadEnabled: false }],
+      loadBalancing: 'LeastRequests',
+      autoHealEnabled: false,
+      vnetRouteAllEnabled: false,
+      http20Enabled: false,
+      minTlsVersion: '1.2',
+      scmMinTlsVersion: '1.2',
+      ftpsState: 'AllAllowed',
+      functionAppScaleLimit: 0,
+      functionsRuntimeScaleMonitoringEnabled: false,
+      minimumElasticInstanceCount: 0,
+      publicNetworkAccess: sp['publicNetworkAccess'] ?? 'Enabled',
+      ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== null && v !== undefined))
+    };
+    const slot = /\/slots\/[^/]+$/i.test(siteKey);
+    return {
+      id: `${siteKey}/config/web`,
+      name: 'web',
+      type: slot ? 'Microsoft.Web/sites/slots/config' : 'Microsoft.Web/sites/config',
+      ...(site['kind'] !== undefined ? { kind: site['kind'] } : {}),
+      ...(site['location'] !== undefined ? { location: site['location'] } : {}),
+      properties: clone(properties)
+    };
+  }
+
+  /**
+   * `POST sites/{name}[/slots/{slot}]/publishxml` (WebApps_ListPublishingProfileXmlWithSecrets; the SDK sends
+   * `{format}` and accepts `application/xml`): a `<publishData>` with the MSDeploy, FTP and Zip Deploy profiles App
+   * Service returns, password placeholders only (the twin has no Kudu/FTP). Any `format` gets the same document.
+   * Sent as bytes so the ARM body host rewrite leaves the Azure hostnames (the SCM/FTP hosts are not played).
+   */
+  private publishXml(siteKey: string, req: ParsedRequest): TwinResponse {
+    try {
+      readJson(req);
+    } catch {
+      return armError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
+    }
+    const site = this.o.getState().resources[siteKey]!;
+    const sp = isObject(site['properties']) ? site['properties'] : {};
+    const parts = siteKey.split('/');
+    const slotIdx = parts.findIndex((p) => p.toLowerCase() === 'slots');
+    const siteName = slotIdx > 0 ? parts[slotIdx - 1]! : parts[parts.length - 1]!;
+    const slot = slotIdx > 0 ? parts[slotIdx + 1] : undefined;
+    const appName = slot ? `${siteName}__${slot}` : siteName;
+    const host = typeof sp['defaultHostName'] === 'string' ? sp['defaultHostName'] : `${appName}.azurewebsites.net`;
+    const scm = host.replace(/^([^.]+)\./, '$1.scm.');
+    const user = `$${appName}`;
+    const pwd = 'twin-placeholder-not-a-secret';
+    const esc = (s: string): string =>
+      s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const common = `destinationAppUrl="https://${esc(host)}" SQLServerDBConnectionString="" mySQLDBConnectionString="" hostingProviderForumLink="" controlPanelLink="https://portal.azure.com" webSystem="WebSites"`;
+    const profile = (attrs: string): string => `<publishProfile ${attrs} ${common}><databases /></publishProfile>`;
+    const xml =
+      '<publishData>' +
+      profile(
+        `profileName="${esc(siteName)}${slot ? `-${esc(slot)}` : ''} - Web Deploy" publishMethod="MSDeploy" publishUrl="${esc(scm)}:443" msdeploySite="${esc(appName)}" userName="${esc(user)}" userPWD="${pwd}"`
+      ) +
+      profile(
+        `profileName="${esc(siteName)}${slot ? `-${esc(slot)}` : ''} - FTP" publishMethod="FTP" publishUrl="ftps://waws-prod-twin-001.ftp.azurewebsites.windows.net/site/wwwroot" ftpPassiveMode="True" userName="${esc(`${appName}\\${user}`)}" userPWD="${pwd}"`
+      ) +
+      profile(
+        `profileName="${esc(siteName)}${slot ? `-${esc(slot)}` : ''} - Zip Deploy" publishMethod="ZipDeploy" publishUrl="${esc(scm)}:443" userName="${esc(user)}" userPWD="${pwd}"`
+      ) +
+      '</publishData>';
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/xml', 'x-ms-request-id': requestId() },
+      body: Buffer.from(xml, 'utf8')
+    };
   }
 }

@@ -49,8 +49,15 @@ export interface TwinState {
   behaviour: {
     /** Delay (ms) after an authsettingsV2 write before the Function host applies it. */
     authPropagationMs?: number;
-    /** Number of 202 polls an APIM PATCH long-running operation answers before it succeeds. */
+    /**
+     * Number of "still running" answers an APIM PUT/PATCH long-running operation gives on each URL a client may poll
+     * (the Azure-AsyncOperation URL, the Location URL, GET of the resource itself) before it completes. Default 1.
+     */
     lroPolls?: number;
+    /** The operation also completes this many ms after the PUT/PATCH, whichever comes first. Default: never by time. */
+    lroMs?: number;
+    /** `Retry-After` (seconds) on the 202 and on every "still running" poll answer. Default: no header. */
+    lroRetryAfterSeconds?: number;
   };
 }
 
