@@ -3,7 +3,7 @@
  * and the statement of what was and was not changed.
  */
 import { describe, expect, it } from '@jest/globals';
-import { applyPlan } from '../src/apply.js';
+import { applyPlan, type ApplyDeps } from '../src/apply.js';
 import { describeOutcome } from '../src/main.js';
 import { ArmError, type ArmPort, type Json } from '../src/ports.js';
 import type { Plan, ResourcePlan } from '../src/types.js';
@@ -75,13 +75,20 @@ function fakeArm(fail: Partial<Record<keyof ArmPort, () => never>> = {}) {
 }
 
 const log = { info: () => undefined, warning: () => undefined, debug: () => undefined };
-function deps(arm: ArmPort) {
+function deps(arm: ArmPort): ApplyDeps {
   return {
     arm,
     log,
-    tokenResource: APP,
     // Re-reads the document and keeps the planned write (what main's rederive does when nothing changed).
-    rederive: async (rp: ResourcePlan) => ({ plan: rp, before: await arm.getAuthSettingsV2() })
+    rederive: async (rp: ResourcePlan) => ({ plan: rp, before: await arm.getAuthSettingsV2() }),
+    // The policy write creates the document (no policy was read), so the write guard has no user bytes to keep.
+    basis: {
+      service: {},
+      easyAuth: authDoc(false),
+      policies: { orders: { keyHeader: 'Ocp-Apim-Subscription-Key', keyQuery: 'subscription-key' } },
+      ownership: { resources: [APP] },
+      ownershipOptions: { acceptableResources: [APP] }
+    }
   };
 }
 const throwArm = (status: number) => () => {
@@ -203,5 +210,109 @@ describe('applyPlan: the policy read-back checks the API subscription-key header
     expect(out.applied.at(-1)).toMatchObject({ label: 'API policy orders', state: 'written-unverified' });
     expect(out.error?.message).toMatch(/policy read-back differs from what was written: X-Api-Key is not deleted/);
     expect(out.error?.message).not.toMatch(/Ocp-Apim-Subscription-Key is not deleted/);
+  });
+});
+
+describe('applyPlan: the write states are the truth, whatever fails', () => {
+  it('an unexpected exception after ARM acknowledged the write → written but not verified, never "not changed"', async () => {
+    const f = fakeArm();
+    const arm = {
+      ...f.arm,
+      getApiPolicy: async () => {
+        throw new TypeError('boom in the verification code');
+      }
+    } as unknown as ArmPort;
+    const out = await applyPlan(plan(), deps(arm));
+    expect(out.applied.at(-1)).toMatchObject({ label: 'API policy orders', state: 'written-unverified' });
+    expect(describeOutcome(out)).toMatch(/Written but not verified: API policy orders\./);
+    expect(describeOutcome(out)).not.toMatch(/Not changed: API policy orders/);
+  });
+
+  it('a non-ARM exception while the write is in flight → outcome unknown', async () => {
+    const f = fakeArm({
+      putApiPolicy: () => {
+        throw new TypeError('socket hang up');
+      }
+    });
+    const out = await applyPlan(plan(), deps(f.arm));
+    expect(out.applied.at(-1)).toMatchObject({ label: 'API policy orders', state: 'unknown' });
+  });
+
+  it('the write guard refuses a body that drops a user setting: nothing is sent, the paths are named', async () => {
+    const f = fakeArm();
+    const withGoogle = (enabled: boolean): Json => {
+      const d = authDoc(enabled);
+      (d.properties as Json).identityProviders = { google: { enabled: true }, azureActiveDirectory: {} };
+      return d;
+    };
+    const arm = { ...f.arm, getAuthSettingsV2: async () => withGoogle(false) } as unknown as ArmPort;
+    const out = await applyPlan(plan(), deps(arm));
+    expect(out.applied[0]).toMatchObject({ label: 'Easy Auth func-x', state: 'not-written' });
+    expect(out.error?.message).toMatch(/write refused by the guard.*properties\.identityProviders\.google\.enabled/);
+    expect(f.calls).not.toContain('putAuthSettingsV2');
+    expect(out.writes).toBe(0);
+  });
+
+  it('the policy guard refuses a body that changes bytes the user owns', async () => {
+    const f = fakeArm();
+    const d = deps(f.arm);
+    d.basis.policies.orders = {
+      ...d.basis.policies.orders,
+      value: POLICY.replace('<base />', '<base /><!-- mine -->')
+    };
+    const out = await applyPlan(plan(), d);
+    expect(out.applied.at(-1)).toMatchObject({ label: 'API policy orders', state: 'not-written' });
+    expect(out.error?.message).toMatch(/write refused by the guard: .*bytes outside the owned elements/);
+    expect(f.calls).not.toContain('putApiPolicy');
+  });
+
+  it('Easy Auth still waiting for APIM’s principalId after the identity step is not written', async () => {
+    const f = fakeArm();
+    const d = {
+      ...deps(f.arm),
+      rederive: async (rp: ResourcePlan) => ({
+        plan: { ...rp, deferredUntil: 'apim-identity' as const },
+        before: await f.arm.getAuthSettingsV2()
+      })
+    };
+    const out = await applyPlan(plan(), d);
+    expect(out.applied[0]).toMatchObject({ label: 'Easy Auth func-x', state: 'not-written' });
+    expect(out.error?.message).toMatch(/principalId is still unknown after the identity step/);
+    expect(f.calls).not.toContain('putAuthSettingsV2');
+  });
+});
+
+describe('applyPlan: the identity PATCH is guarded against a fresh read of the service', () => {
+  const uai = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/certs';
+  it('a PATCH planned on a read that missed a user-assigned identity is refused, nothing sent', async () => {
+    const calls: string[] = [];
+    const arm = {
+      async getApimService() {
+        calls.push('getApimService');
+        return {
+          body: { properties: { a: 1 }, identity: { type: 'UserAssigned', userAssignedIdentities: { [uai]: {} } } }
+        };
+      },
+      async patchApimService() {
+        calls.push('patchApimService');
+      }
+    } as unknown as ArmPort;
+    const identity: ResourcePlan = {
+      kind: 'apim-identity',
+      resourceId: '/service/apim-x',
+      label: 'APIM apim-x identity',
+      changes: [{ path: 'identity.type', before: 'None', after: 'SystemAssigned' }],
+      write: { op: 'patch-apim-identity', body: { identity: { type: 'SystemAssigned' } } },
+      notes: []
+    };
+    const d = deps(arm);
+    d.basis.service = { properties: { a: 1 } }; // the first read (e.g. a broken answer) showed no identity
+    const out = await applyPlan(
+      { resources: [identity], warnings: [], facts: { effectiveAudiences: [], excludedPaths: [] } },
+      d
+    );
+    expect(calls).toEqual(['getApimService']);
+    expect(out.applied[0]).toMatchObject({ label: 'APIM apim-x identity', state: 'not-written' });
+    expect(out.error?.message).toMatch(/write refused by the guard: .*identity\.type would drop UserAssigned/);
   });
 });

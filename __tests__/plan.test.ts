@@ -5,10 +5,13 @@ import {
   buildPlan,
   checkTokenResource,
   hasDrift,
+  inspectPolicies,
   planChanges,
+  policyOwnership,
   subscriptionKeyHeader,
   type Observed
 } from '../src/plan.js';
+import { apimPrincipal } from '../src/resources/apim-identity.js';
 import { ownedState } from '../src/policy/index.js';
 import { EASY_AUTH_PATHS as P, PENDING_PRINCIPAL } from '../src/resources/easy-auth.js';
 import type { Plan, Settings, TargetIds } from '../src/types.js';
@@ -371,5 +374,112 @@ describe('buildPlan: the API renamed its subscription-key header (subscriptionKe
     const r = buildPlan(settings(), ids, renamed(policy(owned()), 'X Api"Key')).resources[2];
     expect(r.error).toMatch(/subscription-key header name "X Api\\"Key" .*not an HTTP header name/);
     expect(r.write).toBeUndefined();
+  });
+});
+
+describe('buildPlan: ownership by purpose (named values, foreign managed-identity elements)', () => {
+  const KEYS =
+    '<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" /> <set-query-parameter name="subscription-key" exists-action="delete" />';
+  const withNv = (text: string, nv?: Record<string, string | undefined>, over: Partial<Observed> = {}) =>
+    observed({ ...(nv ? { namedValues: new Map(Object.entries(nv)) } : {}), ...over }, text);
+
+  it('policyOwnership: the token resource and the app client ID are acceptable; named values and object IDs passed on', () => {
+    const nv = new Map([['x', 'y']]);
+    expect(
+      policyOwnership(
+        settings({ tokenResource: `api://${APP}` }),
+        ids,
+        observed({ namedValues: nv, appObjectIds: ['o'] })
+      )
+    ).toEqual({ acceptableResources: [`api://${APP}`, APP], namedValues: nv, appObjectIds: ['o'] });
+    expect(policyOwnership(settings(), ids, observed())).toEqual({ acceptableResources: [APP] });
+  });
+
+  it('(4) resource="{{orders-app-id}}" resolving to the app: in sync, no write; unresolved: no write, a warning', () => {
+    const text = policy(`<base />\n    <authentication-managed-identity resource="{{orders-app-id}}" />\n    ${KEYS}`);
+    const synced = buildPlan(settings(), ids, withNv(text, { 'orders-app-id': APP.toUpperCase() }));
+    expect(hasDrift(synced)).toBe(false);
+    expect(synced.resources[2].error).toBeUndefined();
+    const unknown = buildPlan(settings(), ids, withNv(text, { 'orders-app-id': undefined }));
+    expect(hasDrift(unknown)).toBe(false);
+    expect(unknown.warnings.join('\n')).toMatch(/resource "\{\{orders-app-id\}\}" cannot be checked/);
+  });
+
+  it('(2) client-id="{{uami-client-id}}" resolving to an attached user-assigned identity: allowed, not refused', () => {
+    const text = policy(owned(APP, ' client-id="{{uami-client-id}}"'));
+    const plan = buildPlan(settings(), ids, withNv(text, { 'uami-client-id': UAI_CLIENT }));
+    expect(planChanges(plan).map((r) => [r.field, r.after])).toEqual([[P.identities, [APIM_OID, UAI_OID]]]);
+    expect(plan.warnings.join('\n')).toMatch(/client-id="\{\{uami-client-id\}\}" \(user-assigned uai-a\)/);
+  });
+
+  it('(2) an unresolved client-id reference is a warning, not a refusal; a resolved one that is not attached is refused', () => {
+    const text = policy(owned(APP, ' client-id="{{uami-client-id}}"'));
+    const plan = buildPlan(settings(), ids, withNv(text));
+    expect(plan.warnings.join('\n')).toMatch(
+      /client-id="\{\{uami-client-id\}\}" \(line 4\) cannot be checked: named value \{\{uami-client-id\}\} could not be resolved/
+    );
+    expect(planChanges(plan)).toEqual([]);
+    const other = '99999999-0000-0000-0000-000000000000';
+    const run = () => buildPlan(settings(), ids, withNv(text, { 'uami-client-id': other }));
+    expect(run).toThrow(/client-id="\{\{uami-client-id\}\}" \(through its named value\) is not the client ID/);
+    expect(run).toThrow(expect.objectContaining({ message: expect.not.stringContaining(other) }));
+  });
+
+  it('(2) a client-id on the user’s element (another resource) is not checked', () => {
+    const aoai =
+      '<authentication-managed-identity resource="https://cognitiveservices.azure.com" client-id="{{aoai-uami}}" output-token-variable-name="t" />';
+    const plan = buildPlan(settings(), ids, withNv(policy(`${owned()}\n    ${aoai}`)));
+    expect(plan.resources[2].error).toBeUndefined();
+    expect(hasDrift(plan)).toBe(false);
+    expect(
+      inspectPolicies(observed({}, policy(`${owned()}\n    ${aoai}`)).apis, apimPrincipal(observed().service), {
+        acceptableResources: [APP]
+      }).extraCallers
+    ).toEqual([]);
+  });
+
+  it('(3) a Key Vault lookup kept in a variable for <send-request>: the owned element is added, the lookup kept byte for byte', () => {
+    const kv =
+      '<authentication-managed-identity resource="https://vault.azure.net" output-token-variable-name="kv-token" />';
+    const send =
+      '<send-request mode="new" response-variable-name="s"><set-url>https://kv.vault.azure.net/secrets/x</set-url>' +
+      '<set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)context.Variables["kv-token"])</value></set-header></send-request>';
+    const text = policy(`<base />\n    ${kv}\n    ${send}`);
+    const r = buildPlan(settings(), ids, observed({}, text)).resources[2];
+    expect(r.error).toBeUndefined();
+    if (r.write?.op !== 'put-api-policy') throw new Error('expected a policy PUT');
+    expect(r.write.value).toBe(
+      policy(
+        `<base />\n    <authentication-managed-identity resource="${APP}" />\n    ` +
+          '<set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />\n    ' +
+          `<set-query-parameter name="subscription-key" exists-action="delete" />\n    ${kv}\n    ${send}`
+      )
+    );
+    expect(r.changes.map((c) => c.path)).not.toContain('policy.resource');
+  });
+
+  it('(1) an Azure OpenAI token sent as Authorization by the user: refused naming the set-header, never rewritten', () => {
+    const text = policy(
+      '<base />\n    <authentication-managed-identity resource="https://cognitiveservices.azure.com" output-token-variable-name="aoai-token" />\n' +
+        '    <set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)context.Variables["aoai-token"])</value></set-header>'
+    );
+    const r = buildPlan(settings(), ids, observed({}, text)).resources[2];
+    expect(r.write).toBeUndefined();
+    expect(r.error).toMatch(/<set-header name="Authorization" exists-action="override"> at line 5 runs after/);
+  });
+
+  it("C01: the app's object ID (appObjectIds) in the policy is a wrong form: rewritten to the app client ID", () => {
+    const OID = 'ffffffff-1111-0000-0000-00000000000a';
+    const plan = buildPlan(settings(), ids, observed({ appObjectIds: [OID] }, policy(owned(OID))));
+    expect(planChanges(plan).map((r) => [r.field, r.before, r.after])).toEqual([['policy.resource', OID, APP]]);
+    // unknown object ID: the element is another app's (the user's), so the owned one is added and it is refused
+    expect(buildPlan(settings(), ids, observed({}, policy(owned(OID)))).resources[2].error).toMatch(
+      /a direct <authentication-managed-identity resource="ffffffff-1111-0000-0000-00000000000a"> at line 4 runs after/
+    );
+  });
+
+  it('token-resource api://<APP> with the client ID in the policy: in sync (Entra and Easy Auth accept both)', () => {
+    const plan = buildPlan(settings({ tokenResource: `api://${APP}` }), ids, observed({}, policy(owned(APP))));
+    expect(planChanges(plan).filter((r) => r.kind === 'api-policy')).toEqual([]);
   });
 });

@@ -14,7 +14,10 @@ import { startEmulator } from '../emulator/index.js';
 import type { TwinState } from '../emulator/src/contracts.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const distEntry = path.join(repoRoot, 'dist/index.js');
+/** The bundle the runs execute: dist/index.js, or `AFA_DIST` (another build, e.g. for a before/after comparison). */
+export const distEntry = process.env.AFA_DIST
+  ? path.resolve(process.env.AFA_DIST)
+  : path.join(repoRoot, 'dist/index.js');
 
 export type Twin = Awaited<ReturnType<typeof startEmulator>>;
 

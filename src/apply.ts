@@ -10,11 +10,14 @@ import {
   DEFAULT_KEY_HEADER,
   DEFAULT_KEY_QUERY,
   inspectPolicy,
+  ownedManagedIdentity,
   ownedState,
+  type OwnershipOptions,
   policiesEquivalent
 } from './policy/index.js';
 import { verifyEasyAuthReadBack } from './resources/easy-auth.js';
 import type { Plan, ResourcePlan, Write } from './types.js';
+import { guardEasyAuthWrite, guardIdentityWrite, guardPolicyWrite, type PolicyOwnership } from './write-guard.js';
 
 /** What became of one resource's write. */
 export type WriteState =
@@ -32,8 +35,29 @@ export type WriteState =
 export interface AppliedItem {
   label: string;
   ok: boolean;
-  state?: WriteState;
+  state: WriteState | 'not-attempted';
   detail?: string;
+}
+
+/**
+ * The reads the writes were planned on, for the last-line guard (src/write-guard.ts): every outgoing body is compared
+ * with them outside the owned paths before it is sent. Easy Auth is guarded against its re-read right before the PUT.
+ */
+export interface WriteBasis {
+  /** The APIM service body as read (GET), for the identity PATCH. */
+  service: Json;
+  /**
+   * The Easy Auth document as first read (before the plan). Its PUT is guarded against the re-read right before it
+   * AND against this one: authsettingsV2 has no ETag, so a re-read that lost content (a broken answer, or someone's
+   * change during the run) stops the write instead of being written back.
+   */
+  easyAuth: Json;
+  /** Per API ID: the policy text as read (undefined: 404, no policy) and the API's subscription-key names. */
+  policies: Record<string, { value?: string; keyHeader: string; keyQuery: string }>;
+  /** What makes a managed-identity element the owned one, for the write guard (see PolicyOwnership). */
+  ownership: Omit<PolicyOwnership, 'keyHeader' | 'keyQuery'>;
+  /** The policy engine's ownership options (src/plan.ts policyOwnership), for the read-back check. */
+  ownershipOptions: OwnershipOptions;
 }
 
 export interface ApplyOutcome {
@@ -54,14 +78,14 @@ export interface ApplyOutcome {
 export interface ApplyDeps {
   arm: ArmPort;
   log: Logger;
-  /** The `resource` the policies must carry (for the read-back check). */
-  tokenResource: string;
   /**
    * Reads the Easy Auth document (and what its plan depends on: APIM's principalId and client ID) again and plans
    * it again. Called right before every Easy Auth write, so the merge goes into the document as it is now — after the
    * identity write (C10) and after any change someone made since the plan (authsettingsV2 has no ETag to guard a PUT).
    */
   rederive(resource: ResourcePlan): Promise<{ plan: ResourcePlan; before: Json }>;
+  /** The reads the writes were planned on (for the write guard). */
+  basis: WriteBasis;
 }
 
 /** Carries how far a write got when an error interrupted it. */
@@ -88,6 +112,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyOutco
   const outcome: ApplyOutcome = { applied: [], notApplied: [], writes: 0, replanned: [] };
   for (let i = 0; i < planned.length; i++) {
     let rp = planned[i];
+    const progress: Progress = { sent: false, acknowledged: false };
     try {
       let before: Json = {};
       if (rp.kind === 'easy-auth') {
@@ -100,16 +125,43 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyOutco
         before = again.before;
         outcome.replanned.push(rp);
         if (rp.error) throw new StagedError(new ActionError(rp.error, rp.resourceId), 'not-written');
+        if (rp.deferredUntil) {
+          // Still waiting for APIM's principalId after the identity step: writing now would leave the caller
+          // allow-list without APIM (any tenant token would pass). Refuse this write.
+          throw new StagedError(
+            new ActionError(
+              `${rp.label}: APIM's system-assigned principalId is still unknown after the identity step; Easy Auth ` +
+                'is not written without it (the caller allow-list would be incomplete).',
+              rp.resourceId
+            ),
+            'not-written'
+          );
+        }
+      }
+      if (rp.kind === 'apim-identity' && rp.write) {
+        // The PATCH replaces `identity`: guard it against the service as it is right now, too.
+        before = (await stage('not-written', () => deps.arm.getApimService())).body;
       }
       if (!rp.write) {
         outcome.applied.push({ label: rp.label, ok: true, state: 'in-sync', detail: 'already in sync' });
         continue;
       }
-      const detail = await execute(rp, rp.write, before, deps, outcome);
+      const refused = guardWrite(rp.write, before, deps.basis);
+      if (refused.length) {
+        throw new StagedError(
+          new ActionError(
+            `${rp.label}: write refused by the guard: the outgoing body differs from the fresh read outside the ` +
+              `paths this action owns (${refused.join('; ')}). This is a bug in the action; please report it.`,
+            rp.resourceId
+          ),
+          'not-written'
+        );
+      }
+      const detail = await execute(rp, rp.write, before, deps, outcome, progress);
       outcome.applied.push({ label: rp.label, ok: true, state: 'verified', detail });
       deps.log.info(`${rp.label}: applied (${rp.changes.map((c) => c.path).join(', ')}); ${detail}`);
     } catch (e) {
-      const staged = e instanceof StagedError ? e : new StagedError(e, 'not-written');
+      const staged = e instanceof StagedError ? e : new StagedError(e, stateAfter(progress));
       const error = explainWriteError(rp, staged.cause, staged.state);
       outcome.applied.push({ label: rp.label, ok: false, state: staged.state, detail: error.message });
       outcome.notApplied = planned.slice(i + 1).map((r) => r.label);
@@ -118,6 +170,46 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyOutco
     }
   }
   return outcome;
+}
+
+/**
+ * The write guard's findings for `w` (empty: it may be sent). `before`: the resource re-read right before the write
+ * (Easy Auth, the APIM service), compared as well as the first read in `basis`.
+ */
+function guardWrite(w: Write, before: Json, basis: WriteBasis): string[] {
+  switch (w.op) {
+    case 'patch-apim-identity':
+      return [...new Set([...guardIdentityWrite(before, w.body), ...guardIdentityWrite(basis.service, w.body)])];
+    case 'put-authsettings-v2': {
+      const sinceFirst = guardEasyAuthWrite(basis.easyAuth, w.body, w.ownedPaths).map(
+        (p) => `${p} (differs from the first read: changed during the run, re-run)`
+      );
+      return [...new Set([...guardEasyAuthWrite(before, w.body, w.ownedPaths), ...sinceFirst])];
+    }
+    case 'put-api-policy': {
+      const read = Object.entries(basis.policies).find(([id]) => id.toLowerCase() === w.apiId.toLowerCase())?.[1];
+      if (!read) return [`no read of API ${w.apiId}'s policy to compare with`];
+      return guardPolicyWrite(read.value, w.value, {
+        ...basis.ownership,
+        keyHeader: read.keyHeader,
+        keyQuery: read.keyQuery
+      });
+    }
+  }
+}
+
+/**
+ * How far one resource's write got: `sent` once the request is on its way (from then on a failure is at best
+ * "outcome unknown"), `acknowledged` once ARM answered 2xx (then at worst "written, not verified").
+ */
+interface Progress {
+  sent: boolean;
+  acknowledged: boolean;
+}
+
+/** The state an unexpected error leaves a resource in, from how far its write got. */
+function stateAfter(p: Progress): WriteState {
+  return p.acknowledged ? 'written-unverified' : p.sent ? 'unknown' : 'not-written';
 }
 
 /** Runs `f`; an error it throws is tagged with `state` (how far the write got). */
@@ -140,9 +232,12 @@ function writeFailureState(e: unknown): WriteState {
   return e.status >= 400 && e.status < 500 ? 'not-written' : 'unknown';
 }
 
-async function write<T>(f: () => Promise<T>): Promise<T> {
+async function write<T>(progress: Progress, f: () => Promise<T>): Promise<T> {
+  progress.sent = true;
   try {
-    return await f();
+    const r = await f();
+    progress.acknowledged = true;
+    return r;
   } catch (e) {
     throw new StagedError(e, writeFailureState(e));
   }
@@ -153,12 +248,13 @@ async function execute(
   w: Write,
   before: Json,
   deps: ApplyDeps,
-  outcome: ApplyOutcome
+  outcome: ApplyOutcome,
+  progress: Progress
 ): Promise<string> {
   switch (w.op) {
     case 'patch-apim-identity': {
       outcome.writes++;
-      await write(() => deps.arm.patchApimService(w.body as unknown as Json));
+      await write(progress, () => deps.arm.patchApimService(w.body as unknown as Json));
       // The operation completed: from here on the identity exists, whatever the read-back says.
       const after = (await stage('written-unverified', () => deps.arm.getApimService())).body;
       const identity = (after.identity ?? {}) as {
@@ -186,7 +282,7 @@ async function execute(
     }
     case 'put-authsettings-v2': {
       outcome.writes++;
-      await write(() => deps.arm.putAuthSettingsV2(w.body));
+      await write(progress, () => deps.arm.putAuthSettingsV2(w.body));
       // A PUT can answer 200 and still drop a provider (C06): only the read-back counts.
       const after = await stage('written-unverified', () => deps.arm.getAuthSettingsV2());
       const problems = verifyEasyAuthReadBack(before, w.body, after, w.ownedPaths);
@@ -200,14 +296,16 @@ async function execute(
     }
     case 'put-api-policy': {
       outcome.writes++;
-      await write(() => deps.arm.putApiPolicy(w.apiId, w.value, w.ifMatch));
+      await write(progress, () => deps.arm.putApiPolicy(w.apiId, w.value, w.ifMatch));
       const after = await stage('written-unverified', () => deps.arm.getApiPolicy(w.apiId));
       const problems: string[] = [];
       if (!after) problems.push('no policy after the write');
       else {
-        const owned = ownedState(after.value);
-        if (!owned.authPresent || owned.resource !== deps.tokenResource) {
-          problems.push(`authentication-managed-identity resource is '${owned.resource ?? 'absent'}'`);
+        // The element that sends the Function's token, chosen by purpose (not the first one: another resource's
+        // element, e.g. Azure OpenAI or Key Vault, is the user's); a {{named value}} that resolves right is in sync.
+        const mi = ownedManagedIdentity(after.value, deps.basis.ownershipOptions);
+        if (!mi || mi.resourceStatus === 'wrong-form') {
+          problems.push(`authentication-managed-identity resource is '${mi?.resource ?? 'absent'}'`);
         }
         // The written document deletes the API's subscription-key header (subscriptionKeyParameterNames.header, see
         // planApiPolicy); every header it deletes in <inbound> must still be deleted in what APIM stored.

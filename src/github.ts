@@ -5,10 +5,15 @@
 import { getOctokit } from '@actions/github';
 import type { GitHubPort } from './ports.js';
 
-/** Creates the GitHubPort for `owner/repo`. Errors from GitHub propagate (the publisher turns them into warnings). */
-export function createGitHubPort(token: string, repository: string): GitHubPort {
+/**
+ * Creates the GitHubPort for `owner/repo`. Errors from GitHub propagate unchanged (octokit's RequestError with
+ * `status`; the publisher turns them into warnings).
+ * @param opts.baseUrl the REST API root; default: what `@actions/github` read from GITHUB_API_URL when it was first
+ *   loaded (https://api.github.com otherwise). In-process tests pass the twin's URL here.
+ */
+export function createGitHubPort(token: string, repository: string, opts: { baseUrl?: string } = {}): GitHubPort {
   const [owner, repo] = repository.split('/');
-  const octokit = getOctokit(token);
+  const octokit = getOctokit(token, opts.baseUrl ? { baseUrl: opts.baseUrl } : {});
   return {
     async listComments(issueNumber) {
       const all = await octokit.paginate(octokit.rest.issues.listComments, {
@@ -20,10 +25,15 @@ export function createGitHubPort(token: string, repository: string): GitHubPort 
       return all.map((c) => ({ id: c.id, body: c.body ?? '' }));
     },
     async createComment(issueNumber, body) {
-      await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
+      const res = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
+      return { id: res.data.id };
     },
     async updateComment(commentId, body) {
       await octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body });
+    },
+    async deleteComment(commentId) {
+      // DELETE /repos/{owner}/{repo}/issues/comments/{comment_id} → 204; 404 when already gone (rejects).
+      await octokit.rest.issues.deleteComment({ owner, repo, comment_id: commentId });
     }
   };
 }

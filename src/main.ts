@@ -10,16 +10,29 @@ import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { applyPlan, type ApplyOutcome } from './apply.js';
+import { applyPlan, type ApplyOutcome, type WriteBasis } from './apply.js';
+import { validatedArmPort } from './azure/validated-arm.js';
 import { checkBackends } from './backend.js';
 import { createArmPort, targetResourceIds } from './azure/arm.js';
 import { createWorkflowCredential, signInError, tokenObjectId, withTokenCache, type OidcClaims } from './azure/auth.js';
 import { createGraphPort } from './azure/graph.js';
+import type { RetryInfo } from './azure/retry.js';
 import { ActionError } from './errors.js';
 import { createGitHubPort } from './github.js';
 import { createHttpPort } from './http.js';
 import { readSettings } from './inputs.js';
-import { buildPlan, hasDrift, inspectPolicies, planChanges, type Observed } from './plan.js';
+import { namedValueRefs, resolveNamedValues } from './named-values.js';
+import type { OwnershipOptions } from './policy/index.js';
+import {
+  buildPlan,
+  hasDrift,
+  inspectPolicies,
+  policyOwnership,
+  planChanges,
+  subscriptionKeyHeader,
+  subscriptionKeyQuery,
+  type Observed
+} from './plan.js';
 import { apimPrincipal } from './resources/apim-identity.js';
 import {
   ArmError,
@@ -32,7 +45,7 @@ import {
   type TokenPort
 } from './ports.js';
 import { publishReport } from './report/publish.js';
-import { createSecretRegistry } from './secrets.js';
+import { createSecretRegistry, defuseCommands } from './secrets.js';
 import { renderText } from './report/render.js';
 import { PENDING_CLIENT_ID, planEasyAuth } from './resources/easy-auth.js';
 import { excludedPathConflict, runSmoke, type SmokeTarget } from './smoke.js';
@@ -75,6 +88,11 @@ export async function reconcileTarget(
 ): Promise<TargetResult> {
   const ids = targetResourceIds(settings, settings.apiIds);
   const target = { apim: settings.apimName, apis: settings.apiIds, functionApp: settings.functionAppName };
+  // A 200 is not proof of content: every read below (the first ones and every re-read before a write) is checked.
+  const siteLabel = settings.functionAppSlot
+    ? `${settings.functionAppName}/slots/${settings.functionAppSlot}`
+    : settings.functionAppName;
+  ports = { ...ports, arm: validatedArmPort(ports.arm, ids, settings.apimName, siteLabel) };
 
   const observed = await group(ports.log, 'Observe (ARM reads)', () => observe(settings, ids, ports));
   const plan = await group(ports.log, 'Plan', async () => {
@@ -104,7 +122,7 @@ export async function reconcileTarget(
       ? `${settings.functionAppName}/slots/${settings.functionAppSlot}`
       : settings.functionAppName
   );
-  plan.warnings.push(...backends.warnings);
+  plan.warnings.push(...(settings.warnings ?? []), ...backends.warnings);
   for (const w of backends.warnings) ports.log.warning(w);
   if (backends.errors.length) throw new ActionError(`Nothing was changed: ${backends.errors.join(' ')}`);
 
@@ -137,8 +155,8 @@ export async function reconcileTarget(
       applyPlan(plan, {
         arm: ports.arm,
         log: ports.log,
-        tokenResource: plan.facts.tokenResource ?? '',
-        rederive: (rp) => rederiveEasyAuth(settings, observed, rp.resourceId, ports)
+        rederive: (rp) => rederiveEasyAuth(settings, observed, rp.resourceId, ports),
+        basis: writeBasis(observed, plan, policyOwnership(settings, ids, observed))
       })
     );
     apimPrincipalId = outcome.apimPrincipalId ?? apimPrincipalId;
@@ -193,9 +211,42 @@ export async function reconcileTarget(
     durationSeconds: (Date.now() - started) / 1000
   };
   if (outcome?.notApplied.length) {
-    report.applied.push(...outcome.notApplied.map((label) => ({ label, ok: false, detail: 'not applied' })));
+    report.applied.push(
+      ...outcome.notApplied.map((label) => ({
+        label,
+        ok: false,
+        state: 'not-attempted' as const,
+        detail: 'not applied'
+      }))
+    );
   }
   return { report, plan, outcome, apimPrincipalId, failed: Boolean(failure), failure };
+}
+
+/** The reads the writes were planned on, for the write guard (src/write-guard.ts). */
+function writeBasis(observed: Observed, plan: Plan, ownership: OwnershipOptions): WriteBasis {
+  const app = plan.facts.appClientId ?? '';
+  // The guard's own, independent list of what a managed-identity element that sends the Function's token may carry:
+  // the accepted resources, and the known wrong forms the merge rewrites in place (api://<client ID>, object IDs).
+  const resources = [
+    ...(ownership.acceptableResources ?? []),
+    plan.facts.tokenResource,
+    app,
+    app && `api://${app}`,
+    ...(ownership.appObjectIds ?? [])
+  ].filter((x): x is string => Boolean(x));
+  return {
+    ownershipOptions: ownership,
+    service: observed.service,
+    easyAuth: observed.authSettingsV2,
+    policies: Object.fromEntries(
+      observed.apis.map((a) => [
+        a.apiId,
+        { value: a.policy?.value, keyHeader: subscriptionKeyHeader(a.api), keyQuery: subscriptionKeyQuery(a.api) }
+      ])
+    ),
+    ownership: { resources, ...(ownership.namedValues ? { namedValues: ownership.namedValues } : {}) }
+  };
 }
 
 /**
@@ -326,7 +377,18 @@ async function observe(settings: Settings, ids: TargetIds, ports: TargetPorts): 
       policy: a.policy
     }))
   };
-  observed.apimIdentityClientId = await resolveApimClientId(settings, service.body, authSettingsV2, ports);
+  // `{{named values}}` in the managed-identity elements are judged by their values (never logged).
+  const names = [...new Set(observed.apis.flatMap((a) => (a.policy ? namedValueRefs(a.policy.value) : [])))];
+  const [apimIdentityClientId, namedValues] = await Promise.all([
+    resolveApimClientId(settings, service.body, authSettingsV2, ports),
+    names.length
+      ? resolveNamedValues(ports.arm, names, (n, why) =>
+          ports.log.warning(`Named value {{${n}}} used by an API policy cannot be resolved: ${why}`)
+        )
+      : undefined
+  ]);
+  observed.apimIdentityClientId = apimIdentityClientId;
+  if (namedValues) observed.namedValues = namedValues;
   const identity = (service.body.identity ?? {}) as { type?: string; principalId?: string };
   const platform = get(authSettingsV2, ['properties', 'platform', 'enabled']);
   ports.log.info(
@@ -390,7 +452,11 @@ async function rederiveEasyAuth(settings: Settings, observed: Observed, resource
     apimPrincipalId,
     apimIdentityClientId,
     // A `client-id` on a policy element makes that user-assigned identity a caller too (see buildPlan).
-    extraCallers: inspectPolicies(observed.apis, apimPrincipal(service.body)).extraCallers
+    extraCallers: inspectPolicies(
+      observed.apis,
+      apimPrincipal(service.body),
+      policyOwnership(settings, targetResourceIds(settings, settings.apiIds), observed)
+    ).extraCallers
   });
   return { plan, before: current };
 }
@@ -502,10 +568,25 @@ function mask(secret: string | undefined): void {
 }
 
 const coreLogger: Logger = {
-  info: (m) => core.info(secrets.scrub(m)),
+  info: (m) => core.info(defuseCommands(secrets.scrub(m))),
   warning: (m) => core.warning(secrets.scrub(m)),
   debug: (m) => core.debug(secrets.scrub(m))
 };
+
+/** A retry hook that logs one line per retry (the info carries a status or error code, never a body or a token). */
+function logRetry(what: string): (i: RetryInfo) => void {
+  return (i) =>
+    coreLogger.info(`${what}: attempt ${i.attempt}/${i.attempts} failed (${i.reason}); retrying in ${i.delayMs} ms`);
+}
+
+/**
+ * Timeout of each ARM request in ms: `APIM_FUNCTION_AUTH_ARM_TIMEOUT_MS` when it is a whole number from 100 to 600000
+ * (tests and the fault matrix use a short one), else undefined (the adapter's default, 60000 ms).
+ */
+function armTimeoutMs(): number | undefined {
+  const v = Number(process.env.APIM_FUNCTION_AUTH_ARM_TIMEOUT_MS);
+  return Number.isInteger(v) && v >= 100 && v <= 600_000 ? v : undefined;
+}
 
 /** The action's entry: reads inputs, signs in, reconciles the target, publishes the report, sets outputs. */
 export async function run(): Promise<void> {
@@ -513,7 +594,10 @@ export async function run(): Promise<void> {
   let settings: Settings | undefined;
   let result: TargetResult | undefined;
   try {
-    settings = readSettings((name) => core.getInput(name));
+    // Untrimmed: readSettings trims spaces and line breaks itself and refuses every other control character
+    // (core.getInput would silently drop a leading or trailing tab).
+    settings = readSettings((name) => core.getInput(name, { trimWhitespace: false }));
+    for (const w of settings.warnings ?? []) coreLogger.warning(w);
     for (const s of [settings.smoke.subscriptionKey, settings.githubToken]) mask(s);
     const s = settings;
     let claims: OidcClaims = {};
@@ -523,8 +607,11 @@ export async function run(): Promise<void> {
         onToken: (t) => mask(t),
         onClaims: (c) => {
           claims = c;
-          core.info(`GitHub OIDC token: iss=${c.iss ?? '?'} sub=${c.sub ?? '?'} aud=${JSON.stringify(c.aud ?? '?')}`);
-        }
+          coreLogger.info(
+            `GitHub OIDC token: iss=${c.iss ?? '?'} sub=${c.sub ?? '?'} aud=${JSON.stringify(c.aud ?? '?')}`
+          );
+        },
+        retry: { onRetry: logRetry('GitHub OIDC token request') }
       })
     );
     await group(coreLogger, 'Sign in (GitHub OIDC → Entra ID)', async () => {
@@ -533,14 +620,17 @@ export async function run(): Promise<void> {
         if (!t) throw new Error('Entra ID returned no token');
         mask(t.token);
         workflowObjectId = tokenObjectId(t.token);
-        core.info(`Signed in as client ${s.clientId} in tenant ${s.tenantId} (${s.endpoints.armEndpoint}).`);
+        coreLogger.info(`Signed in as client ${s.clientId} in tenant ${s.tenantId} (${s.endpoints.armEndpoint}).`);
       } catch (e) {
         throw signInError(e, { clientId: s.clientId, tenantId: s.tenantId, subject: claims.sub, audience: s.audience });
       }
     });
     const ports: TargetPorts = {
-      arm: createArmPort(credential, s.endpoints, s),
-      graph: createGraphPort(credential, s.endpoints),
+      arm: createArmPort(credential, s.endpoints, s, {
+        requestTimeoutMs: armTimeoutMs(),
+        readRetry: { onRetry: logRetry('ARM read') }
+      }),
+      graph: createGraphPort(credential, s.endpoints, { retry: { onRetry: logRetry('Microsoft Graph read') } }),
       http: createHttpPort(),
       tokens: {
         async getToken(scope) {
@@ -564,9 +654,9 @@ export async function run(): Promise<void> {
         mode: settings?.mode ?? 'apply',
         verdict: 'failed',
         target: {
-          apim: settings?.apimName ?? core.getInput('apim-name'),
+          apim: settings?.apimName ?? printable(core.getInput('apim-name')),
           apis: settings?.apiIds ?? [],
-          functionApp: settings?.functionAppName ?? core.getInput('function-app-name')
+          functionApp: settings?.functionAppName ?? printable(core.getInput('function-app-name'))
         },
         applied: [],
         warnings: [],
@@ -586,7 +676,9 @@ async function publish(settings: Settings | undefined, result: TargetResult): Pr
   const plan = result.plan;
   // No plan (the run stopped before one was made): drift is unknown, so `drift` stays unset.
   if (plan) core.setOutput('drift', String(hasDrift(plan)));
-  core.setOutput('changes', secrets.scrub(JSON.stringify(plan ? planChanges(plan) : [])));
+  // In apply mode each row carries what became of its resource's write (the write states, never the plan alone).
+  const applied = report.mode === 'apply' && result.outcome ? report.applied : undefined;
+  core.setOutput('changes', secrets.scrub(JSON.stringify(plan ? planChanges(plan, applied) : [])));
   core.setOutput('apim-principal-id', result.apimPrincipalId ?? '');
   core.setOutput('smoke-result', report.smoke?.result ?? 'skipped');
   const dir = process.env.RUNNER_TEMP || os.tmpdir();
@@ -624,10 +716,15 @@ async function publish(settings: Settings | undefined, result: TargetResult): Pr
       }
     );
     core.setOutput('summary-path', summaryPath);
-    core.info(renderText(report));
+    coreLogger.info(renderText(report));
   } catch (e) {
     core.warning(`Could not publish the report: ${(e as Error).message}`);
   }
+}
+
+/** An unvalidated input for the report when the inputs were refused: name characters only, bounded. */
+function printable(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.()-]/g, '?').slice(0, 80);
 }
 
 /** A file-name-safe, bounded rendering of a resource name (a bad input may be arbitrarily long). */

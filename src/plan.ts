@@ -6,7 +6,14 @@
  */
 import { ActionError } from './errors.js';
 import type { Json } from './ports.js';
-import { DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY, inspectPolicy, PolicyParseError } from './policy/index.js';
+import {
+  DEFAULT_KEY_HEADER,
+  DEFAULT_KEY_QUERY,
+  inspectPolicy,
+  ownedManagedIdentity,
+  PolicyParseError,
+  type OwnershipOptions
+} from './policy/index.js';
 import { apimPrincipal, planApimIdentity, type ApimPrincipal } from './resources/apim-identity.js';
 import { planApiPolicy } from './resources/api-policy.js';
 import {
@@ -17,7 +24,7 @@ import {
   type ExtraCaller
 } from './resources/easy-auth.js';
 import { getPath } from './json-path.js';
-import type { Plan, ResourcePlan, Settings, TargetIds } from './types.js';
+import type { AppliedState, Plan, ResourcePlan, Settings, TargetIds } from './types.js';
 
 /** Everything the planner reads, exactly as ARM (and, for the client ID, Graph or the input) returned it. */
 export interface Observed {
@@ -32,6 +39,19 @@ export interface Observed {
   authSettingsV1: Json;
   /** APIM system-assigned identity's client ID (appId), when resolved through Graph. */
   apimIdentityClientId?: string;
+  /**
+   * Named values referenced by the policies' `<authentication-managed-identity>` `resource` / `client-id`
+   * (src/named-values.ts: `resolveNamedValues(arm, names)` over `namedValueRefs(policy)` of every policy), by display
+   * name: the value, or undefined when unknown/unreadable (e.g. Key Vault-backed). Absent → every reference is
+   * unresolved: a `{{…}}` resource cannot be judged (kept as written, warned about) and a `{{…}}` client-id is a
+   * warning, never a refusal.
+   */
+  namedValues?: Map<string, string | undefined>;
+  /**
+   * Object IDs of the Function's app registration and/or its service principal, when known (Microsoft Graph): a
+   * policy `resource` equal to one (or `api://<it>`) is a known wrong form of the owned element (C01) and is rewritten.
+   */
+  appObjectIds?: string[];
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -43,6 +63,8 @@ export interface PlanChangeRow {
   field: string;
   before: unknown;
   after: unknown;
+  /** Apply mode: what became of the resource's write (see planChanges). */
+  state?: AppliedState;
 }
 
 /**
@@ -80,23 +102,50 @@ export function checkTokenResource(tokenResource: string, appClientId: string, k
 }
 
 /**
- * Reads the policies' `authentication-managed-identity` elements: returns the warnings (ignore-error="true",
- * nested/conditional elements left alone; output-token-variable-name and other conflicts are planApiPolicy errors) and the extra callers (a user-assigned identity
- * selected with `client-id` on a direct element, which is who then calls the Function). Throws ActionError when such a
- * `client-id` is not the client ID of a user-assigned identity attached to APIM. Unparsable policies are skipped
- * here (planApiPolicy reports them).
+ * Which `<authentication-managed-identity>` of the policies is owned (src/policy OwnershipOptions) for this target:
+ * `acceptableResources` = the token resource and the app client ID (Entra resolves both to the Function's app; Easy
+ * Auth always accepts its `registration.clientId` audience), plus `observed.namedValues` and `observed.appObjectIds`.
+ * The app client ID comes from the input or the site's Easy Auth (resolveAppClientId), so this throws ActionError
+ * when neither gives one (as buildPlan does). For main.ts (Easy Auth re-derivation after the identity write) and
+ * apply.ts (read-back of a written policy) — the same options buildPlan uses.
+ */
+export function policyOwnership(settings: Settings, ids: TargetIds, observed: Observed): OwnershipOptions {
+  const appClientId = resolveAppClientId(settings.appClientId, observed.authSettingsV2, ids.authSettingsV2);
+  const tokenResource = settings.tokenResource || appClientId;
+  return {
+    acceptableResources: [...new Set([tokenResource, appClientId])],
+    ...(observed.namedValues ? { namedValues: observed.namedValues } : {}),
+    ...(observed.appObjectIds?.length ? { appObjectIds: observed.appObjectIds } : {})
+  };
+}
+
+/**
+ * Reads the policies' `authentication-managed-identity` elements: returns the warnings (ignore-error="true" on the
+ * owned element, nested/conditional elements left alone, a `client-id` that cannot be resolved;
+ * output-token-variable-name and other conflicts are planApiPolicy errors) and the extra callers (a user-assigned
+ * identity selected with `client-id` on the OWNED element — the one that sends the Function's token, chosen by
+ * purpose with `ownership`, see src/policy OwnershipOptions — which is who then calls the Function). A `client-id`
+ * may be a `{{named value}}`: it is judged after substitution with `ownership.namedValues`; one that cannot be
+ * resolved (unknown, Key Vault-backed and unreadable, an expression) is a warning, not a refusal. Elements that are
+ * not the owned one (Azure OpenAI, Key Vault, …) are the user's: their client-id is not checked.
+ * Throws ActionError when the owned element's (resolved) `client-id` is not the client ID of a user-assigned
+ * identity attached to APIM. Unparsable policies are skipped here (planApiPolicy reports them).
+ * `ownership` omitted → ownership by position (the first direct element without output-token-variable-name).
  */
 export function inspectPolicies(
   apis: Observed['apis'],
-  principal: ApimPrincipal
+  principal: ApimPrincipal,
+  ownership: OwnershipOptions = {}
 ): { warnings: string[]; extraCallers: ExtraCaller[] } {
   const warnings: string[] = [];
   const extraCallers: ExtraCaller[] = [];
   for (const a of apis) {
     if (a.policy === undefined) continue;
     let info: ReturnType<typeof inspectPolicy>;
+    let owned: ReturnType<typeof ownedManagedIdentity>;
     try {
-      info = inspectPolicy(a.policy.value);
+      info = inspectPolicy(a.policy.value, ownership);
+      owned = ownedManagedIdentity(a.policy.value, ownership);
     } catch (e) {
       if (e instanceof PolicyParseError) continue;
       throw e;
@@ -107,38 +156,50 @@ export function inspectPolicies(
         warnings.push(
           `${where}: an authentication-managed-identity inside a nested or conditional block was left alone.`
         );
-        continue;
       }
-      if (mi.ignoreError?.toLowerCase() === 'true') {
-        warnings.push(
-          `${where}: authentication-managed-identity has ignore-error="true": a failed token request sends the call on without a token.`
-        );
-      }
-      // output-token-variable-name on the managed element is a plan error (planApiPolicy: PolicyConflict).
-      if (mi.clientId) {
-        const uai = principal.userAssigned.find((u) => u.clientId?.toLowerCase() === mi.clientId!.toLowerCase());
-        if (!uai) {
-          const attached = principal.userAssigned.map((u) => `${u.resourceId} (${u.clientId ?? 'client ID unknown'})`);
-          throw new ActionError(
-            `${where}: authentication-managed-identity client-id="${mi.clientId}" is not the client ID of a ` +
-              `user-assigned identity attached to APIM (attached: ${attached.join(', ') || 'none'}). Remove client-id ` +
-              'to use the system-assigned identity, or attach that identity to APIM. Nothing was changed.',
-            a.resourceId
-          );
-        }
-        warnings.push(
-          `${where}: authentication-managed-identity uses client-id="${mi.clientId}" (user-assigned ` +
-            `${uai.resourceId.split('/').pop()}): that identity, not the system-assigned one, calls the Function; it is ` +
-            'allowed in Easy Auth too.'
-        );
-        if (!extraCallers.some((c) => c.clientId === uai.clientId)) {
-          extraCallers.push({
-            label: `user-assigned identity ${uai.resourceId.split('/').pop()}`,
-            principalId: uai.principalId,
-            clientId: uai.clientId
-          });
-        }
-      }
+    }
+    if (!owned) continue;
+    if (owned.ignoreError?.toLowerCase() === 'true') {
+      warnings.push(
+        `${where}: authentication-managed-identity has ignore-error="true": a failed token request sends the call on without a token.`
+      );
+    }
+    // output-token-variable-name on the element that would be owned is a plan error (planApiPolicy: PolicyConflict).
+    if (owned.clientId === undefined) continue;
+    const authored = owned.clientId;
+    const cid = owned.clientIdResolved;
+    if (cid === undefined) {
+      warnings.push(
+        `${where}: authentication-managed-identity client-id="${authored}" (line ${owned.line}) cannot be checked: ` +
+          `${owned.clientIdUnresolved ?? 'it cannot be resolved'}. The identity it selects calls the Function; if it ` +
+          'is a user-assigned identity, make sure it is attached to APIM and allowed in Easy Auth ' +
+          '(allowedPrincipals.identities / allowedApplications).'
+      );
+      continue;
+    }
+    const viaNamedValue = authored.trim() !== cid;
+    const uai = principal.userAssigned.find((u) => u.clientId?.toLowerCase() === cid.toLowerCase());
+    if (!uai) {
+      const attached = principal.userAssigned.map((u) => `${u.resourceId} (${u.clientId ?? 'client ID unknown'})`);
+      throw new ActionError(
+        `${where}: authentication-managed-identity client-id="${authored}"` +
+          `${viaNamedValue ? ' (through its named value)' : ''} is not the client ID of a ` +
+          `user-assigned identity attached to APIM (attached: ${attached.join(', ') || 'none'}). Remove client-id ` +
+          'to use the system-assigned identity, or attach that identity to APIM. Nothing was changed.',
+        a.resourceId
+      );
+    }
+    warnings.push(
+      `${where}: authentication-managed-identity uses client-id="${authored}" (user-assigned ` +
+        `${uai.resourceId.split('/').pop()}): that identity, not the system-assigned one, calls the Function; it is ` +
+        'allowed in Easy Auth too.'
+    );
+    if (!extraCallers.some((c) => c.clientId === uai.clientId)) {
+      extraCallers.push({
+        label: `user-assigned identity ${uai.resourceId.split('/').pop()}`,
+        principalId: uai.principalId,
+        clientId: uai.clientId
+      });
     }
   }
   return { warnings, extraCallers };
@@ -146,6 +207,9 @@ export function inspectPolicies(
 
 /**
  * Builds the plan for one target. `ids` are the ARM IDs (TargetIds), `observed` the reads.
+ * The owned `<authentication-managed-identity>` of each policy is chosen by purpose ({@link policyOwnership}: token
+ * resource and app client ID acceptable, `observed.namedValues` substituted, `observed.appObjectIds` as known wrong
+ * forms); every other managed-identity element is the user's.
  * Order: identity, Easy Auth, then each API policy in `observed.apis` order (each deletes its API's own
  * subscription-key header, {@link subscriptionKeyHeader}, and query parameter, {@link subscriptionKeyQuery}). A resource that cannot be planned
  * (unparsable policy) carries `error` and no write (see assertNoPlanErrors).
@@ -172,7 +236,8 @@ export function buildPlan(settings: Settings, ids: TargetIds, observed: Observed
   ].filter((x): x is string => typeof x === 'string' && x !== '' && x.toLowerCase() !== appClientId.toLowerCase());
   checkTokenResource(tokenResource, appClientId, knownObjectIds);
 
-  const inspected = inspectPolicies(observed.apis, principal);
+  const ownership = policyOwnership(settings, ids, observed);
+  const inspected = inspectPolicies(observed.apis, principal, ownership);
   const easy = planEasyAuthFor(settings, ids, observed, principal, inspected.extraCallers);
   const policies = observed.apis.map((a) =>
     planApiPolicy(
@@ -181,7 +246,8 @@ export function buildPlan(settings: Settings, ids: TargetIds, observed: Observed
       a.policy,
       tokenResource,
       subscriptionKeyHeader(a.api),
-      subscriptionKeyQuery(a.api)
+      subscriptionKeyQuery(a.api),
+      ownership
     )
   );
 
@@ -264,9 +330,11 @@ function str(v: unknown): string | undefined {
 
 /**
  * Every change of the plan as one flat row (the action's `changes` output). `resource` is the ARM ID; an absent
- * `before`/`after` is `null`.
+ * `before`/`after` is `null`. With `applied` (apply mode: RunReport.applied, by resource label) each row also
+ * carries `state`, what became of its resource's write (`verified`, `written-unverified`, `unknown`,
+ * `not-written`, `not-attempted`, `in-sync`): the output says what happened, not only what was planned.
  */
-export function planChanges(plan: Plan): PlanChangeRow[] {
+export function planChanges(plan: Plan, applied?: { label: string; state?: AppliedState }[]): PlanChangeRow[] {
   return plan.resources.flatMap((r: ResourcePlan) =>
     r.changes.map((c) => ({
       resource: r.resourceId,
@@ -274,7 +342,8 @@ export function planChanges(plan: Plan): PlanChangeRow[] {
       field: c.path,
       // An absent value is null, so every row of the JSON output has both keys (JSON.stringify drops undefined).
       before: c.before === undefined ? null : c.before,
-      after: c.after === undefined ? null : c.after
+      after: c.after === undefined ? null : c.after,
+      ...(applied ? { state: applied.find((a) => a.label === r.label)?.state ?? 'not-attempted' } : {})
     }))
   );
 }

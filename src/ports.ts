@@ -45,6 +45,22 @@ export interface ArmPort {
   getAuthSettingsV1(): Promise<Json>;
   /** POST .../subscriptions/{sid}/listSecrets → `{primaryKey, secondaryKey}`. */
   listSubscriptionSecrets(subscriptionName: string): Promise<{ primaryKey?: string; secondaryKey?: string }>;
+  /**
+   * GET .../service/{name}/namedValues?$filter=… (REST NamedValue_ListByService, api-version 2024-05-01;
+   * Azure/azure-rest-api-specs apimanagement/…/stable/2024-05-01/apimnamedvalues.json: `$filter` on `displayName`
+   * with eq/ne/…/substringof/contains/startswith/endswith), following `nextLink`, at most `maxItems` contracts
+   * (default 100) — `{id, name, properties: {displayName, value?, secret, keyVault?}}` exactly as ARM returns them.
+   * A secret (or Key Vault-backed) named value comes without `value`. Optional only so that older plain-object fakes
+   * still type-check: without it, named values are never resolved (src/named-values.ts reports them unresolved).
+   */
+  listNamedValues?(filter: string, maxItems?: number): Promise<Json[]>;
+  /** GET .../namedValues/{namedValueId} (REST NamedValue_Get): the contract, "No secrets included". Optional as above. */
+  getNamedValue?(namedValueId: string): Promise<Etagged<Json>>;
+  /**
+   * POST .../namedValues/{namedValueId}/listValue (REST NamedValue_ListValue) → `{value}`: the value of a secret or
+   * Key Vault-backed named value. Never logged. Optional as above.
+   */
+  listNamedValueSecret?(namedValueId: string): Promise<{ value?: string }>;
 }
 
 /** Microsoft Graph: service principal lookup (needs Application.Read.All or Directory.Read.All). */
@@ -82,11 +98,23 @@ export interface TokenPort {
   getToken(scope: string): Promise<string>;
 }
 
-/** GitHub issue comments for the sticky PR comment. */
+/**
+ * GitHub issue comments for the sticky PR comment (REST "Issue comments"; a pull request is an issue here). Every
+ * method rejects with GitHub's error (octokit's RequestError carries `status`: 403 "Resource not accessible by
+ * integration", 404, 422, …).
+ */
 export interface GitHubPort {
+  /** Every comment of the issue, all pages, oldest first (ids grow with creation time). */
   listComments(issueNumber: number): Promise<{ id: number; body: string }[]>;
-  createComment(issueNumber: number, body: string): Promise<void>;
+  /** Creates a comment; resolves with its id (adapters that cannot tell resolve with nothing). */
+  createComment(issueNumber: number, body: string): Promise<{ id: number } | void>;
   updateComment(commentId: number, body: string): Promise<void>;
+  /**
+   * Deletes a comment (DELETE /repos/{o}/{r}/issues/comments/{id}, 204). A comment that is already gone rejects with
+   * status 404; callers that only want it gone treat that as done (the sticky comment removes duplicates that
+   * concurrent runs left with it).
+   */
+  deleteComment(commentId: number): Promise<void>;
 }
 
 /** Logging as the action does it (grouped, masked). */
@@ -102,9 +130,13 @@ export class ArmError extends Error {
     message: string,
     /** HTTP status; 0 when no answer came (timeout, network error). */
     readonly status: number,
+    /** ARM's `error.code`; for status 0, `Timeout` or the transport error's code (e.g. `ECONNRESET`). */
     readonly code: string | undefined,
     readonly url: string,
-    /** True when ARM had accepted the write (202) before the failure: its outcome is unknown. */
+    /**
+     * True when the write may have been applied before the failure — ARM had accepted it (202), or an earlier attempt
+     * of the same request ended without a clear answer before this refusal: its outcome is unknown.
+     */
     readonly accepted = false
   ) {
     super(message);

@@ -15,6 +15,16 @@ export function scrub(text: string, secrets: readonly string[] = []): string {
   return out;
 }
 
+/**
+ * Text safe for a plain log line (`core.info` writes it as is): a line that would start a workflow command
+ * (`::warning …::`, `::add-mask::`, … — the runner reads any output line whose trimmed text starts with `::`; GitHub
+ * docs "Workflow commands for GitHub Actions") gets `: :` instead, so text from ARM, a policy or an error body can
+ * never issue a command. Other text is unchanged. Pure.
+ */
+export function defuseCommands(text: string): string {
+  return text.replace(/^(\s*)::/gm, '$1: :');
+}
+
 /** Deep-copies `value` with every string (not object keys) scrubbed as {@link scrub} does. */
 export function scrubDeep<T>(value: T, secrets: readonly string[] = []): T {
   const walk = (v: unknown): unknown => {

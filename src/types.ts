@@ -52,6 +52,11 @@ export interface Settings {
   smoke: SmokeSettings;
   githubToken?: string;
   prComment: boolean;
+  /**
+   * Non-fatal findings about the inputs, for the log (readSettings always sets it; `[]` when none): e.g. an
+   * excluded path that covers the smoke path or every function, an API ID listed twice.
+   */
+  warnings?: string[];
 }
 
 export interface SmokeSettings {
@@ -180,6 +185,12 @@ export interface SmokeReport {
 
 export type Verdict = 'in-sync' | 'drift' | 'applied' | 'failed';
 
+/**
+ * What became of one resource in apply (src/apply.ts WriteState, plus `not-attempted` after an earlier failure):
+ * the report, the `changes` output and the failure text all derive from these.
+ */
+export type AppliedState = 'verified' | 'in-sync' | 'written-unverified' | 'unknown' | 'not-written' | 'not-attempted';
+
 /** Everything the report renders. Secrets never enter this object. */
 export interface RunReport {
   mode: Mode;
@@ -187,7 +198,7 @@ export interface RunReport {
   target: { apim: string; apis: string[]; functionApp: string };
   plan?: Plan;
   /** In apply mode: which resources were written (label), and which were not. */
-  applied: { label: string; ok: boolean; detail?: string }[];
+  applied: { label: string; ok: boolean; state?: AppliedState; detail?: string }[];
   smoke?: SmokeReport;
   warnings: string[];
   /** The failure message when verdict is `failed`. */

@@ -6,10 +6,12 @@ import { corpusPresent, corpusRows, isBrokenUpstream, readCorpus } from '../supp
 import {
   inspectPolicy,
   mergePolicy,
+  ownedElementSpans,
   ownedState,
   PolicyParseError,
   policiesEquivalent
 } from '../../src/policy/index.js';
+import { elementChildren, parsePolicy, type ElementNode } from '../../src/policy/tree.js';
 import { canonicalPolicy } from '../../src/policy/equivalent.js';
 import { extractExpressions } from '../../src/policy/scan.js';
 
@@ -25,6 +27,34 @@ const fragments = all.filter((r) => r.root === 'fragment' && !isBroken(r));
 const broken = all.filter(isBroken);
 const read = readCorpus;
 const RES = '0f0f0f0f-1111-2222-3333-444444444444';
+/** The Function's app for the inspections (ownership by purpose: which managed-identity element is the owned one). */
+const APP = { acceptableResources: [RES] };
+
+/**
+ * Documents that the pre-purpose rule ("the first direct <authentication-managed-identity> is owned") refused and
+ * ownership by purpose accepts, each with the reason. Every other document keeps or tightens its outcome.
+ */
+const ACCEPTED_BY_PURPOSE: Record<string, string> = {
+  'ai-gateway/labs__mcp-client-authorization__src__apim-oauth__oauth-callback.policy.xml':
+    'api://AzureADTokenExchange token (client-id {{EntraIDClientId}}) kept in variable ficToken for a token exchange: not the Function token',
+  'snippets/examples__DELETE a from to blobStorage account.xml':
+    'https://storage.azure.com/ token kept in a variable used only by <send-request>: not the Function token',
+  'snippets/examples__GET a file from blobStorage account.xml':
+    'https://storage.azure.com/ token kept in a variable used only by <send-request>: not the Function token',
+  'snippets/examples__PUT a file to blobStorage account.xml':
+    'https://storage.azure.com/ token kept in a variable used only by <send-request>: not the Function token'
+};
+
+/** Every <authentication-managed-identity> of a document, as authored, in document order. */
+function managedIdentityTexts(raw: string): string[] {
+  const out: string[] = [];
+  const walk = (el: ElementNode) => {
+    if (el.name === 'authentication-managed-identity') out.push(raw.slice(el.start, el.end));
+    elementChildren(el).forEach(walk);
+  };
+  walk(parsePolicy(raw).root);
+  return out;
+}
 const ran: Record<string, number> = {};
 const count = (k: string) => (ran[k] = (ran[k] ?? 0) + 1);
 
@@ -50,6 +80,10 @@ if (present)
     describe.each(policies.map((r) => [r.file, r] as const))('%s', (_f, row) => {
       const raw = read(row);
       const r = mergePolicy(raw, { resource: RES });
+      const refusedByPosition = (() => {
+        const ins = inspectPolicy(raw);
+        return ins.conflicts.length > 0;
+      })();
 
       it('(a) everything outside the owned elements is semantically unchanged', () => {
         expect(canonicalPolicy(r.text, { dropOwned: true })).toEqual(canonicalPolicy(raw, { dropOwned: true }));
@@ -64,14 +98,14 @@ if (present)
       });
 
       it('(c) the owned state is the desired one, and the changes say what differed', () => {
-        expect(ownedState(r.text)).toEqual({
+        expect(ownedState(r.text, APP)).toEqual({
           resource: RES,
           authPresent: true,
           authAfterBase: true,
           deletesSubscriptionKey: true,
           deletesSubscriptionKeyQuery: true
         });
-        const before = ownedState(raw);
+        const before = ownedState(raw, APP);
         expect(r.changes.length > 0).toBe(
           before.resource !== RES || !before.authAfterBase || !before.deletesSubscriptionKey
         );
@@ -87,14 +121,14 @@ if (present)
 
       it('(e) APIM-style reformatting (CRLF, <x />) keeps the owned state and equivalence', () => {
         const reformatted = r.text.replace(/\r?\n/g, '\r\n');
-        expect(ownedState(reformatted)).toEqual(ownedState(r.text));
+        expect(ownedState(reformatted, APP)).toEqual(ownedState(r.text, APP));
         expect(policiesEquivalent(reformatted, r.text)).toBe(true);
         expect(mergePolicy(reformatted, { resource: RES }).changes).toEqual([]);
         count('e-reformat');
       });
 
       it('(f) existing managed-identity elements are reported where they are', () => {
-        const ins = inspectPolicy(raw);
+        const ins = inspectPolicy(raw, APP);
         const nested = ins.managedIdentity.filter((m) => !m.direct).length + ins.elsewhere.length;
         expect(
           r.warnings.filter((w) => /nested <authentication-managed-identity|outside <inbound>/.test(w))
@@ -103,7 +137,7 @@ if (present)
       });
 
       it('(g) every conflict names an element that is on its line, and the merge reports the same conflicts', () => {
-        const ins = inspectPolicy(raw);
+        const ins = inspectPolicy(raw, APP);
         expect(r.conflicts).toEqual(ins.conflicts);
         const lines = raw.split(/\r\n|\r|\n/);
         for (const c of ins.conflicts) {
@@ -114,6 +148,34 @@ if (present)
           expect(c.message).toMatch(/remove/);
         }
         count(ins.conflicts.length > 0 ? 'g-conflicts-refused' : 'g-no-conflicts');
+      });
+
+      it('(h) every managed-identity element that is not the owned one is byte-identical after the merge', () => {
+        const spans = ownedElementSpans(raw, APP);
+        const owned = new Set(spans.map((sp) => raw.slice(sp.start, sp.end)));
+        const foreign = managedIdentityTexts(raw).filter((t) => !owned.has(t));
+        const after = managedIdentityTexts(r.text);
+        // in order, each exactly as authored (the merge may add the owned one between them)
+        let i = 0;
+        for (const t of after) if (i < foreign.length && t === foreign[i]) i++;
+        expect(i).toBe(foreign.length);
+        expect(after.length).toBe(managedIdentityTexts(raw).length + (ownedState(raw, APP).authPresent ? 0 : 1));
+        count(foreign.length > 0 ? 'h-foreign-kept' : 'h-no-foreign');
+      });
+
+      it('(i) refused by position but accepted by purpose only for a stated reason', () => {
+        const acceptedNow = r.conflicts.length === 0;
+        if (refusedByPosition && acceptedNow) {
+          expect(ACCEPTED_BY_PURPOSE[row.file]).toBeDefined();
+          // the reason holds: every direct managed-identity element keeps its token in a variable for another resource
+          for (const m of inspectPolicy(raw).managedIdentity.filter((x) => x.direct)) {
+            expect(m.outputTokenVariableName).toBeDefined();
+            expect(m.resource).not.toBe(RES);
+          }
+          count('i-accepted-by-purpose');
+        } else {
+          expect(ACCEPTED_BY_PURPOSE[row.file]).toBeUndefined();
+        }
       });
     });
 

@@ -127,12 +127,19 @@ describe('mergePolicy: field cases', () => {
     expect(r.changes).toEqual([]);
     expect(ownedState(stored)).toEqual(ownedState(authored));
     expect(policiesEquivalent(stored, authored)).toBe(true);
-    // a differing resource is drift
-    const other = mergePolicy(stored, { resource: 'aaaaaaaa-0000-0000-0000-000000000000' });
-    expect(other.changes).toEqual([
-      { path: 'policy.resource', before: APP, after: 'aaaaaaaa-0000-0000-0000-000000000000' }
+    // a differing resource is drift: the element for another app is not the owned one (ownership by purpose), so
+    // the owned element is added and the other one, which then replaces its token, is a conflict (nothing written)
+    const OTHER = 'aaaaaaaa-0000-0000-0000-000000000000';
+    const other = mergePolicy(stored, { resource: OTHER });
+    expect(other.changes).toEqual([{ path: 'policy.authentication-managed-identity', before: null, after: OTHER }]);
+    expect(other.text).toContain(`<authentication-managed-identity resource="${APP}" />`);
+    expect(other.conflicts.map((c) => [c.kind, c.line])).toEqual([['second-managed-identity', 4]]);
+    // a wrong form of the desired resource (api://<client ID>) is the owned one: rewritten in place
+    const wrong = stored.replace(APP, `api://${APP}`);
+    expect(mergePolicy(wrong, { resource: APP }).changes).toEqual([
+      { path: 'policy.resource', before: `api://${APP}`, after: APP }
     ]);
-    expect(other.text).toBe(stored.replace(APP, 'aaaaaaaa-0000-0000-0000-000000000000'));
+    expect(mergePolicy(wrong, { resource: APP }).text).toBe(stored);
   });
 
   it('C15: set-backend-service is kept; only the subscription-key header is deleted', () => {
@@ -179,33 +186,47 @@ describe('mergePolicy: layouts', () => {
   });
 
   it('reports the move of an element found before <base/>', () => {
-    const r = mergePolicy(doc([`<authentication-managed-identity resource="api://x" />`, '<base />', KEY]), {
+    const r = mergePolicy(doc([`<authentication-managed-identity resource="api://${APP}" />`, '<base />', KEY]), {
       resource: APP
     });
     expect(r.changes).toEqual([
-      { path: 'policy.resource', before: 'api://x', after: APP },
+      { path: 'policy.resource', before: `api://${APP}`, after: APP },
       { path: 'policy.authentication-managed-identity.position', before: 'before-base', after: 'after-base' }
     ]);
     expect(r.text).toBe(doc(['<base />', AUTH, KEY]));
   });
 
-  it('keeps client-id / ignore-error, updates resource, warns; output-token-variable-name is a conflict', () => {
+  it('keeps client-id / ignore-error, updates a wrong-form resource, warns', () => {
     const raw = doc([
       '<base />',
-      `<authentication-managed-identity client-id="cid" resource='old' ignore-error="true" output-token-variable-name="t" />`
+      `<authentication-managed-identity client-id="cid" resource='api://${APP}' ignore-error="true" />`
     ]);
     const r = mergeChecked(raw);
     expect(r.text).toBe(
       doc([
         '<base />',
-        `<authentication-managed-identity client-id="cid" resource='${APP}' ignore-error="true" output-token-variable-name="t" />`,
+        `<authentication-managed-identity client-id="cid" resource='${APP}' ignore-error="true" />`,
         KEY
       ])
     );
     expect(r.warnings.join('\n')).toMatch(/client-id="cid"/);
     expect(r.warnings.join('\n')).toMatch(/ignore-error="true"/);
+    expect(r.conflicts).toEqual([]);
+  });
+
+  it('output-token-variable-name on the element that would be the owned one is a conflict; on another resource it is not', () => {
+    const would = doc([
+      '<base />',
+      `<authentication-managed-identity resource='api://${APP}' output-token-variable-name="t" />`
+    ]);
+    const r = mergePolicy(would, { resource: APP });
     expect(r.conflicts.map((c) => [c.kind, c.line])).toEqual([['token-to-variable', 4]]);
     expect(r.conflicts[0].message).toMatch(/output-token-variable-name="t".*remove output-token-variable-name/);
+    // a token for another resource kept in a variable is the user's: kept byte for byte, the owned element added
+    const el = `<authentication-managed-identity client-id="cid" resource='old' ignore-error="true" output-token-variable-name="t" />`;
+    const foreign = mergeChecked(doc(['<base />', el]));
+    expect(foreign.conflicts).toEqual([]);
+    expect(foreign.text).toBe(doc(['<base />', AUTH, KEY, el]));
   });
 
   it('adds a missing resource attribute to an existing element', () => {
@@ -268,11 +289,22 @@ describe('mergePolicy: layouts', () => {
     (resource) => {
       const r = mergeChecked(doc(['<base />']), resource);
       expect(inspectPolicy(r.text).managedIdentity[0].resource).toBe(resource);
-      // and updates an existing one with such a value
-      const r2 = mergeChecked(r.text, 'plain');
-      expect(r2.changes).toEqual([{ path: 'policy.resource', before: resource, after: 'plain' }]);
+      // with another desired resource, the element is not the Function's (or, for an unresolved named value,
+      // cannot be judged): it is never rewritten
+      const r2 = mergePolicy(r.text, { resource: 'plain' });
+      expect(r2.changes.filter((c) => c.path === 'policy.resource')).toEqual([]);
+      expect(r2.text).toContain(r.text.split('\n')[3]);
     }
   );
+
+  it('a wrong form of a hostile resource (api://<it> when it is a GUID) is rewritten with escaping', () => {
+    const hostileGuid = 'ABCDEF01-2345-6789-ABCD-EF0123456789';
+    const r = mergeChecked(
+      doc(['<base />', `<authentication-managed-identity resource="api://${hostileGuid}" />`]),
+      hostileGuid
+    );
+    expect(r.changes[0]).toEqual({ path: 'policy.resource', before: `api://${hostileGuid}`, after: hostileGuid });
+  });
 
   it('a BOM and an XML declaration are kept', () => {
     const raw = '\ufeff<?xml version="1.0" encoding="utf-8"?>\r\n' + doc(['<base />'], '\r\n');

@@ -39,7 +39,14 @@ function fakeGitHub(initial: StoredComment[] = [], perPage = 100) {
     },
     async createComment(issue, body) {
       calls.push(`create ${issue}`);
-      comments.push({ id: nextId++, issue, body });
+      const id = nextId++;
+      comments.push({ id, issue, body });
+      return { id };
+    },
+    async deleteComment(id) {
+      calls.push(`delete ${id}`);
+      const i = comments.findIndex((c) => c.id === id);
+      if (i >= 0) comments.splice(i, 1);
     },
     async updateComment(id, body) {
       calls.push(`update ${id}`);
@@ -55,7 +62,7 @@ function failingGitHub(status: number, message: string): GitHubPort {
   const fail = async (): Promise<never> => {
     throw Object.assign(new Error(message), { status });
   };
-  return { listComments: fail, createComment: fail, updateComment: fail };
+  return { listComments: fail, createComment: fail, updateComment: fail, deleteComment: fail };
 }
 
 function fakeLog() {
@@ -130,15 +137,18 @@ describe('upsertStickyComment', () => {
     expect(await upsertStickyComment(gh.port, 7, marker, `${marker}\nline\n`)).toBe('unchanged');
   });
 
-  test('with several marked comments (older bugs) the newest is updated and the rest left alone', async () => {
+  test('with several marked comments (concurrent runs, older bugs) the oldest is updated and the others deleted', async () => {
+    // Issue "Never lose what the user owns" §6: exactly one sticky comment survives concurrent runs; every run keeps
+    // the oldest (lowest id), so concurrent runs converge on the same one. (Until then the newest was updated and
+    // the rest left alone, which left 2-3 comments after 5 concurrent runs.)
     const gh = fakeGitHub([
       { id: 10, issue: 7, body: `${marker}\nold` },
       { id: 30, issue: 7, body: `${marker}\nnewest` },
       { id: 20, issue: 7, body: `${marker}\nmiddle` }
     ]);
     expect(await upsertStickyComment(gh.port, 7, marker, `${marker}\nnew`)).toBe('updated');
-    expect(gh.calls).toEqual(['list 7', 'update 30']);
-    expect(gh.comments.map((c) => c.body)).toEqual([`${marker}\nold`, `${marker}\nnew`, `${marker}\nmiddle`]);
+    expect(gh.calls).toEqual(['list 7', 'update 10', 'delete 20', 'delete 30']);
+    expect(gh.comments.map((c) => c.body)).toEqual([`${marker}\nnew`]);
   });
 
   test('finds its comment beyond the first page of 100 (the port pages) and never duplicates', async () => {

@@ -111,14 +111,25 @@ describe('planApiPolicy', () => {
   });
 
   it('token into a variable, then an Authorization set-header built from it: planned normally (the pattern carries the token)', () => {
+    // the Function's app in a wrong form (api://<client ID>): the owned element in its "carrier" form
     const d = doc(
-      `<base />\n    <authentication-managed-identity resource="api://old" output-token-variable-name="t" />\n` +
+      `<base />\n    <authentication-managed-identity resource="api://${APP}" output-token-variable-name="t" />\n` +
         '    <set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)context.Variables["t"])</value></set-header>'
     );
     const plan = planApiPolicy('api-orders', RID, d, APP);
     expect(plan.error).toBeUndefined();
     expect(plan.changes.map((c) => c.path)).toContain('policy.resource');
     expect(plan.write?.op).toBe('put-api-policy');
+  });
+
+  it('the same pattern for another resource (api://old) sends that token to the Function: refused, element and line named', () => {
+    const d = doc(
+      `<base />\n    <authentication-managed-identity resource="api://old" output-token-variable-name="t" />\n` +
+        '    <set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)context.Variables["t"])</value></set-header>'
+    );
+    const plan = planApiPolicy('api-orders', RID, d, APP);
+    expect(plan.write).toBeUndefined();
+    expect(plan.error).toMatch(/<set-header name="Authorization" exists-action="override"> at line 5 runs after/);
   });
 });
 

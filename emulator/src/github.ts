@@ -26,9 +26,11 @@ function toApi(base: string, repo: string, issue: number, c: Comment): Record<st
 
 /**
  * Routes (docs.github.com/rest/issues/comments): GET `/repos/{o}/{r}/issues/{n}/comments` (`per_page` ≤ 100, default
- * 30; `page` from 1; `Link` header with rel next/last), POST same (201), PATCH `/repos/{o}/{r}/issues/comments/{id}`.
- * `Authorization: token|Bearer` required (401). Writes with `github.tokenCanWrite === false` → 403
- * "Resource not accessible by integration". Unknown repo/issue/comment → 404. `mutate` changes the twin state.
+ * 30; `page` from 1; `Link` header with rel next/last), POST same (201), GET/PATCH
+ * `/repos/{o}/{r}/issues/comments/{id}`, DELETE same (204 No Content, empty body; "Delete an issue comment").
+ * `Authorization: token|Bearer` required (401). Writes (POST/PATCH/DELETE) with `github.tokenCanWrite === false` →
+ * 403 "Resource not accessible by integration" (checked before existence, so also for an absent comment). Unknown
+ * repo/issue/comment → 404 (so a second DELETE of one comment → 404). `mutate` changes the twin state.
  */
 export function githubHandler(
   base: () => string,
@@ -100,6 +102,12 @@ export function githubHandler(
         updated.body = body.body as string;
       });
       return json(200, toApi(base(), repo, issue, updated!));
+    }
+    if (req.method === 'DELETE') {
+      mutate((s) => {
+        s.github.comments = s.github.comments.filter((c) => c.id !== id);
+      });
+      return { status: 204, headers: {}, body: '' };
     }
     return notFound();
   };

@@ -6,6 +6,7 @@
 import { ClientAssertionCredential, type AccessToken, type TokenCredential } from '@azure/identity';
 import { ActionError } from '../errors.js';
 import type { CloudEndpoints } from '../types.js';
+import { OIDC_TOKEN_RETRY, transientOidcError, withRetry, type RetryOptions } from './retry.js';
 
 /** Authority hosts MSAL knows; any other (Azure Stack, a proxy, the twin) needs instance discovery off (DESIGN §3). */
 const KNOWN_AUTHORITY_HOSTS = new Set([
@@ -55,20 +56,29 @@ export function tokenObjectId(accessToken: string): string | undefined {
 /**
  * Builds the workflow's credential: `ClientAssertionCredential(tenantId, clientId, () => getIdToken(audience))`.
  * The callback runs for every token request (GitHub's token lives ~5 min, so it is never cached — DESIGN §3).
+ *
+ * The GitHub OIDC token request is retried when it fails transiently (`transientOidcError`: HTTP 5xx, or a broken
+ * connection) — never on 4xx or a missing permission. Bounds: `hooks.retry` over OIDC_TOKEN_RETRY (3 attempts, waits
+ * from 500 ms doubling, no retry 10 s after the first attempt began). `@actions/http-client` already retries
+ * 502/503/504 itself for ~10 s, so in practice this adds attempts for 500 and connection resets (see ./retry.ts).
+ * When every attempt fails, the last error becomes the ActionError below.
  * @param getIdToken `core.getIDToken`; throws when the job lacks `permissions: id-token: write`.
- * @param onClaims called once with the first token's `iss`/`sub`/`aud` (for the log), and `onToken` with each raw
- *   token so the caller can mask it.
+ * @param hooks.onClaims called once with the first token's `iss`/`sub`/`aud` (for the log), and `onToken` with each
+ *   raw token so the caller can mask it.
+ * @param hooks.retry overrides of the OIDC retry bounds (tests pass `{minDelayMs: 0}`); its `onRetry` receives the
+ *   attempt and a reason such as `HTTP 500` (never the token or the request URL), e.g. for `core.info`.
  */
 export function createWorkflowCredential(
   opts: { tenantId: string; clientId: string; audience: string; endpoints: CloudEndpoints },
   getIdToken: (audience: string) => Promise<string>,
-  hooks: { onClaims?: (c: OidcClaims) => void; onToken?: (t: string) => void } = {}
+  hooks: { onClaims?: (c: OidcClaims) => void; onToken?: (t: string) => void; retry?: RetryOptions } = {}
 ): TokenCredential {
   let logged = false;
+  const retry: RetryOptions = { ...OIDC_TOKEN_RETRY, ...hooks.retry };
   const getAssertion = async (): Promise<string> => {
     let token: string;
     try {
-      token = await getIdToken(opts.audience);
+      token = await withRetry(() => getIdToken(opts.audience), transientOidcError, retry);
     } catch (e) {
       // @actions/core throws this when the runner gave the job no OIDC endpoint: the permission is missing.
       const noPermission = !process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;

@@ -6,6 +6,7 @@
  * (hashicorp/terraform-provider-azurerm#3145, Azure/terraform-provider-azapi#334). So documents are compared on a
  * canonical form, never as strings.
  */
+import { ownedElementSpans } from './merge.js';
 import { decodeEntities, elementChildren, parsePolicy, type ElementNode } from './tree.js';
 
 /** Canonical, JSON-serializable form of an element. */
@@ -27,17 +28,37 @@ const lf = (s: string): string => s.replace(/\r\n?/g, '\n');
  * `dropOwned: true` removes the owned direct children of `<policies>/<inbound>` (authentication-managed-identity,
  * set-header deleting `opts.keyHeader`, the API's subscription-key header, default Ocp-Apim-Subscription-Key, and
  * set-query-parameter deleting `opts.keyQuery`, its query parameter, default subscription-key; names compared
- * case-insensitively). Throws PolicyParseError when the text cannot be parsed.
+ * case-insensitively). With `opts.acceptableResources` (and `opts.namedValues`), `dropOwned` removes only the
+ * elements owned by purpose (see ownedElementSpans in ./merge.ts): a managed-identity element for another resource
+ * stays in the canonical form. Throws PolicyParseError when the text cannot be parsed.
  */
 export function canonicalPolicy(
   raw: string,
-  opts: { dropOwned?: boolean; keyHeader?: string; keyQuery?: string } = {}
+  opts: {
+    dropOwned?: boolean;
+    keyHeader?: string;
+    keyQuery?: string;
+    acceptableResources?: string[];
+    namedValues?: ReadonlyMap<string, string | undefined>;
+  } = {}
 ): CanonicalElement {
   const key = (opts.keyHeader ?? 'Ocp-Apim-Subscription-Key').trim().toLowerCase();
   const query = (opts.keyQuery ?? 'subscription-key').trim().toLowerCase();
   const { root } = parsePolicy(raw);
   const owned = new Set<ElementNode>();
-  if (opts.dropOwned && root.name === 'policies') {
+  if (opts.dropOwned && root.name === 'policies' && opts.acceptableResources) {
+    // by purpose: exactly the elements ownedElementSpans names
+    const spans = ownedElementSpans(raw, {
+      acceptableResources: opts.acceptableResources,
+      namedValues: opts.namedValues,
+      keyHeader: opts.keyHeader,
+      keyQuery: opts.keyQuery
+    });
+    const inbound = elementChildren(root).find((e) => e.name === 'inbound');
+    for (const e of inbound ? elementChildren(inbound) : []) {
+      if (spans.some((s) => s.start === e.start && s.end === e.end)) owned.add(e);
+    }
+  } else if (opts.dropOwned && root.name === 'policies') {
     const inbound = elementChildren(root).find((e) => e.name === 'inbound');
     for (const e of inbound ? elementChildren(inbound) : []) {
       const name = e.attrs

@@ -1,10 +1,15 @@
 /**
  * Inspection and merge of the three elements this action owns in an API policy's `<inbound>`. Pure module.
  *
- * Owned: `<authentication-managed-identity resource="…"/>` (Learn: "Authenticate with managed identity" policy
- * reference, https://learn.microsoft.com/azure/api-management/authentication-managed-identity-policy — allowed in
- * `inbound`, attributes `resource` (required, expressions allowed), `client-id` (absent → system-assigned identity),
- * `output-token-variable-name`, `ignore-error`) and
+ * Owned: the `<authentication-managed-identity resource="…"/>` that sends APIM's token for the Function, chosen by
+ * purpose, never by position (./ownership.ts, {@link OwnershipOptions}: a direct child of `<inbound>`, without
+ * `output-token-variable-name`, whose `resource` — after `{{named value}}` substitution — is the Function's app or
+ * a known wrong form of it; Learn: "Authenticate with managed identity" policy reference,
+ * https://learn.microsoft.com/azure/api-management/authentication-managed-identity-policy — allowed in `inbound`,
+ * attributes `resource` (required, expressions allowed), `client-id` (absent → system-assigned identity),
+ * `output-token-variable-name` (the token goes into that variable instead of the Authorization header),
+ * `ignore-error`). Every other managed-identity element (Azure OpenAI, Key Vault, Storage, ARM, a token kept in a
+ * variable, one inside `<send-request>`) is the user's and stays byte for byte; and
  * `<set-header name="<the API's subscription-key header>" exists-action="delete"/>` (Learn: set-header policy
  * reference, https://learn.microsoft.com/azure/api-management/set-header-policy). The header is the API's
  * `properties.subscriptionKeyParameterNames.header` (Learn: "Subscriptions in Azure API Management"; REST Api
@@ -19,6 +24,13 @@
  * left byte-identical.
  */
 import { lineColumn, PolicyNotManagedError } from './errors.js';
+import {
+  judgeResource,
+  resolveAttribute,
+  type OwnershipOptions,
+  type ResourceJudgement,
+  type ResourceStatus
+} from './ownership.js';
 import { attr, decodeEntities, elementChildren, parsePolicy, type ElementNode, type ParsedPolicy } from './tree.js';
 
 /**
@@ -100,8 +112,8 @@ export interface PolicyInspection {
 
 /**
  * One element that undoes an owned element. "After" is document order among the direct children of `<inbound>`,
- * measured from where the owned elements are once merged: the managed (first direct)
- * `<authentication-managed-identity>` where it stands, or right after `<base />` when it is missing or before
+ * measured from where the owned elements are once merged: the owned `<authentication-managed-identity>` (by
+ * purpose, see {@link OwnershipOptions}) where it stands, or right after `<base />` when it is missing or before
  * `<base />` (first in `<inbound>` when there is no `<base />`); the subscription-key delete is the last direct
  * `<set-header name="<keyHeader>" exists-action="delete">`, or (none yet) right after the managed element.
  * Policies in `<inbound>` run in document order, and `<backend>` runs after `<inbound>` (Learn: "Policies in Azure
@@ -116,10 +128,15 @@ export interface PolicyInspection {
  * - `authorization-replaced`: `<set-header name="Authorization">` with exists-action delete, override (default),
  *   append or an expression, or `<authentication-basic>`, after the managed element — a direct child of
  *   `<inbound>`, or anywhere in `<backend>`: APIM's token is dropped or replaced.
- * - `second-managed-identity`: another direct `<authentication-managed-identity>`: the last one to run sets the
- *   Authorization header (authentication-managed-identity policy reference).
- * - `token-to-variable`: the managed element has `output-token-variable-name`: APIM then puts the token in that
- *   variable and does not set the Authorization header.
+ * - `second-managed-identity`: another direct `<authentication-managed-identity>` without `output-token-variable-name`
+ *   (which therefore sets the Authorization header; the last one to run wins — authentication-managed-identity
+ *   policy reference): one that also asks for the Function's app (a duplicate) wherever it is, or one for another
+ *   resource after the owned element. One for another resource before it, or any with `output-token-variable-name`
+ *   (its token is only a variable), is the user's business.
+ * - `token-to-variable`: no owned element, and the element that would be the owned one (direct, resource = the
+ *   Function's app) has `output-token-variable-name` and no later Authorization set-header (after `<base />`, or in
+ *   `<backend>`) that reads that variable: APIM then puts the token in the variable and does not set the
+ *   Authorization header. With such a set-header it is the owned element ("carrier" form).
  * - `key-copied`: an expression reading `context.Subscription.Key` (or `.PrimaryKey` / `.SecondaryKey`; Learn:
  *   "API Management policy expressions", context.Subscription), or the key header from the request
  *   (`context.Request.Headers.GetValueOrDefault("<keyHeader>"…)`), in a `set-header` (other than the key header, which
@@ -321,9 +338,104 @@ interface Located {
   query: string;
   /** The API's subscription-key query parameter as configured (for messages and new elements). */
   queryName: string;
+  /** Which managed-identity element is owned (see {@link Ownership}). */
+  own: Ownership;
 }
 
-function locate(parsed: ParsedPolicy, keyHeader: string | undefined, keyQuery?: string): Located {
+/** One direct `<authentication-managed-identity>` of `<inbound>` with what its attributes say. */
+interface DirectAuth {
+  el: ElementNode;
+  /** It has `output-token-variable-name`: APIM keeps the token in that variable, not in Authorization. */
+  hasVar: boolean;
+  judged: ResourceJudgement;
+}
+
+/**
+ * The owned managed-identity element by purpose (see ./ownership.ts):
+ * 1. a direct element without `output-token-variable-name` whose `resource` is acceptable; else such a one in a
+ *    known wrong form; else such a one that cannot be judged (it sets the Authorization header; it is kept as written
+ *    and warned about). Within each, the first one after `<base />` (where the owned element belongs), else the
+ *    first one;
+ * 2. else ("carrier" form) the first direct element with `output-token-variable-name` whose resource is the
+ *    Function's app (acceptable or wrong form) and whose variable a later Authorization set-header reads (direct in
+ *    `<inbound>` after the element and after `<base />`, or in `<backend>`);
+ * 3. else none: the action adds its own. A direct element with `output-token-variable-name` whose resource is the
+ *    Function's app and whose token no Authorization set-header carries is `wouldBe` (a `token-to-variable`
+ *    conflict).
+ */
+interface Ownership {
+  opts: OwnershipOptions;
+  /** Resources acceptable beyond opts.acceptableResources (mergePolicy's desired resource). */
+  extra: string[];
+  direct: DirectAuth[];
+  owned?: DirectAuth;
+  /** The later Authorization set-header that carries the owned element's token variable (carrier form). */
+  carrier?: ElementNode;
+  wouldBe?: DirectAuth;
+}
+
+const claimsFunction = (s: ResourceStatus) => s === 'acceptable' || s === 'wrong-form';
+
+function ownershipOf(
+  parsed: ParsedPolicy,
+  inbound: ElementNode | undefined,
+  backend: ElementNode | undefined,
+  opts: OwnershipOptions,
+  extra: string[]
+): Ownership {
+  const own: Ownership = { opts, extra, direct: [] };
+  if (!inbound) return own;
+  const direct = elementChildren(inbound);
+  own.direct = direct
+    .filter((e) => e.name === AUTH)
+    .map((el) => ({
+      el,
+      hasVar: attr(el, 'output-token-variable-name') !== undefined,
+      judged: judgeResource(attr(el, 'resource'), opts, extra)
+    }));
+  const varless = own.direct.filter((d) => !d.hasVar);
+  // Within a status, one that already runs after <base /> (and so stays where it is) is preferred: the merge moves
+  // an owned element found before <base /> after it, and the next merge must find the same one (idempotence).
+  const base = direct.find((e) => e.name === 'base');
+  const afterBase = (d: DirectAuth) => !base || d.el.start > base.start;
+  const pick = (status: ResourceStatus): DirectAuth | undefined => {
+    const all = varless.filter((d) => d.judged.status === status);
+    return all.find(afterBase) ?? all[0];
+  };
+  own.owned = pick('acceptable') ?? pick('wrong-form') ?? pick('unknown');
+  if (own.owned) return own;
+  const inBackend = backend ? descendants(backend).filter((e) => !inSideRequest(e)) : [];
+  const withVar = own.direct.filter((x) => x.hasVar && claimsFunction(x.judged.status));
+  // after-<base /> ones first (idempotence, as above); `wouldBe` is the first in document order
+  for (const d of [...withVar.filter(afterBase), ...withVar.filter((x) => !afterBase(x))]) {
+    const name = attr(d.el, 'output-token-variable-name')!.value;
+    // The carrier must run after <base /> too (where the owned element belongs): one before it would be left behind
+    // when the element is moved after <base />, reading a variable that is not set yet.
+    const after = Math.max(d.el.start, base ? base.start : -1);
+    const carrier = [...direct.filter((e) => e.start > after), ...inBackend].find(
+      (e) =>
+        replacesAuthorization(e) &&
+        e.name === 'set-header' &&
+        existsAction(e) !== 'delete' &&
+        readsVariable(parsed.raw.slice(e.start, e.end), name)
+    );
+    if (carrier) {
+      own.owned = d;
+      own.carrier = carrier;
+      return own;
+    }
+  }
+  own.wouldBe = withVar[0];
+  return own;
+}
+
+function locate(
+  parsed: ParsedPolicy,
+  keyHeader: string | undefined,
+  keyQuery?: string,
+  opts: OwnershipOptions = {},
+  extra: string[] = []
+): Located {
   const key = keyOf(keyHeader);
   const keyName = (keyHeader ?? DEFAULT_KEY_HEADER).trim();
   const query = queryOf(keyQuery);
@@ -332,7 +444,9 @@ function locate(parsed: ParsedPolicy, keyHeader: string | undefined, keyQuery?: 
     parsed.root.name === 'policies' ? elementChildren(parsed.root).find((e) => e.name === name) : undefined;
   const inbound = section('inbound');
   const base = inbound ? elementChildren(inbound).find((e) => e.name === 'base') : undefined;
-  return { parsed, inbound, base, backend: section('backend'), key, keyName, query, queryName };
+  const backend = section('backend');
+  const own = ownershipOf(parsed, inbound, backend, opts, extra);
+  return { parsed, inbound, base, backend, key, keyName, query, queryName, own };
 }
 
 function describe(el: ElementNode, direct: boolean, base: ElementNode | undefined): ManagedIdentityElement {
@@ -370,7 +484,7 @@ interface Anchors {
 
 function anchorsOf(raw: string, inbound: ElementNode, base: ElementNode | undefined, loc: Located): Anchors {
   const direct = elementChildren(inbound);
-  const auth = direct.find((e) => e.name === AUTH);
+  const auth = loc.own.owned?.el;
   const stays = auth !== undefined && !(base && auth.start < base.start);
   const addYourself = `add <${AUTH}> yourself after it`;
   let authAt: number;
@@ -455,40 +569,59 @@ function guardFindings(loc: Located, inbound: ElementNode) {
     const { line, column } = lineColumn(raw, el.start);
     conflicts.push({ kind, element: tagText(raw, el), line, column, message });
   };
-  const directAuth = direct.filter((e) => e.name === AUTH);
-  const managed = directAuth[0];
-  const outVar = managed ? attr(managed, 'output-token-variable-name') : undefined;
+  const own = loc.own;
+  const managed = own.owned?.el;
   // The common "token into a variable, then set the header from it" pattern: a later direct Authorization
   // set-header whose text reads that variable (e.g. @("Bearer " + (string)context.Variables["msi-token"])) carries
-  // APIM's token itself, so neither the variable nor that set-header undoes anything.
-  // The carrier may also be in <backend>, which runs after <inbound>.
-  const carrier =
-    managed && outVar
-      ? [...direct.filter((e) => e.start > managed.start), ...inBackend].find(
-          (e) =>
-            replacesAuthorization(e) &&
-            e.name === 'set-header' &&
-            existsAction(e) !== 'delete' &&
-            readsVariable(raw.slice(e.start, e.end), outVar.value)
-        )
-      : undefined;
-  if (managed && outVar && !carrier) {
+  // APIM's token itself, so neither the variable nor that set-header undoes anything (own.carrier; it may also be
+  // in <backend>, which runs after <inbound>). Only for the element that is the Function's token (ownershipOf).
+  const carrier = own.carrier;
+  if (own.wouldBe) {
+    const el = own.wouldBe.el;
+    const outVar = attr(el, 'output-token-variable-name')!;
     add(
       'token-to-variable',
-      managed,
-      `${tagText(raw, managed)} at line ${lineAt(raw, managed)} has output-token-variable-name="${outVar.value}": ` +
+      el,
+      `${tagText(raw, el)} at line ${lineAt(raw, el)} has output-token-variable-name="${outVar.value}": ` +
         'APIM then stores the token in that variable and does not set the Authorization header, so the Function ' +
-        'gets no token from it; remove output-token-variable-name'
+        'gets no token from it; remove output-token-variable-name (or set the Authorization header from that ' +
+        'variable in a set-header after <base />)'
     );
   }
-  for (const el of directAuth.slice(1)) {
-    add(
-      'second-managed-identity',
-      el,
-      `a second direct ${tagText(raw, el)} at line ${lineAt(raw, el)} (the managed one is at line ` +
-        `${lineAt(raw, managed!)}): the last one to run sets the Authorization header, so it replaces APIM's token ` +
-        'for the Function; remove it'
-    );
+  // Another direct element without output-token-variable-name sets the Authorization header too: one that also
+  // asks for the Function's token is a duplicate wherever it is; one for another resource replaces APIM's token
+  // when it runs after the owned element (the last one to run wins: authentication-managed-identity reference).
+  for (const d of own.direct) {
+    if (d === own.owned || d.hasVar) continue;
+    const duplicate = claimsFunction(d.judged.status);
+    if (!duplicate && d.el.start < at.auth) continue;
+    const l = lineAt(raw, d.el);
+    if (managed && duplicate) {
+      add(
+        'second-managed-identity',
+        d.el,
+        `a second direct ${tagText(raw, d.el)} at line ${l} (the managed one is at line ${lineAt(raw, managed)}): ` +
+          "the last one to run sets the Authorization header, so it replaces APIM's token for the Function; remove it"
+      );
+    } else if (managed) {
+      add(
+        'second-managed-identity',
+        d.el,
+        `a second direct ${tagText(raw, d.el)} at line ${l} (the managed one is at line ${lineAt(raw, managed)}) ` +
+          "runs after it without output-token-variable-name, so it sets the Authorization header and replaces APIM's " +
+          'token for the Function with a token for its own resource; remove it, move it before the managed one, or ' +
+          'add output-token-variable-name to keep its token in a variable'
+      );
+    } else {
+      add(
+        'second-managed-identity',
+        d.el,
+        `a direct ${tagText(raw, d.el)} at line ${l} runs after ${at.authWhere} without ` +
+          "output-token-variable-name, so it sets the Authorization header and replaces APIM's token for the " +
+          `Function with a token for its own resource: ${at.authFix}; or add output-token-variable-name to keep ` +
+          'its token in a variable'
+      );
+    }
   }
   const what = (el: ElementNode): string => {
     if (el.name === 'authentication-basic')
@@ -660,17 +793,22 @@ function inspectParsed(loc: Located): PolicyInspection {
  * `<backend>` are looked for only as direct children of `<policies>`. `opts.keyHeader`: the API's subscription-key
  * header (default `Ocp-Apim-Subscription-Key`), used for `deletesSubscriptionKey` and the conflicts; `opts.keyQuery`:
  * its query parameter (default `subscription-key`), used for `deletesSubscriptionKeyQuery` and the conflicts.
+ * `opts.acceptableResources` / `namedValues` / `appObjectIds` ({@link OwnershipOptions}) decide which
+ * managed-identity element is the owned one, and so the conflicts; without `acceptableResources` ownership is by
+ * position (every resolvable resource counts as the Function's), as before ownership by purpose.
  * Throws PolicyParseError with line/column when the text cannot be tokenized or is not well-formed once expressions
  * are masked; Error when `opts.keyHeader` is not an HTTP header name or `opts.keyQuery` not a query parameter name.
  */
-export function inspectPolicy(raw: string, opts: KeyHeaderOption = {}): PolicyInspection {
-  return inspectParsed(locate(parsePolicy(raw), opts.keyHeader, opts.keyQuery));
+export function inspectPolicy(raw: string, opts: KeyHeaderOption & OwnershipOptions = {}): PolicyInspection {
+  return inspectParsed(locate(parsePolicy(raw), opts.keyHeader, opts.keyQuery, opts));
 }
 
 /**
  * The owned-elements view used to decide drift (field case C12: never compare policies as strings).
- * `resource` is the decoded `resource` of the first direct `<authentication-managed-identity>` of `<inbound>`;
- * `authAfterBase` is true when that element is after `<base />` or `<inbound>` has no `<base />`;
+ * `resource` is the decoded `resource` (as authored: a `{{name}}` reference is not substituted) of the owned
+ * `<authentication-managed-identity>` (by purpose, see {@link OwnershipOptions}; without `acceptableResources`, by
+ * position: the first direct one without output-token-variable-name); `authAfterBase` is true when that element is
+ * after `<base />` or `<inbound>` has no `<base />`;
  * `deletesSubscriptionKey` as in {@link PolicyInspection}: a direct delete of `opts.keyHeader` (the API's
  * subscription-key header, default `Ocp-Apim-Subscription-Key`, case-insensitive); `deletesSubscriptionKeyQuery`
  * likewise for `opts.keyQuery` (default `subscription-key`). Empty text (or only
@@ -679,7 +817,7 @@ export function inspectPolicy(raw: string, opts: KeyHeaderOption = {}): PolicyIn
  */
 export function ownedState(
   raw: string,
-  opts: KeyHeaderOption = {}
+  opts: KeyHeaderOption & OwnershipOptions = {}
 ): {
   resource?: string;
   authPresent: boolean;
@@ -696,15 +834,122 @@ export function ownedState(
       deletesSubscriptionKey: false,
       deletesSubscriptionKeyQuery: false
     };
-  const ins = inspectPolicy(raw, opts);
-  const auth = ins.managedIdentity.find((m) => m.direct);
+  const loc = locate(parsePolicy(raw), opts.keyHeader, opts.keyQuery, opts);
+  const ins = inspectParsed(loc);
+  const auth = loc.own.owned?.el;
+  const resource = auth ? attr(auth, 'resource')?.value : undefined;
   return {
-    ...(auth?.resource !== undefined ? { resource: auth.resource } : {}),
+    ...(resource !== undefined ? { resource } : {}),
     authPresent: auth !== undefined,
-    authAfterBase: auth !== undefined && auth.position !== 'before',
+    authAfterBase: auth !== undefined && !(loc.base && auth.start < loc.base.start),
     deletesSubscriptionKey: ins.deletesSubscriptionKey,
     deletesSubscriptionKeyQuery: ins.deletesSubscriptionKeyQuery
   };
+}
+
+/** The owned `<authentication-managed-identity>` as {@link ownedManagedIdentity} describes it. */
+export interface OwnedManagedIdentity {
+  /** 1-based line of the element's `<`. */
+  line: number;
+  /** `resource` as authored (XML-decoded; `{{name}}` references NOT substituted); absent when the attribute is. */
+  resource?: string;
+  /**
+   * `acceptable` (in sync), `wrong-form` (the merge rewrites it to the desired resource) or `unknown` (an expression
+   * or an unresolved named value: kept as written, warned about). Never `other`: such an element is not owned.
+   */
+  resourceStatus: Exclude<ResourceStatus, 'other'>;
+  /** Why it is `wrong-form` / `unknown`; never contains a resolved named value. */
+  why?: string;
+  /** `client-id` as authored (absent → APIM's system-assigned identity). */
+  clientId?: string;
+  /** `client-id` with named values substituted (trimmed); absent when there is none or it cannot be resolved. */
+  clientIdResolved?: string;
+  /** Why `client-id` cannot be resolved (an expression, an unresolved named value). */
+  clientIdUnresolved?: string;
+  /** `ignore-error` as authored. */
+  ignoreError?: string;
+  /** After `<base />` (or `<inbound>` has no `<base />`). */
+  afterBase: boolean;
+  /**
+   * Set in the "carrier" form: the element keeps the token in this variable and a later Authorization set-header
+   * sends it (`@("Bearer " + (string)context.Variables["…"])`).
+   */
+  tokenVariable?: string;
+}
+
+/**
+ * The owned `<authentication-managed-identity>` of an API policy (rawxml text), by purpose (see
+ * {@link OwnershipOptions}; without `acceptableResources`, by position), or undefined when there is none (empty
+ * text, a root other than `<policies>`, no `<inbound>`, or no element that sends the Function's token: the merge adds
+ * one). For the read-back check after a write and for inspectPolicies (which identity calls the Function).
+ * Throws PolicyParseError like {@link inspectPolicy}.
+ */
+export function ownedManagedIdentity(raw: string, opts: OwnershipOptions = {}): OwnedManagedIdentity | undefined {
+  if (raw.trim() === '' || raw === '\ufeff') return undefined;
+  const loc = locate(parsePolicy(raw), undefined, undefined, opts);
+  const owned = loc.own.owned;
+  if (!owned) return undefined;
+  const el = owned.el;
+  const cid = attr(el, 'client-id');
+  const resolvedCid = cid ? resolveAttribute(cid, opts.namedValues) : undefined;
+  const out: OwnedManagedIdentity = {
+    line: lineAt(loc.parsed.raw, el),
+    resourceStatus: owned.judged.status as Exclude<ResourceStatus, 'other'>,
+    afterBase: !(loc.base && el.start < loc.base.start)
+  };
+  const res = attr(el, 'resource');
+  if (res) out.resource = res.value;
+  if (owned.judged.why) out.why = owned.judged.why;
+  if (cid) out.clientId = cid.value;
+  if (resolvedCid?.value !== undefined && resolvedCid.value !== '') out.clientIdResolved = resolvedCid.value;
+  else if (resolvedCid?.why) out.clientIdUnresolved = resolvedCid.why;
+  const ignore = attr(el, 'ignore-error');
+  if (ignore) out.ignoreError = ignore.value;
+  if (loc.own.carrier) out.tokenVariable = attr(el, 'output-token-variable-name')!.value;
+  return out;
+}
+
+/**
+ * Text spans of the elements of `raw` that this action owns, by purpose — for an independent last-line write guard
+ * that checks every byte outside them is unchanged. Pure.
+ *
+ * Input: `raw`, an API policy in rawxml (the text as read from or about to be written to ARM); `opts.acceptableResources`
+ * (the Function's app: client ID, App ID URI(s) / token-resource), `opts.namedValues` (display name → value,
+ * `undefined` when unresolved; src/named-values.ts), `opts.keyHeader` / `opts.keyQuery` (the API's
+ * `subscriptionKeyParameterNames`; defaults `Ocp-Apim-Subscription-Key` / `subscription-key`, compared
+ * case-insensitively).
+ * Output: `{start, end}` UTF-16 offsets into `raw` (`raw.slice(start, end)` is the element from its `<` to the end of
+ * its end tag or `/>`), sorted by `start`, non-overlapping:
+ * - the owned `<authentication-managed-identity>` (see {@link ownedManagedIdentity}; at most one);
+ * - every direct `<set-header name="<keyHeader>" exists-action="delete">` child of `<inbound>`;
+ * - every direct `<set-query-parameter name="<keyQuery>" exists-action="delete">` child of `<inbound>`.
+ * Empty for empty text, a root other than `<policies>` or no `<inbound>`. The merge also adds or removes the line
+ * break and indentation next to an owned element it inserts or moves (layout only); the carrier Authorization
+ * set-header of the "carrier" form is the user's, not a span.
+ * Throws PolicyParseError when the text cannot be tokenized or is not well-formed outside expressions; Error when
+ * `keyHeader` / `keyQuery` is not a valid name (as mergePolicy does).
+ */
+export function ownedElementSpans(
+  raw: string,
+  opts: {
+    acceptableResources: string[];
+    /** A `Map` as resolveNamedValues returns it (any ReadonlyMap is accepted). */
+    namedValues?: ReadonlyMap<string, string | undefined>;
+    keyHeader?: string;
+    keyQuery?: string;
+    /** Optional, as in {@link OwnershipOptions}: the app's object IDs (a known wrong form of the owned element). */
+    appObjectIds?: string[];
+  }
+): { start: number; end: number }[] {
+  keyOf(opts.keyHeader);
+  queryOf(opts.keyQuery);
+  if (raw.trim() === '' || raw === '\ufeff') return [];
+  const loc = locate(parsePolicy(raw), opts.keyHeader, opts.keyQuery, opts);
+  if (loc.parsed.root.name !== 'policies' || !loc.inbound) return [];
+  const els = elementChildren(loc.inbound).filter(
+    (e) => e === loc.own.owned?.el || isKeyDelete(e, loc.key) || isQueryDelete(e, loc.query)
+  );
+  return els.map((e) => ({ start: e.start, end: e.end })).sort((a, b) => a.start - b.start);
 }
 
 /** Escapes an attribute value for a `"`-delimited attribute (also `'`, `>` and line breaks/tabs, which XML would normalize). */
@@ -792,12 +1037,18 @@ interface Splice {
  *   `policy.set-query-parameter[subscription-key]`; added: before null, after 'delete'),
  *   `policy.authentication-managed-identity.position` (before 'before-base' →
  *   after 'after-base').
- * - The first direct `<authentication-managed-identity>` is updated in place (its `resource` only; `client-id`,
- *   `ignore-error` are kept and produce warnings); a second direct one is never added; nested ones (e.g. in
- *   `<choose>`, `<send-request>`) and ones outside `<inbound>` are left alone with a warning.
+ * - The owned `<authentication-managed-identity>` is chosen by purpose (`desired.acceptableResources` — always with
+ *   `desired.resource` —, `desired.namedValues`, `desired.appObjectIds`; see {@link OwnershipOptions}). An owned
+ *   element whose `resource` is acceptable (also through a `{{named value}}`, GUIDs in any case) is in sync and never
+ *   rewritten; one in a known wrong form (`api://<client ID>`, the app's object ID, no `resource`, …) gets its
+ *   `resource` (only) set to `desired.resource`; one that cannot be judged (an expression, an unresolved named value)
+ *   is kept as written with a warning. `client-id`, `ignore-error` are kept and produce warnings. Without an owned
+ *   element one is added. Every other managed-identity element — another resource, a token kept in a variable,
+ *   nested ones (`<choose>`, `<send-request>`), ones outside `<inbound>` — is left byte for byte (with a warning).
  * - Elements that would undo the owned ones (a later subscription-key set-header or set-query-parameter, a later Authorization
- *   set-header / authentication-basic — in `<backend>` too —, a second direct managed-identity element,
- *   `output-token-variable-name` on the managed one, the key copied by an expression into what goes to the Function)
+ *   set-header / authentication-basic — in `<backend>` too —, another direct managed-identity element that sets the
+ *   Authorization header after the owned one, `output-token-variable-name` on the element that would be the owned
+ *   one, the key copied by an expression into what goes to the Function)
  *   are returned in `conflicts` (see {@link PolicyConflict}; the text is still merged; the caller must not write it).
  *   Nested `<inbound>` ones of the first two kinds (outside side requests) after the owned elements give warnings;
  *   so do a `set-header` with an expression as its name and an `<include-fragment>` after the owned elements or in
@@ -813,7 +1064,10 @@ interface Splice {
  * character XML cannot carry, or when `desired.keyHeader` is not an HTTP header name or `desired.keyQuery` not a
  * query parameter name.
  */
-export function mergePolicy(raw: string | undefined, desired: { resource: string } & KeyHeaderOption): MergeResult {
+export function mergePolicy(
+  raw: string | undefined,
+  desired: { resource: string } & KeyHeaderOption & OwnershipOptions
+): MergeResult {
   const resource = desired.resource;
   if (resource.trim() === '' || resource.startsWith('@') || NOT_XML_CHAR.test(resource)) {
     throw new Error(`invalid policy resource ${JSON.stringify(resource)}: expected an app (client) ID or App ID URI`);
@@ -836,7 +1090,7 @@ export function mergePolicy(raw: string | undefined, desired: { resource: string
       conflicts: []
     };
   }
-  const loc = locate(parsePolicy(raw), desired.keyHeader, desired.keyQuery);
+  const loc = locate(parsePolicy(raw), desired.keyHeader, desired.keyQuery, desired, [resource]);
   const { parsed, inbound, base, key } = loc;
   if (parsed.root.name !== 'policies') {
     const l = lineOf(raw, parsed.root.start);
@@ -865,7 +1119,6 @@ export function mergePolicy(raw: string | undefined, desired: { resource: string
   const splices: Splice[] = [];
 
   const direct = elementChildren(inbound);
-  const directAuth = direct.filter((e) => e.name === AUTH);
   const nl = raw.includes('\r\n') ? '\r\n' : '\n';
   const close = base && /\s\/>$/.test(raw.slice(base.start, base.end)) ? ' />' : base ? '/>' : ' />';
 
@@ -875,21 +1128,47 @@ export function mergePolicy(raw: string | undefined, desired: { resource: string
     );
   }
   for (const p of ins.elsewhere) warnings.push(`<${AUTH}> at ${p} is outside <inbound> and was left unchanged`);
-  // A second direct element is a conflict (ins.conflicts), not a warning.
+  // A second direct element that sets the Authorization header after the owned one is a conflict
+  // (ins.conflicts); the other direct ones are the user's and are only mentioned.
+  for (const d of loc.own.direct) {
+    if (d === loc.own.owned || d === loc.own.wouldBe) continue;
+    const res = attr(d.el, 'resource');
+    const shown = res ? (res.expression ? 'an expression' : `"${res.value}"`) : 'none';
+    const kind = d.hasVar ? 'keeps its token in a variable' : 'sends a token for another resource';
+    if (d.hasVar || (d.judged.status !== 'acceptable' && d.judged.status !== 'wrong-form')) {
+      warnings.push(
+        `a direct <${AUTH}> at line ${lineAt(raw, d.el)} (resource ${shown}) ${kind}: it is not the Function's ` +
+          'token and was left unchanged'
+      );
+    }
+  }
 
-  const auth = directAuth[0];
+  const owned = loc.own.owned;
+  const auth = owned?.el;
   let authBlock = ''; // owned elements to insert after <base /> (or first in <inbound>), without leading whitespace
   let insertAfterAuth: ElementNode | undefined;
-  if (auth) {
+  if (owned && auth) {
     const res = attr(auth, 'resource');
     const authSplices: Splice[] = [];
-    if (res?.value !== resource) {
+    if (owned.judged.status === 'wrong-form') {
       if (res) authSplices.push({ start: res.valueStart, end: res.valueEnd, text: escapeAttr(resource) });
       else {
         const at = raw[auth.openEnd - 2] === '/' ? auth.openEnd - 2 : auth.openEnd - 1;
         authSplices.push({ start: at, end: at, text: ` resource="${escapeAttr(resource)}"` });
       }
       changes.push({ path: 'policy.resource', before: res?.value ?? null, after: resource });
+      if (res && !res.expression && /\{\{[^{}]*\}\}/.test(res.value)) {
+        warnings.push(
+          `<${AUTH}> at line ${lineAt(raw, auth)}: resource="${res.value}" was replaced by "${resource}" because ` +
+            `${owned.judged.why ?? 'it is a wrong form of the Function app'}; the named value itself is unchanged`
+        );
+      }
+    } else if (owned.judged.status === 'unknown') {
+      warnings.push(
+        `<${AUTH}> at line ${lineAt(raw, auth)}: resource ${res?.expression ? 'is an expression' : `"${res?.value ?? ''}"`} ` +
+          `cannot be checked (${owned.judged.why ?? 'unknown'}), so it was left as written: make sure it is the ` +
+          `Function's app (${resource})`
+      );
     }
     const clientId = attr(auth, 'client-id');
     if (clientId) {

@@ -23,31 +23,79 @@ function sameBody(a: string, b: string): boolean {
 }
 
 /**
- * Creates or updates the one comment on issue/PR `issueNumber` that belongs to `marker`.
+ * Creates or updates the one comment on issue/PR `issueNumber` that belongs to `marker`, and removes duplicates, so
+ * that exactly one survives even when several runs publish on the same pull request at the same time.
  *
- * Lists every comment (the port pages through all of them), keeps those whose body starts with `marker` (after
- * leading whitespace: we always put it first, so a person quoting it elsewhere is not overwritten), and:
- * none → `createComment` → `'created'`; else the newest of them (highest id; GitHub ids grow with time) is updated
- * when its body differs (`'updated'`) or left alone (`'unchanged'`). Older duplicates are left untouched.
- * Errors of the port (e.g. 403 "Resource not accessible by integration") propagate to the caller.
- * Source: GitHub REST "Issue comments" (list / create / update an issue comment; PRs are issues here).
+ * Ours are the comments whose body starts with `marker` (after leading whitespace: we always put it first, so a
+ * person quoting it elsewhere is not overwritten). Every run applies the same rule:
+ * 1. List every comment (the port pages through all of them). None of ours → `createComment`, then list again:
+ *    runs that started together all saw none and all created one.
+ * 2. Keep the OLDEST of ours (lowest id; GitHub ids grow with creation time), update it when its body differs from
+ *    `body`, then delete every other one of ours that this run saw (and the one it created, if that is not the
+ *    oldest). A 404 on delete means another run deleted it first: fine.
+ * Why the oldest: it is the one comment every run agrees on. No comment older than the oldest can appear later, and
+ * a comment is visible to any run that lists after it was created, so every run that creates one (and lists again)
+ * or finds some picks that same one, and each duplicate is deleted at least by the run that created it. No run ever
+ * deletes a comment older than the one it keeps, so the oldest is never deleted: even if GitHub's list lagged behind
+ * its writes, at least one comment survives (a lagging list could only leave a duplicate, which the next run
+ * removes). Keeping the newest, as before, made concurrent runs each keep their own: 2–3 of 5 survived.
+ *
+ * Which body wins: the survivor carries the body of the last run that wrote it (its creator, or a later update);
+ * among concurrent runs that order is not defined, but every body is one run's complete report.
+ *
+ * Returns `'created'` when the survivor is the comment this run created (or, for a port whose `createComment` gives
+ * no id, when it is the only one listed), else `'updated'` / `'unchanged'` (the survivor's body already equal, CRLF
+ * ignored). Errors of the port (e.g. 403 "Resource not
+ * accessible by integration") propagate to the caller, except deletes: a 404 is ignored, other delete failures go to
+ * `log.warning` (the report is already in the kept comment; the next run removes the duplicate).
+ * Source: GitHub REST "Issue comments" (list / create / update / delete an issue comment; PRs are issues here).
  */
 export async function upsertStickyComment(
   github: GitHubPort,
   issueNumber: number,
   marker: string,
-  body: string
+  body: string,
+  log?: Pick<Logger, 'warning'>
 ): Promise<CommentOutcome> {
-  const comments = await github.listComments(issueNumber);
-  const ours = comments.filter((c) => typeof c.body === 'string' && c.body.trimStart().startsWith(marker));
+  const listOurs = async (): Promise<{ id: number; body: string }[]> =>
+    (await github.listComments(issueNumber))
+      .filter((c) => typeof c.body === 'string' && c.body.trimStart().startsWith(marker))
+      .sort((a, b) => a.id - b.id);
+
+  let ours = await listOurs();
+  let createdId: number | undefined;
+  let created = false;
   if (ours.length === 0) {
-    await github.createComment(issueNumber, body);
-    return 'created';
+    const res = await github.createComment(issueNumber, body);
+    created = true;
+    createdId = res ? res.id : undefined;
+    ours = await listOurs();
+    // Our own comment not listed yet (read lag): count it anyway, so it is kept if oldest and deleted otherwise.
+    if (createdId !== undefined && !ours.some((c) => c.id === createdId)) {
+      ours = [...ours, { id: createdId, body }].sort((a, b) => a.id - b.id);
+    }
+    if (ours.length === 0) return 'created';
   }
-  const newest = ours.reduce((a, b) => (b.id > a.id ? b : a));
-  if (sameBody(newest.body, body)) return 'unchanged';
-  await github.updateComment(newest.id, body);
-  return 'updated';
+
+  const [keep, ...duplicates] = ours;
+  const ownSurvivor = created && (createdId !== undefined ? keep.id === createdId : ours.length === 1);
+  let outcome: CommentOutcome = ownSurvivor ? 'created' : 'unchanged';
+  if (!sameBody(keep.body, body)) {
+    await github.updateComment(keep.id, body);
+    if (!ownSurvivor) outcome = 'updated';
+  }
+  for (const dup of duplicates) {
+    try {
+      await github.deleteComment(dup.id);
+    } catch (err) {
+      if (errorStatus(err) === 404) continue; // another run deleted it first
+      log?.warning(
+        `Could not delete the duplicate PR comment ${dup.id} on #${issueNumber}: ${errorMessage(err)}; ` +
+          'the next run removes it'
+      );
+    }
+  }
+  return outcome;
 }
 
 function errorStatus(err: unknown): number | undefined {
@@ -91,7 +139,8 @@ function commentAdvice(status: number | undefined): string {
  *   is set (else `'skipped'`). A fork PR on `pull_request` → `'skipped'` with a warning, because that event gets a
  *   read-only GITHUB_TOKEN; `pull_request_target` gets a read/write token even from forks, so it is attempted
  *   (GitHub Docs, "GITHUB_TOKEN reference → Permissions for the GITHUB_TOKEN"). No `ports.github` → `'skipped'`.
- *   A port error (403 "Resource not accessible by integration", 404, …) → warning and `'failed'`.
+ *   `upsertStickyComment` keeps one comment per target even when runs publish concurrently (the oldest; duplicates
+ *   deleted). A port error (403 "Resource not accessible by integration", 404, …) → warning and `'failed'`.
  *
  * Returns the summary markdown as written and the comment outcome.
  */
@@ -139,7 +188,7 @@ export async function publishReport(
   }
   const marker = commentMarker(report.target);
   try {
-    const comment = await upsertStickyComment(ports.github, ctx.prNumber, marker, renderComment(report, marker));
+    const comment = await upsertStickyComment(ports.github, ctx.prNumber, marker, renderComment(report, marker), log);
     log.info(`PR comment ${comment} on #${ctx.prNumber}`);
     return { summaryMarkdown, comment };
   } catch (err) {

@@ -38,7 +38,9 @@ function totalChanges(report: RunReport): number {
 
 function appliedChanges(report: RunReport): number {
   const resources = report.plan?.resources ?? [];
-  const ok = new Set(report.applied.filter((a) => a.ok).map((a) => a.label));
+  const ok = new Set(
+    report.applied.filter((a) => (a.state ?? (a.ok ? 'verified' : '')) === 'verified').map((a) => a.label)
+  );
   if (ok.size === 0) return totalChanges(report);
   return resources.filter((r) => ok.has(r.label)).reduce((n, r) => n + r.changes.length, 0);
 }
@@ -132,11 +134,22 @@ function checkLabel(name: SmokeCheckName): string {
   return CHECK_LABEL[name] ?? String(name);
 }
 
-/** Resources written and not written; resources with changes that `applied` never mentions count as not changed. */
-function appliedSplit(report: RunReport): { changed: string[]; notChanged: { label: string; detail?: string }[] } {
-  const changed = report.applied.filter((a) => a.ok).map((a) => a.label);
+/**
+ * What apply did to each resource, from the write states alone (RunReport.applied[].state): `changed` (written and
+ * read back as intended), `unverified` (written; the read-back failed or differed), `unknown` (the write may or may
+ * not have happened), `notChanged` (refused, not attempted, or already in sync). Resources with changes that
+ * `applied` never mentions count as not changed. An item without a state (older callers) counts by `ok`.
+ */
+function appliedSplit(report: RunReport): {
+  changed: string[];
+  unverified: string[];
+  unknown: string[];
+  notChanged: { label: string; detail?: string }[];
+} {
+  const stateOf = (a: RunReport['applied'][number]) => a.state ?? (a.ok ? 'verified' : 'not-written');
+  const labels = (st: string) => report.applied.filter((a) => stateOf(a) === st).map((a) => a.label);
   const notChanged: { label: string; detail?: string }[] = report.applied
-    .filter((a) => !a.ok)
+    .filter((a) => !['verified', 'written-unverified', 'unknown'].includes(stateOf(a)))
     .map((a) => ({ label: a.label, detail: a.detail }));
   if (report.mode === 'apply') {
     const mentioned = new Set(report.applied.map((a) => a.label));
@@ -146,7 +159,12 @@ function appliedSplit(report: RunReport): { changed: string[]; notChanged: { lab
       }
     }
   }
-  return { changed, notChanged };
+  return {
+    changed: labels('verified'),
+    unverified: labels('written-unverified'),
+    unknown: labels('unknown'),
+    notChanged
+  };
 }
 
 function allWarnings(report: RunReport): string[] {
@@ -411,12 +429,18 @@ function warningBlocks(report: RunReport, style: Style): Block[] {
 
 function appliedBlocks(report: RunReport, style: Style): Block[] {
   if (report.mode !== 'apply' || (report.applied.length === 0 && report.verdict !== 'failed')) return [];
-  const { changed, notChanged } = appliedSplit(report);
-  if (changed.length === 0 && notChanged.length === 0) return [];
+  const { changed, unverified, unknown, notChanged } = appliedSplit(report);
+  if (changed.length + unverified.length + unknown.length + notChanged.length === 0) return [];
   const names = (xs: string[]): string => (xs.length ? xs.map((x) => escapeText(x, 100)).join(', ') : '_nothing_');
-  const line = `**changed:** ${names(changed)}; **not changed:** ${names(notChanged.map((n) => n.label))}`;
+  const line = [
+    `**changed:** ${names(changed)}`,
+    ...(unverified.length ? [`**written, not verified:** ${names(unverified)}`] : []),
+    ...(unknown.length ? [`**outcome unknown (check it):** ${names(unknown)}`] : []),
+    `**not changed:** ${names(notChanged.map((n) => n.label))}`
+  ].join('; ');
   const blocks: Block[] = [{ kind: 'text', text: `${style.heading} Applied\n\n${line}` }];
-  const details = notChanged
+  const written = report.applied.filter((a) => a.state === 'written-unverified' || a.state === 'unknown');
+  const details = [...written, ...notChanged]
     .filter((n) => n.detail)
     .map((n) => `${escapeText(n.label, 100)}: ${escapeText(n.detail ?? '', 300)}`);
   if (details.length) blocks.push({ kind: 'list', items: details, noun: 'resources' });
@@ -549,10 +573,16 @@ export function renderText(report: RunReport): string {
     out.push('plan: none');
   }
   if (report.mode === 'apply' && (report.applied.length > 0 || report.verdict === 'failed')) {
-    const { changed, notChanged } = appliedSplit(report);
+    const { changed, unverified, unknown, notChanged } = appliedSplit(report);
     const nc = notChanged.map((n) => (n.detail ? `${t(n.label)} (${t(n.detail, 200)})` : t(n.label)));
+    const list = (xs: string[]) => xs.map((c) => t(c)).join(', ');
     out.push(
-      `applied: changed: ${changed.map((c) => t(c)).join(', ') || 'nothing'}; not changed: ${nc.join(', ') || 'nothing'}`
+      [
+        `applied: changed: ${list(changed) || 'nothing'}`,
+        ...(unverified.length ? [`written, not verified: ${list(unverified)}`] : []),
+        ...(unknown.length ? [`outcome unknown (check it): ${list(unknown)}`] : []),
+        `not changed: ${nc.join(', ') || 'nothing'}`
+      ].join('; ')
     );
   }
   const smoke = report.smoke;

@@ -18,7 +18,8 @@ import {
   DEFAULT_KEY_QUERY,
   mergePolicy,
   PolicyNotManagedError,
-  PolicyParseError
+  PolicyParseError,
+  type OwnershipOptions
 } from '../policy/index.js';
 import type { ResourcePlan } from '../types.js';
 
@@ -43,6 +44,15 @@ export interface ApiPolicyPlan extends ResourcePlan {
  * authentication-managed-identity, output-token-variable-name on the managed one, the subscription key copied to the
  * Function by an expression; see PolicyConflict), each named with its line and the fix; or `keyHeader` is not an HTTP
  * header name, or `keyQuery` not a query parameter name.
+ * `ownership` says which `<authentication-managed-identity>` is the owned one (src/policy OwnershipOptions: the one
+ * that sends APIM's token for the Function, never "the first one"): `acceptableResources` (the Function app's client
+ * ID and App ID URI / token-resource; `tokenResource` is always added), `namedValues` (display name → value or
+ * undefined, from src/named-values.ts resolveNamedValues) and `appObjectIds` (known wrong forms, C01). An owned
+ * element whose `resource` is acceptable — also through a `{{named value}}` — is in sync and never rewritten; one in
+ * a known wrong form gets `policy.resource: <before> → tokenResource`; any other managed-identity element is the
+ * user's and stays byte for byte (the owned element is added after `<base />`; if the user's element then replaces
+ * the Authorization header, the plan is refused, naming it and its line). Omitted → `{ acceptableResources:
+ * [tokenResource] }`.
  * `error` never starts with the label (callers prefix it). Other errors propagate.
  */
 export function planApiPolicy(
@@ -51,7 +61,8 @@ export function planApiPolicy(
   doc: { value: string; etag?: string } | undefined,
   tokenResource: string,
   keyHeader: string = DEFAULT_KEY_HEADER,
-  keyQuery: string = DEFAULT_KEY_QUERY
+  keyQuery: string = DEFAULT_KEY_QUERY,
+  ownership: OwnershipOptions = {}
 ): ApiPolicyPlan {
   const label = `API policy ${apiId}`;
   const refused = (error: string): ApiPolicyPlan => ({
@@ -76,7 +87,14 @@ export function planApiPolicy(
     );
   }
   try {
-    const merged = mergePolicy(doc?.value, { resource: tokenResource, keyHeader, keyQuery });
+    const merged = mergePolicy(doc?.value, {
+      resource: tokenResource,
+      keyHeader,
+      keyQuery,
+      acceptableResources: [tokenResource, ...(ownership.acceptableResources ?? [])],
+      namedValues: ownership.namedValues,
+      appObjectIds: ownership.appObjectIds
+    });
     if (merged.conflicts.length > 0) {
       const n = merged.conflicts.length;
       const backend = merged.conflicts.some((c) => / in <backend>/.test(c.message));

@@ -1,0 +1,185 @@
+/**
+ * "A 200 is not proof of content": every ARM read the planner relies on is checked for the shape the code needs
+ * before anything is planned (or merged and written) on it. {@link validatedArmPort} wraps an ArmPort so the first
+ * reads and every re-read before a write go through the same checks; the checks themselves are pure
+ * ({@link checkRead}).
+ *
+ * Shapes relied on (REST specs in Azure/azure-rest-api-specs, examples in ../shared/fixtures/arm):
+ * - ApiManagementService_Get: an object with `properties` (publisherEmail, gatewayUrl, …) and `identity` absent, null
+ *   or an object whose `type` is a string (`None`, `SystemAssigned`, `UserAssigned`, `SystemAssigned, UserAssigned`).
+ * - WebApps_Get / WebApps_GetSlot: an object with non-empty `properties`.
+ * - WebApps_GetAuthSettingsV2 (POST-less GET `config/authsettingsV2/list`): an object whose `properties` carries
+ *   `platform` (the example response and every site, configured or not, return `platform` with `enabled`).
+ * - WebApps_GetAuthSettings (POST `config/authsettings/list`): an object with an object `properties`.
+ * - Api_Get: an object with non-empty `properties`.
+ * - ApiPolicy_Get (`format=rawxml`): 404 when the API has no policy, else `properties.value` a non-empty string whose
+ *   root element is `<policies>`.
+ * A body that is not JSON, `null`, `""`, `{}`, `[]`, a body of another resource (its `id` or `type` says so) or one
+ * without what the planner needs is a broken precondition: {@link ReadShapeError}. "Absent" is concluded only from
+ * a 404 (the ArmPort returns `undefined` for a policy only then).
+ */
+import { ActionError } from '../errors.js';
+import { isPlainObject } from '../json-path.js';
+import type { ArmPort, PolicyDocument } from '../ports.js';
+import type { TargetIds } from '../types.js';
+
+/** A read that answered 2xx without the content the plan relies on. Nothing is planned on it. */
+export class ReadShapeError extends ActionError {
+  constructor(
+    /** What was read, e.g. `Easy Auth of func-x`. */
+    readonly what: string,
+    /** The request, e.g. `GET …/config/authsettingsV2/list`. */
+    readonly request: string,
+    /** What was missing or wrong. */
+    readonly problem: string,
+    resource?: string
+  ) {
+    super(
+      `${request} (${what}) answered without the content this action relies on: ${problem}. ` +
+        'A success status alone is not trusted, so nothing was planned on this answer; re-run (a transient fault) or ' +
+        'check the resource in the portal.',
+      resource
+    );
+    this.name = 'ReadShapeError';
+  }
+}
+
+/** What kind of document a read should return. */
+export type ReadKind = 'apim-service' | 'site' | 'auth-settings-v2' | 'auth-settings-v1' | 'api' | 'api-policy';
+
+const TYPES: Record<ReadKind, RegExp> = {
+  'apim-service': /^Microsoft\.ApiManagement\/service$/i,
+  site: /^Microsoft\.Web\/sites(\/slots)?$/i,
+  // Real ARM says `Microsoft.Web/sites/config`; the REST example says `Microsoft.Web/sites/authsettingsv2`.
+  'auth-settings-v2': /^Microsoft\.Web\/sites(\/slots)?\/(config|authsettingsv2)$/i,
+  'auth-settings-v1': /^Microsoft\.Web\/sites(\/slots)?\/(config|authsettings)$/i,
+  api: /^Microsoft\.ApiManagement\/service\/apis$/i,
+  'api-policy': /^Microsoft\.ApiManagement\/service\/apis\/policies$/i
+};
+
+/**
+ * Checks one read's body against what the planner relies on (see the module docstring). `expectedId` is the ARM ID
+ * the body must describe when it carries an `id` (compared case-insensitively; for config documents the site's ID
+ * must prefix it). Returns the problem in words, or undefined when the body is usable. Pure.
+ */
+export function checkRead(kind: ReadKind, body: unknown, expectedId?: string): string | undefined {
+  if (!isPlainObject(body)) return `the body is ${describe(body)}, not a JSON object`;
+  if (Object.keys(body).length === 0) return 'the body is an empty object';
+  const type = body.type;
+  if (type !== undefined && (typeof type !== 'string' || !TYPES[kind].test(type))) {
+    return `the body describes a resource of type ${JSON.stringify(type)}`;
+  }
+  if (expectedId && typeof body.id === 'string' && !sameResource(kind, body.id, expectedId)) {
+    return `the body describes another resource (${body.id})`;
+  }
+  const props = body.properties;
+  if (!isPlainObject(props)) return `properties is ${describe(props)}`;
+  switch (kind) {
+    case 'apim-service': {
+      if (Object.keys(props).length === 0) return 'properties is empty';
+      const identity = body.identity;
+      if (identity === undefined || identity === null) return undefined;
+      if (!isPlainObject(identity)) return `identity is ${describe(identity)}`;
+      if (typeof identity.type !== 'string' || identity.type.trim() === '') return 'identity has no type';
+      const uai = identity.userAssignedIdentities;
+      if (uai !== undefined && uai !== null && !isPlainObject(uai)) {
+        return `identity.userAssignedIdentities is ${describe(uai)}`;
+      }
+      return undefined;
+    }
+    case 'site':
+    case 'api':
+      return Object.keys(props).length === 0 ? 'properties is empty' : undefined;
+    case 'auth-settings-v2':
+      return isPlainObject(props.platform) ? undefined : `properties.platform is ${describe(props.platform)}`;
+    case 'auth-settings-v1':
+      return undefined;
+    case 'api-policy':
+      return checkPolicyText(props.value);
+  }
+}
+
+/** The problem with a policy read's `properties.value`, or undefined when it is a `<policies>` document. */
+export function checkPolicyText(value: unknown): string | undefined {
+  if (typeof value !== 'string') return `properties.value is ${describe(value)}`;
+  if (value.trim() === '') return 'properties.value is empty';
+  const root = /^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*<([A-Za-z_][\w.:-]*)/.exec(
+    value.replace(/^\uFEFF/, '')
+  );
+  if (!root) return 'properties.value does not start with an XML element';
+  if (root[1] !== 'policies') return `properties.value has root <${root[1]}>, not <policies>`;
+  return undefined;
+}
+
+function sameResource(kind: ReadKind, actual: string, expected: string): boolean {
+  const a = actual.toLowerCase().replace(/\/+$/, '');
+  const e = expected.toLowerCase().replace(/\/+$/, '');
+  if (kind === 'auth-settings-v2' || kind === 'auth-settings-v1') return a.startsWith(`${e.split('/config/')[0]}/`);
+  return a === e;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return v.length === 0 ? 'an empty array' : 'an array';
+  if (typeof v === 'string') return v === '' ? 'an empty string' : 'a string';
+  if (isPlainObject(v)) return Object.keys(v).length === 0 ? 'an empty object' : 'an object';
+  return `a ${typeof v}`;
+}
+
+/**
+ * Wraps `arm` so every read is checked with {@link checkRead} before it is returned; throws {@link ReadShapeError}
+ * (an ActionError naming the resource, the request and what was missing) instead of returning a body the planner
+ * cannot trust. Every other method (writes, list actions) is `arm`'s own, inherited unchanged. `ids`: the target's ARM IDs (TargetIds), for the `id` checks and the
+ * messages. `siteName`: the site (or `site/slots/slot`) for messages.
+ */
+export function validatedArmPort(arm: ArmPort, ids: TargetIds, apimName: string, siteName: string): ArmPort {
+  const checked = <T>(kind: ReadKind, what: string, request: string, id: string, body: T): T => {
+    const problem = checkRead(kind, body, id);
+    if (problem) throw new ReadShapeError(what, request, problem, id);
+    return body;
+  };
+  // Every other method (writes, list actions) is inherited from `arm` unchanged.
+  const wrapped: Partial<ArmPort> = {
+    async getApimService() {
+      const r = await arm.getApimService();
+      checked('apim-service', `APIM service ${apimName}`, `GET ${ids.apim}`, ids.apim, r?.body);
+      return r;
+    },
+    async getSite() {
+      const r = await arm.getSite();
+      checked('site', `Function App ${siteName}`, `GET ${ids.site}`, ids.site, r?.body);
+      return r;
+    },
+    async getAuthSettingsV2() {
+      const req = `GET ${ids.authSettingsV2}/list`;
+      return checked(
+        'auth-settings-v2',
+        `Easy Auth of ${siteName}`,
+        req,
+        ids.authSettingsV2,
+        await arm.getAuthSettingsV2()
+      );
+    },
+    async getAuthSettingsV1() {
+      const req = `POST ${ids.site}/config/authsettings/list`;
+      const id = `${ids.site}/config/authsettings`;
+      return checked('auth-settings-v1', `auth settings (v1) of ${siteName}`, req, id, await arm.getAuthSettingsV1());
+    },
+    async getApi(apiId: string) {
+      const id = `${ids.apim}/apis/${apiId}`;
+      const r = await arm.getApi(apiId);
+      checked('api', `API ${apiId}`, `GET ${id}`, id, r?.body);
+      return r;
+    },
+    async getApiPolicy(apiId: string): Promise<PolicyDocument | undefined> {
+      const doc = await arm.getApiPolicy(apiId);
+      if (doc === undefined) return undefined; // a 404: the API has no policy
+      const id = `${ids.apim}/apis/${apiId}/policies/policy`;
+      const problem = checkPolicyText((doc as { value?: unknown } | null)?.value);
+      if (problem) throw new ReadShapeError(`policy of API ${apiId}`, `GET ${id}?format=rawxml`, problem, id);
+      return doc;
+    }
+  };
+  return Object.assign(Object.create(arm) as ArmPort, wrapped);
+}

@@ -1,0 +1,171 @@
+/**
+ * Ownership by purpose: which `<authentication-managed-identity>` of an API policy is the one this action owns.
+ * Pure module (no @actions/*, no network).
+ *
+ * The owned element is the one that sends APIM's token for the Function: a direct child of `<inbound>`, without
+ * `output-token-variable-name` (with it, APIM "stores the token in the variable" instead of setting the
+ * Authorization header — Learn: "Authenticate with managed identity" policy reference,
+ * https://learn.microsoft.com/azure/api-management/authentication-managed-identity-policy), whose `resource` is the
+ * Function's app. Any other managed-identity element (Azure OpenAI, Key Vault, Storage, ARM, a token kept in a
+ * variable, one inside `<send-request>`) is the user's and is never edited.
+ *
+ * `resource` / `client-id` may hold named-value references (`{{name}}`, whole or partial attribute values): APIM
+ * substitutes them before the policy runs (Learn: "Use named values in Azure API Management policies",
+ * https://learn.microsoft.com/azure/api-management/api-management-howto-properties; DESIGN §3). The caller resolves
+ * them (src/named-values.ts) and hands in a map name → value (`undefined`: unknown or unreadable, e.g. a Key
+ * Vault-backed one); values are judged after substitution and are never put into messages (they may be secrets).
+ */
+import type { AttrNode } from './tree.js';
+
+/**
+ * How the owned element is recognised. Shared by inspectPolicy, ownedState, ownedManagedIdentity,
+ * ownedElementSpans, mergePolicy and canonicalPolicy.
+ */
+export interface OwnershipOptions {
+  /**
+   * The `resource` values that are the Function's app: its client ID, its App ID URI(s) / token-resource. GUIDs are
+   * compared case-insensitively (Entra reads them so), everything else exactly (after trimming). Omitted →
+   * "by position": every resolvable `resource` counts as the Function's (the behaviour before ownership by purpose;
+   * what inspectPolicy/ownedState do for callers that do not know the app). mergePolicy always adds its
+   * `desired.resource`.
+   */
+  acceptableResources?: string[];
+  /**
+   * Named values by display name (what `{{…}}` refers to), as src/named-values.ts resolveNamedValues returns them:
+   * a string is the value; `undefined` (or no entry) means unknown/unreadable, so an attribute using it cannot be
+   * judged (it is never rewritten, and never refused for that alone).
+   */
+  namedValues?: ReadonlyMap<string, string | undefined>;
+  /**
+   * Object IDs of the Function's app registration / service principal, when known: a `resource` equal to one of
+   * them (or `api://<it>`) is a known wrong form of the owned element (field case C01), rewritten to the desired one.
+   */
+  appObjectIds?: string[];
+}
+
+/**
+ * - `acceptable`: resolves to one of the acceptable resources (in sync; never rewritten).
+ * - `wrong-form`: a known wrong form of the Function's app (missing `resource`, `api://<clientId>` when that URI is
+ *   not acceptable, the app's object ID, a trailing-slash or case variant of an acceptable App ID URI): the owned
+ *   element, its `resource` rewritten.
+ * - `unknown`: cannot be judged (an expression, a named value that is unknown/unresolved or holds an expression).
+ * - `other`: another resource (Azure OpenAI, Key Vault, another app, …).
+ */
+export type ResourceStatus = 'acceptable' | 'wrong-form' | 'unknown' | 'other';
+
+export interface ResourceJudgement {
+  status: ResourceStatus;
+  /** Why (for wrong-form / unknown), in words that never contain a resolved named value. */
+  why?: string;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const REF = /\{\{([^{}]*)\}\}/g;
+
+/** True when `s` is a GUID (8-4-4-4-12 hex). */
+export function isGuid(s: string): boolean {
+  return GUID.test(s);
+}
+
+/** The names referenced as `{{name}}` in `value`, in order (duplicates kept). */
+export function referencedNames(value: string): string[] {
+  return [...value.matchAll(REF)].map((m) => m[1]);
+}
+
+/**
+ * `value` with every `{{name}}` replaced from `namedValues`. `unresolved` lists the names that have no string value
+ * (absent from the map, or mapped to undefined); `value` is then undefined.
+ */
+export function substituteNamedValues(
+  value: string,
+  namedValues: ReadonlyMap<string, string | undefined> | undefined
+): { value?: string; unresolved: string[] } {
+  const unresolved: string[] = [];
+  const out = value.replace(REF, (whole, name: string) => {
+    const v = namedValues?.get(name);
+    if (typeof v !== 'string') {
+      unresolved.push(name);
+      return whole;
+    }
+    return v;
+  });
+  return unresolved.length > 0 ? { unresolved } : { value: out, unresolved };
+}
+
+/**
+ * The value of an attribute as APIM would use it: expressions and unresolved named values → `value` undefined with
+ * `why`. A named value whose value is itself an expression (Learn: named values "can contain policy expressions")
+ * or still holds `{{` cannot be judged either.
+ */
+export function resolveAttribute(
+  a: AttrNode,
+  namedValues: ReadonlyMap<string, string | undefined> | undefined
+): { value?: string; why?: string; usesNamedValues: boolean } {
+  if (a.expression) return { why: 'it is a policy expression', usesNamedValues: false };
+  const names = referencedNames(a.value);
+  if (names.length === 0) return { value: a.value.trim(), usesNamedValues: false };
+  const r = substituteNamedValues(a.value, namedValues);
+  if (r.value === undefined) {
+    const list = [...new Set(r.unresolved)].map((n) => `{{${n}}}`).join(', ');
+    return {
+      why: `named value ${list} could not be resolved (unknown, or a Key Vault-backed or secret value that could not be read)`,
+      usesNamedValues: true
+    };
+  }
+  const v = r.value.trim();
+  if (/^@[({]/.test(v) || v.includes('{{')) {
+    return { why: 'its named value holds a policy expression or another reference', usesNamedValues: true };
+  }
+  return { value: v, usesNamedValues: true };
+}
+
+const sameResource = (a: string, b: string): boolean =>
+  isGuid(a) && isGuid(b) ? a.toLowerCase() === b.toLowerCase() : a === b;
+
+/**
+ * Judges a `resource` attribute (undefined: the attribute is missing) against `opts` (see {@link ResourceStatus}).
+ * `extraAcceptable` is added to `opts.acceptableResources` (mergePolicy's desired resource); when both are empty or
+ * `opts.acceptableResources` is undefined and `extraAcceptable` is empty, every resolvable value is acceptable
+ * ("by position").
+ */
+export function judgeResource(
+  a: AttrNode | undefined,
+  opts: OwnershipOptions,
+  extraAcceptable: string[] = []
+): ResourceJudgement {
+  if (!a) return { status: 'wrong-form', why: 'it has no resource attribute' };
+  const byPosition = opts.acceptableResources === undefined && extraAcceptable.length === 0;
+  const acceptable = [...(opts.acceptableResources ?? []), ...extraAcceptable]
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  // The very text of an acceptable value (e.g. a desired `{{name}}` reference) is acceptable as written.
+  if (!a.expression && acceptable.includes(a.value.trim())) return { status: 'acceptable' };
+  const r = resolveAttribute(a, opts.namedValues);
+  if (r.value === undefined) return { status: 'unknown', why: r.why };
+  if (byPosition) return { status: 'acceptable' };
+  const v = r.value;
+  const via = r.usesNamedValues ? ' (through its named value)' : '';
+  if (acceptable.some((x) => sameResource(x, v))) return { status: 'acceptable' };
+  const objectIds = (opts.appObjectIds ?? []).map((s) => s.trim()).filter(isGuid);
+  const guids = acceptable.filter(isGuid);
+  const uri = /^api:\/\/([^/]+)\/?$/i.exec(v);
+  if (isGuid(v) && objectIds.some((o) => sameResource(o, v))) {
+    return { status: 'wrong-form', why: `it is the app's object ID${via}, never a valid resource (C01)` };
+  }
+  if (uri && isGuid(uri[1])) {
+    if (guids.some((g) => sameResource(g, uri[1]))) {
+      return { status: 'wrong-form', why: `it is api://<client ID>${via}, which is not the configured resource (C01)` };
+    }
+    if (objectIds.some((o) => sameResource(o, uri[1]))) {
+      return { status: 'wrong-form', why: `it is api://<object ID>${via}, never a valid resource (C01)` };
+    }
+  }
+  const trimSlash = (s: string) => s.replace(/\/+$/, '');
+  if (acceptable.some((x) => !isGuid(x) && trimSlash(x).toLowerCase() === trimSlash(v).toLowerCase())) {
+    return {
+      status: 'wrong-form',
+      why: `it differs from the configured App ID URI only in case or a trailing slash${via}`
+    };
+  }
+  return { status: 'other' };
+}
