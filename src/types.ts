@@ -23,15 +23,34 @@ export interface CloudEndpoints {
   graphScope: string;
 }
 
-/** One typed, validated settings object built from the action inputs (see src/inputs.ts). */
-export interface Settings {
+/**
+ * Run-level settings (DESIGN §1): sign-in, cloud, mode and publishing — one per run, whatever the number of targets.
+ * Built from the step's inputs (src/inputs).
+ */
+export interface RunSettings {
   clientId: string;
   tenantId: string;
-  subscriptionId: string;
   environment: CloudName;
   endpoints: CloudEndpoints;
   /** GitHub OIDC audience, default api://AzureADTokenExchange */
   audience: string;
+  mode: Mode;
+  failOnDrift: boolean;
+  githubToken?: string;
+  prComment: boolean;
+  /**
+   * Non-fatal findings about the inputs, for the log (readSettings always sets it; `[]` when none): e.g. an
+   * excluded path that covers the smoke path or every function, an API ID listed twice.
+   */
+  warnings?: string[];
+}
+
+/**
+ * One reconcile target (DESIGN §1): one APIM service + its APIs + one Function App (or slot), with its per-target
+ * inputs. From the step's inputs, or (later) one entry of a targets file; `reconcileTarget` takes it unchanged.
+ */
+export interface TargetSpec {
+  subscriptionId: string;
   apimName: string;
   apimResourceGroup: string;
   apiIds: string[];
@@ -47,17 +66,14 @@ export interface Settings {
   apimIdentityClientId?: string;
   allowedCallers: AllowedCallers;
   excludedPaths: string[];
-  mode: Mode;
-  failOnDrift: boolean;
   smoke: SmokeSettings;
-  githubToken?: string;
-  prComment: boolean;
-  /**
-   * Non-fatal findings about the inputs, for the log (readSettings always sets it; `[]` when none): e.g. an
-   * excluded path that covers the smoke path or every function, an API ID listed twice.
-   */
-  warnings?: string[];
 }
+
+/**
+ * The settings of a one-target run: run-level and target-level settings together, as readSettings builds them from
+ * the step's inputs (see src/inputs). Code that needs only one side takes RunSettings or TargetSpec.
+ */
+export type Settings = RunSettings & TargetSpec;
 
 export interface SmokeSettings {
   /** Path under the API ('' → smoke skipped). Starts with '/'. */
