@@ -545,7 +545,10 @@ describe('control characters are refused in every input', () => {
       for (const name of SECRET_INPUTS) {
         const err = errorOf({ ...minimal, [name]: `SecretPartOne0123${c}SecretPartTwo4567` });
         expect(problemLines(err)).toEqual([
-          expect.stringMatching(new RegExp(`^- ${name}: contains a character outside printable ASCII`))
+          // Format characters (U+200B, U+FEFF) are refused as control characters in every input, secrets included.
+          expect.stringMatching(
+            new RegExp(`^- ${name}: contains (a character outside printable ASCII|control character U\\+(200B|FEFF))`)
+          )
         ]);
         expect(err.message).not.toMatch(/SecretPart/);
       }
@@ -559,9 +562,11 @@ describe('control characters are refused in every input', () => {
     expect(err.message).not.toMatch(/at character/);
   });
 
-  it('escapes control and format characters when it shows a value for another reason', () => {
+  it('refuses invisible format characters (a right-to-left override) and never shows them raw', () => {
     const err = errorOf({ ...minimal, mode: 'check\u202e' });
-    expect(problemLines(err)).toEqual([expect.stringContaining("'check\\u{202E}' is not allowed")]);
+    expect(problemLines(err)).toEqual([
+      expect.stringMatching(/^- mode: contains control character U\+202E \(right-to-left override\) at character 6/)
+    ]);
     expect(err.message).not.toContain('\u202e');
   });
 
@@ -1150,5 +1155,18 @@ describe('warnings: excluded paths that cover the smoke path or every function',
     ]);
     expect(excludedPathWarnings([], '/ping')).toEqual([]);
     expect(excludedPathWarnings(['/api/ping'], '')).toEqual([]);
+  });
+});
+
+describe('paths: look-alikes and double encoding (adversarial review)', () => {
+  it.each([
+    ['excluded-paths', '/api/\uff0e\uff0e/admin', /must contain only ASCII characters/],
+    ['excluded-paths', '/api/%252e%252e/admin', /percent-encoded '%' \(%25\)/],
+    ['excluded-paths', '/api/he\u200blth', /control character U\+200B \(zero-width space\)/],
+    ['smoke-path', '/orders/%252e%252e/x', /percent-encoded '%' \(%25\)/],
+    ['smoke-path', '/ord\u00e9rs', /must contain only ASCII characters/]
+  ])('%s %j is refused', (name, value, problem) => {
+    const err = errorOf({ ...minimal, [name]: value });
+    expect(problemLines(err)).toEqual([expect.stringMatching(problem)]);
   });
 });

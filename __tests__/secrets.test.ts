@@ -15,12 +15,35 @@ describe('defuseCommands', () => {
     expect(defuseCommands('a :: b\nresource="x::y"')).toBe('a :: b\nresource="x::y"');
   });
 
-  it('no output line ever starts (after white space) with "::"', () => {
+  it('defuses the NEL-prefixed and the legacy ##[ forms the runner also reads (actions/runner TryParse)', () => {
+    expect(defuseCommands('  \u0085::warning::SMUG')).toBe('  \u0085: :warning::SMUG');
+    expect(defuseCommands('x ##[warning]SMUG ##[set-output name=a;]b')).toBe(
+      'x #\u200c#[warning]SMUG #\u200c#[set-output name=a;]b'
+    );
+  });
+
+  it('no output line ever starts (after white space) with "::" or contains "##["', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.string(), fc.constant('::'), fc.constant('\n'), fc.constant(' '))), (parts) => {
-        const out = defuseCommands(parts.join(''));
-        for (const line of out.split(/\r?\n|\r/)) expect(line.trimStart().startsWith('::')).toBe(false);
-      })
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.string(),
+            fc.constant('::'),
+            fc.constant('##['),
+            fc.constant('#'),
+            fc.constant('\n'),
+            fc.constant('\u0085'),
+            fc.constant(' ')
+          )
+        ),
+        (parts) => {
+          const out = defuseCommands(parts.join(''));
+          for (const line of out.split(/\r?\n|\r/)) {
+            expect(line.replace(/^[\s\u0085]+/, '').startsWith('::')).toBe(false);
+            expect(line).not.toContain('##[');
+          }
+        }
+      )
     );
   });
 });

@@ -7,6 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  checkPolicyRead,
   checkPolicyText,
   checkRead,
   ReadShapeError,
@@ -138,5 +139,20 @@ describe('validatedArmPort', () => {
     await expect(
       port({ getApiPolicy: { value: '', format: 'rawxml', etag: '"1"' } }).getApiPolicy('orders')
     ).rejects.toThrow(/policy of API orders.*properties.value is empty/);
+  });
+});
+
+describe('checkPolicyRead (adversarial review: a 200 of another resource, or one that cannot guard the PUT)', () => {
+  const id = `${APIM}/apis/orders/policies/policy`;
+  const doc = { value: '<policies><inbound /></policies>', format: 'rawxml' as const, etag: '"e1"' };
+  it('accepts this API policy with an ETag', () => {
+    expect(checkPolicyRead({ ...doc, id, type: 'Microsoft.ApiManagement/service/apis/policies' }, id)).toBeUndefined();
+  });
+  it('refuses another API policy, another type, or no ETag', () => {
+    expect(checkPolicyRead({ ...doc, id: `${APIM}/apis/payments/policies/policy` }, id)).toMatch(/another resource/);
+    expect(checkPolicyRead({ ...doc, type: 'Microsoft.ApiManagement/service/apis' }, id)).toMatch(/type/);
+    expect(checkPolicyRead({ ...doc, etag: undefined }, id)).toBe(
+      'no ETag (the write could not be guarded with If-Match)'
+    );
   });
 });

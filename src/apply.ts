@@ -1,23 +1,17 @@
 /**
- * Executes a Plan's writes, in the plan's order (APIM identity → Easy Auth → API policies; DESIGN §1, field case
- * C10), reads back each written resource and fails when the owned fields are not what was written. Stops at the
- * first failure and says exactly what was changed, what was written but could not be verified, what may or may not
- * have been written, and what was not changed. No `if (check)` here: check mode never calls this.
+ * Executes a Plan's writes through the reconciler registry (src/reconcilers: APIM identity → Easy Auth → API
+ * policies; DESIGN §1, field case C10). Per resource: refresh (a fresh read where the write needs one) → guard →
+ * write → read back → verify. Stops at the first failure and says exactly what was changed, what was written but
+ * could not be verified, what may or may not have been written, and what was not changed. No `if (check)` here:
+ * check mode never calls this. Logic keys on `kind`, never on labels.
  */
 import { ActionError } from './errors.js';
 import { ArmError, type ArmPort, type Json, type Logger } from './ports.js';
-import {
-  DEFAULT_KEY_HEADER,
-  DEFAULT_KEY_QUERY,
-  inspectPolicy,
-  ownedManagedIdentity,
-  ownedState,
-  type OwnershipOptions,
-  policiesEquivalent
-} from './policy/index.js';
-import { verifyEasyAuthReadBack } from './resources/easy-auth.js';
-import type { Plan, ResourcePlan, Write } from './types.js';
-import { guardEasyAuthWrite, guardIdentityWrite, guardPolicyWrite, type PolicyOwnership } from './write-guard.js';
+import { reconcilerFor, type Rederive, type WriteBasis } from './reconcilers/index.js';
+import { planBlockers } from './plan.js';
+import type { Plan, ResourceKind, ResourcePlan } from './types.js';
+
+export type { WriteBasis } from './reconcilers/index.js';
 
 /** What became of one resource's write. */
 export type WriteState =
@@ -34,30 +28,10 @@ export type WriteState =
 
 export interface AppliedItem {
   label: string;
+  kind: ResourceKind;
   ok: boolean;
   state: WriteState | 'not-attempted';
   detail?: string;
-}
-
-/**
- * The reads the writes were planned on, for the last-line guard (src/write-guard.ts): every outgoing body is compared
- * with them outside the owned paths before it is sent. Easy Auth is guarded against its re-read right before the PUT.
- */
-export interface WriteBasis {
-  /** The APIM service body as read (GET), for the identity PATCH. */
-  service: Json;
-  /**
-   * The Easy Auth document as first read (before the plan). Its PUT is guarded against the re-read right before it
-   * AND against this one: authsettingsV2 has no ETag, so a re-read that lost content (a broken answer, or someone's
-   * change during the run) stops the write instead of being written back.
-   */
-  easyAuth: Json;
-  /** Per API ID: the policy text as read (undefined: 404, no policy) and the API's subscription-key names. */
-  policies: Record<string, { value?: string; keyHeader: string; keyQuery: string }>;
-  /** What makes a managed-identity element the owned one, for the write guard (see PolicyOwnership). */
-  ownership: Omit<PolicyOwnership, 'keyHeader' | 'keyQuery'>;
-  /** The policy engine's ownership options (src/plan.ts policyOwnership), for the read-back check. */
-  ownershipOptions: OwnershipOptions;
 }
 
 export interface ApplyOutcome {
@@ -65,6 +39,8 @@ export interface ApplyOutcome {
   applied: AppliedItem[];
   /** Labels of resources with a planned change that were not attempted because an earlier one failed. */
   notApplied: string[];
+  /** Their kinds, in the same order. */
+  notAppliedKinds: ResourceKind[];
   /** The failure, when one happened; nothing after it was attempted. */
   error?: Error;
   /** APIM's system-assigned principalId after the identity step (when it ran). */
@@ -83,7 +59,7 @@ export interface ApplyDeps {
    * it again. Called right before every Easy Auth write, so the merge goes into the document as it is now — after the
    * identity write (C10) and after any change someone made since the plan (authsettingsV2 has no ETag to guard a PUT).
    */
-  rederive(resource: ResourcePlan): Promise<{ plan: ResourcePlan; before: Json }>;
+  rederive: Rederive;
   /** The reads the writes were planned on (for the write guard). */
   basis: WriteBasis;
 }
@@ -101,70 +77,34 @@ class StagedError extends Error {
 /**
  * Applies every resource plan that has a `write` (or a deferred one). Never throws for a failed write: the outcome
  * carries the error and what was and was not changed. Throws ActionError only for a plan with errors (nothing is
- * attempted then).
+ * attempted then; planBlockers decides).
  */
 export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyOutcome> {
-  const planned = plan.resources.filter((r) => r.write || r.deferredUntil);
-  const broken = plan.resources.filter((r) => r.error);
+  const broken = planBlockers(plan);
   if (broken.length) {
     throw new ActionError(`Refusing to apply: ${broken.map((r) => `${r.label}: ${r.error}`).join('; ')}`);
   }
-  const outcome: ApplyOutcome = { applied: [], notApplied: [], writes: 0, replanned: [] };
+  const planned = plan.resources.filter((r) => r.write || r.deferredUntil);
+  const outcome: ApplyOutcome = { applied: [], notApplied: [], notAppliedKinds: [], writes: 0, replanned: [] };
   for (let i = 0; i < planned.length; i++) {
-    let rp = planned[i];
     const progress: Progress = { sent: false, acknowledged: false };
+    let rp = planned[i];
     try {
-      let before: Json = {};
-      if (rp.kind === 'easy-auth') {
-        const again = await stage('not-written', () => deps.rederive(rp));
-        const changedSincePlan = JSON.stringify(again.plan.changes) !== JSON.stringify(rp.changes);
-        if (changedSincePlan && !rp.deferredUntil) {
-          deps.log.info(`${rp.label}: changed since it was read; merged again into the current document.`);
-        }
-        rp = again.plan;
-        before = again.before;
-        outcome.replanned.push(rp);
-        if (rp.error) throw new StagedError(new ActionError(rp.error, rp.resourceId), 'not-written');
-        if (rp.deferredUntil) {
-          // Still waiting for APIM's principalId after the identity step: writing now would leave the caller
-          // allow-list without APIM (any tenant token would pass). Refuse this write.
-          throw new StagedError(
-            new ActionError(
-              `${rp.label}: APIM's system-assigned principalId is still unknown after the identity step; Easy Auth ` +
-                'is not written without it (the caller allow-list would be incomplete).',
-              rp.resourceId
-            ),
-            'not-written'
-          );
-        }
-      }
-      if (rp.kind === 'apim-identity' && rp.write) {
-        // The PATCH replaces `identity`: guard it against the service as it is right now, too.
-        before = (await stage('not-written', () => deps.arm.getApimService())).body;
-      }
+      const ready = await prepare(rp, deps, outcome);
+      rp = ready.rp;
       if (!rp.write) {
-        outcome.applied.push({ label: rp.label, ok: true, state: 'in-sync', detail: 'already in sync' });
+        outcome.applied.push({ label: rp.label, kind: rp.kind, ok: true, state: 'in-sync', detail: 'already in sync' });
         continue;
       }
-      const refused = guardWrite(rp.write, before, deps.basis);
-      if (refused.length) {
-        throw new StagedError(
-          new ActionError(
-            `${rp.label}: write refused by the guard: the outgoing body differs from the fresh read outside the ` +
-              `paths this action owns (${refused.join('; ')}). This is a bug in the action; please report it.`,
-            rp.resourceId
-          ),
-          'not-written'
-        );
-      }
-      const detail = await execute(rp, rp.write, before, deps, outcome, progress);
-      outcome.applied.push({ label: rp.label, ok: true, state: 'verified', detail });
+      const detail = await execute(rp, ready.fresh, deps, outcome, progress);
+      outcome.applied.push({ label: rp.label, kind: rp.kind, ok: true, state: 'verified', detail });
       deps.log.info(`${rp.label}: applied (${rp.changes.map((c) => c.path).join(', ')}); ${detail}`);
     } catch (e) {
       const staged = e instanceof StagedError ? e : new StagedError(e, stateAfter(progress));
       const error = explainWriteError(rp, staged.cause, staged.state);
-      outcome.applied.push({ label: rp.label, ok: false, state: staged.state, detail: error.message });
+      outcome.applied.push({ label: rp.label, kind: rp.kind, ok: false, state: staged.state, detail: error.message });
       outcome.notApplied = planned.slice(i + 1).map((r) => r.label);
+      outcome.notAppliedKinds = planned.slice(i + 1).map((r) => r.kind);
       outcome.error = error;
       return outcome;
     }
@@ -173,29 +113,37 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyOutco
 }
 
 /**
- * The write guard's findings for `w` (empty: it may be sent). `before`: the resource re-read right before the write
- * (Easy Auth, the APIM service), compared as well as the first read in `basis`.
+ * Before a write: the reconciler's fresh read (and, for Easy Auth, the plan merged again into it). Throws a
+ * not-written StagedError when the re-planned resource cannot be written now.
  */
-function guardWrite(w: Write, before: Json, basis: WriteBasis): string[] {
-  switch (w.op) {
-    case 'patch-apim-identity':
-      return [...new Set([...guardIdentityWrite(before, w.body), ...guardIdentityWrite(basis.service, w.body)])];
-    case 'put-authsettings-v2': {
-      const sinceFirst = guardEasyAuthWrite(basis.easyAuth, w.body, w.ownedPaths).map(
-        (p) => `${p} (differs from the first read: changed during the run, re-run)`
-      );
-      return [...new Set([...guardEasyAuthWrite(before, w.body, w.ownedPaths), ...sinceFirst])];
-    }
-    case 'put-api-policy': {
-      const read = Object.entries(basis.policies).find(([id]) => id.toLowerCase() === w.apiId.toLowerCase())?.[1];
-      if (!read) return [`no read of API ${w.apiId}'s policy to compare with`];
-      return guardPolicyWrite(read.value, w.value, {
-        ...basis.ownership,
-        keyHeader: read.keyHeader,
-        keyQuery: read.keyQuery
-      });
-    }
+async function prepare(
+  planned: ResourcePlan,
+  deps: ApplyDeps,
+  outcome: ApplyOutcome
+): Promise<{ rp: ResourcePlan; fresh: Json }> {
+  const r = reconcilerFor(planned.kind);
+  if (!r.refresh || (!planned.write && !planned.deferredUntil)) return { rp: planned, fresh: {} };
+  const again = await stage('not-written', () => r.refresh!(deps.arm, planned, deps.rederive));
+  if (!again.plan) return { rp: planned, fresh: again.fresh };
+  const rp = again.plan;
+  if (JSON.stringify(rp.changes) !== JSON.stringify(planned.changes) && !planned.deferredUntil) {
+    deps.log.info(`${rp.label}: changed since it was read; merged again into the current document.`);
   }
+  outcome.replanned.push(rp);
+  if (rp.error) throw new StagedError(new ActionError(rp.error, rp.resourceId), 'not-written');
+  if (rp.deferredUntil) {
+    // Still waiting for APIM's principalId after the identity step: writing now would leave the caller allow-list
+    // without APIM (any tenant token would pass). Refuse this write.
+    const why = "APIM's system-assigned principalId is still unknown after the identity step";
+    throw new StagedError(
+      new ActionError(
+        `${rp.label}: ${why}; it is not written without it (the caller allow-list would be incomplete).`,
+        rp.resourceId
+      ),
+      'not-written'
+    );
+  }
+  return { rp, fresh: again.fresh };
 }
 
 /**
@@ -243,96 +191,32 @@ async function write<T>(progress: Progress, f: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Guard → write → read back → verify, through the resource's reconciler; returns the detail line. */
 async function execute(
   rp: ResourcePlan,
-  w: Write,
-  before: Json,
+  fresh: Json,
   deps: ApplyDeps,
   outcome: ApplyOutcome,
   progress: Progress
 ): Promise<string> {
-  switch (w.op) {
-    case 'patch-apim-identity': {
-      outcome.writes++;
-      await write(progress, () => deps.arm.patchApimService(w.body as unknown as Json));
-      // The operation completed: from here on the identity exists, whatever the read-back says.
-      const after = (await stage('written-unverified', () => deps.arm.getApimService())).body;
-      const identity = (after.identity ?? {}) as {
-        type?: string;
-        principalId?: string;
-        userAssignedIdentities?: Record<string, unknown>;
-      };
-      const problems: string[] = [];
-      if (!/SystemAssigned/i.test(identity.type ?? '')) problems.push(`identity.type is '${identity.type ?? 'None'}'`);
-      if (!identity.principalId) problems.push('no principalId after the operation completed');
-      const kept = Object.keys(identity.userAssignedIdentities ?? {}).map((k) => k.toLowerCase());
-      const lost = Object.keys(w.body.identity.userAssignedIdentities ?? {}).filter(
-        (k) => !kept.includes(k.toLowerCase())
-      );
-      if (lost.length) problems.push(`user-assigned identities lost: ${lost.join(', ')}`);
-      if (problems.length) {
-        throw new StagedError(
-          new ActionError(`system-assigned identity not verified after PATCH: ${problems.join('; ')}`, rp.resourceId),
-          'written-unverified'
-        );
-      }
-      outcome.apimPrincipalId = identity.principalId;
-      const uai = Object.keys(w.body.identity.userAssignedIdentities ?? {}).length;
-      return `enabled system-assigned (principalId ${identity.principalId}); preserved ${uai} user-assigned`;
-    }
-    case 'put-authsettings-v2': {
-      outcome.writes++;
-      await write(progress, () => deps.arm.putAuthSettingsV2(w.body));
-      // A PUT can answer 200 and still drop a provider (C06): only the read-back counts.
-      const after = await stage('written-unverified', () => deps.arm.getAuthSettingsV2());
-      const problems = verifyEasyAuthReadBack(before, w.body, after, w.ownedPaths);
-      if (problems.length) {
-        throw new StagedError(
-          new ActionError(`Easy Auth read-back differs from what was written: ${problems.join('; ')}`, rp.resourceId),
-          'written-unverified'
-        );
-      }
-      return `changed ${w.ownedPaths.length} owned path(s); read back verified`;
-    }
-    case 'put-api-policy': {
-      outcome.writes++;
-      await write(progress, () => deps.arm.putApiPolicy(w.apiId, w.value, w.ifMatch));
-      const after = await stage('written-unverified', () => deps.arm.getApiPolicy(w.apiId));
-      const problems: string[] = [];
-      if (!after) problems.push('no policy after the write');
-      else {
-        // The element that sends the Function's token, chosen by purpose (not the first one: another resource's
-        // element, e.g. Azure OpenAI or Key Vault, is the user's); a {{named value}} that resolves right is in sync.
-        const mi = ownedManagedIdentity(after.value, deps.basis.ownershipOptions);
-        if (!mi || mi.resourceStatus === 'wrong-form') {
-          problems.push(`authentication-managed-identity resource is '${mi?.resource ?? 'absent'}'`);
-        }
-        // The written document deletes the API's subscription-key header (subscriptionKeyParameterNames.header, see
-        // planApiPolicy); every header it deletes in <inbound> must still be deleted in what APIM stored.
-        const written = inspectPolicy(w.value);
-        const deleted = written.deletedHeaders;
-        for (const h of deleted.length > 0 ? deleted : [DEFAULT_KEY_HEADER]) {
-          if (!ownedState(after.value, { keyHeader: h }).deletesSubscriptionKey) problems.push(`${h} is not deleted`);
-        }
-        // Likewise its subscription-key query parameter (subscriptionKeyParameterNames.query) and every other query
-        // parameter it deletes in <inbound>.
-        const deletedQuery = written.deletedQueryParameters;
-        for (const q of deletedQuery.length > 0 ? deletedQuery : [DEFAULT_KEY_QUERY]) {
-          if (!ownedState(after.value, { keyQuery: q }).deletesSubscriptionKeyQuery) {
-            problems.push(`query parameter ${q} is not deleted`);
-          }
-        }
-        if (!policiesEquivalent(w.value, after.value)) problems.push('APIM stored a different document');
-      }
-      if (problems.length) {
-        throw new StagedError(
-          new ActionError(`policy read-back differs from what was written: ${problems.join('; ')}`, rp.resourceId),
-          'written-unverified'
-        );
-      }
-      return 'written (rawxml) and read back';
-    }
+  const r = reconcilerFor(rp.kind);
+  const w = rp.write!;
+  const refused = r.guard(w, fresh, deps.basis);
+  if (refused.length) {
+    const message =
+      `write refused by the guard: the outgoing body differs from the fresh read outside the paths this ` +
+      `action owns (${refused.join('; ')}). This is a bug in the action; please report it.`;
+    throw new StagedError(new ActionError(message, rp.resourceId), 'not-written');
   }
+  outcome.writes++;
+  await write(progress, () => r.write(deps.arm, w));
+  const after = await stage('written-unverified', () => r.readBack(deps.arm, w));
+  const verified = r.verify(after, w, fresh, deps.basis);
+  if (verified.apimPrincipalId) outcome.apimPrincipalId = verified.apimPrincipalId;
+  if (verified.problems.length) {
+    throw new StagedError(new ActionError(verified.problems.join('; '), rp.resourceId), 'written-unverified');
+  }
+  return verified.detail;
 }
 
 /** Adds the resource, how far the write got, and what the user can do, to a failed write's message. */
@@ -362,4 +246,32 @@ function explainWriteError(rp: ResourcePlan, e: unknown, state: WriteState): Err
   if (e instanceof ArmError) return new ActionError(`${rp.label}: ${e.message}${how}`, rp.resourceId);
   const message = (e instanceof Error ? e.message : String(e)) || 'unknown error (no message)';
   return new ActionError(`${rp.label}: ${message}${how}`, rp.resourceId);
+}
+
+/**
+ * "Changed: …. Written but not verified: …. Outcome unknown: …. Not changed: …." — what a failed apply did, from the
+ * write states, so a reader knows what to look at (DESIGN: a failure midway says what was and was not changed).
+ */
+export function describeOutcome(outcome: ApplyOutcome): string {
+  const by = (st: string[]) => outcome.applied.filter((a) => a.state && st.includes(a.state)).map((a) => a.label);
+  const parts = [
+    `Changed: ${by(['verified']).join(', ') || 'nothing'}.`,
+    ...(by(['written-unverified']).length
+      ? [`Written but not verified: ${by(['written-unverified']).join(', ')}.`]
+      : []),
+    ...(by(['unknown']).length ? [`Outcome unknown (check it): ${by(['unknown']).join(', ')}.`] : []),
+    `Not changed: ${[...by(['not-written']), ...outcome.notApplied].join(', ') || 'nothing'}.`
+  ];
+  const easyAuthOn = outcome.applied.some((a) => a.kind === 'easy-auth' && a.state !== 'not-written');
+  const policyMissed = [
+    ...outcome.applied.filter((a) => !a.ok).map((a) => a.kind),
+    ...outcome.notAppliedKinds
+  ].includes('api-policy');
+  if (easyAuthOn && policyMissed) {
+    parts.push(
+      'If the Easy Auth change took effect, it requires a token that the API policy does not send yet: calls through ' +
+        'APIM may get 401 until a re-run writes the policy.'
+    );
+  }
+  return parts.join(' ');
 }

@@ -22,7 +22,18 @@ export function createGitHubPort(token: string, repository: string, opts: { base
         issue_number: issueNumber,
         per_page: 100
       });
-      return all.map((c) => ({ id: c.id, body: c.body ?? '' }));
+      return all.map((c) => ({
+        id: c.id,
+        body: c.body ?? '',
+        ...(c.user ? { author: { login: c.user.login, type: c.user.type } } : {})
+      }));
+    },
+    async whoAmI() {
+      try {
+        return (await octokit.rest.users.getAuthenticated()).data.login;
+      } catch {
+        return undefined; // an installation token (GITHUB_TOKEN): 403 "Resource not accessible by integration"
+      }
     },
     async createComment(issueNumber, body) {
       const res = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });

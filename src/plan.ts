@@ -354,11 +354,20 @@ export function hasDrift(plan: Plan): boolean {
 }
 
 /**
+ * The one decision of what stops a run before any write: the resources whose planner returned an error finding
+ * (`error`: an unparsable or unmanageable policy, a conflict in content the user owns, …). Callers word the stop
+ * (assertNoPlanErrors, applyPlan, reconcileTarget); none decides it differently. Pure.
+ */
+export function planBlockers(plan: Plan): ResourcePlan[] {
+  return plan.resources.filter((r) => r.error);
+}
+
+/**
  * Throws ActionError listing every resource that cannot be planned (`error`), so nothing is written when one of
  * them is broken. Returns normally when there is none.
  */
 export function assertNoPlanErrors(plan: Plan): void {
-  const broken = plan.resources.filter((r) => r.error);
+  const broken = planBlockers(plan);
   if (broken.length === 0) return;
   throw new ActionError(
     `Nothing was changed: ${broken.length} resource(s) cannot be reconciled: ` +

@@ -17,6 +17,9 @@ export interface PolicyDocument {
   value: string;
   format: 'rawxml';
   etag?: string;
+  /** The body's `id` and `type` as ARM sent them (reads only), so a body of another resource can be refused. */
+  id?: unknown;
+  type?: unknown;
 }
 
 /** ARM reads and writes for one reconcile target. Every method throws `ArmError` on a non-2xx answer. */
@@ -104,8 +107,16 @@ export interface TokenPort {
  * integration", 404, 422, …).
  */
 export interface GitHubPort {
-  /** Every comment of the issue, all pages, oldest first (ids grow with creation time). */
-  listComments(issueNumber: number): Promise<{ id: number; body: string }[]>;
+  /**
+   * Every comment of the issue, all pages, oldest first (ids grow with creation time), with its author (`user.login`
+   * and `user.type`: `Bot` for github-actions[bot] and apps) when the adapter knows it.
+   */
+  listComments(issueNumber: number): Promise<{ id: number; body: string; author?: { login: string; type?: string } }[]>;
+  /**
+   * The login the token acts as (GET /user), or undefined when GitHub does not say (an installation token such as
+   * GITHUB_TOKEN gets 403 there: its comments are authored by a Bot).
+   */
+  whoAmI?(): Promise<string | undefined>;
   /** Creates a comment; resolves with its id (adapters that cannot tell resolve with nothing). */
   createComment(issueNumber: number, body: string): Promise<{ id: number } | void>;
   updateComment(commentId: number, body: string): Promise<void>;
@@ -122,6 +133,8 @@ export interface Logger {
   info(message: string): void;
   warning(message: string): void;
   debug(message: string): void;
+  /** Runs `f` inside a collapsible log group named `name` (the runner's `::group::`); absent: no groups. */
+  group?<T>(name: string, f: () => Promise<T>): Promise<T>;
 }
 
 /** An ARM error with the HTTP status and ARM's `error.code`. */

@@ -16,13 +16,15 @@ export function scrub(text: string, secrets: readonly string[] = []): string {
 }
 
 /**
- * Text safe for a plain log line (`core.info` writes it as is): a line that would start a workflow command
- * (`::warning …::`, `::add-mask::`, … — the runner reads any output line whose trimmed text starts with `::`; GitHub
- * docs "Workflow commands for GitHub Actions") gets `: :` instead, so text from ARM, a policy or an error body can
- * never issue a command. Other text is unchanged. Pure.
+ * Text safe for a plain log line (`core.info` writes it as is). The runner reads an output line as a workflow command
+ * when its text, trimmed of white space as .NET trims it (which includes U+0085 NEL and U+00A0), starts with `::`,
+ * and — the legacy form — when it contains `##[` anywhere (actions/runner ActionCommandManager: TryParseV2, then
+ * TryParse with IndexOf("##[")). Such lines get `: :` for the leading `::` and `#‌#[` (a zero-width non-joiner between
+ * the hashes) for every `##[`, so text from ARM, a policy or an error body can never issue a command. Other text is
+ * unchanged. Pure.
  */
 export function defuseCommands(text: string): string {
-  return text.replace(/^(\s*)::/gm, '$1: :');
+  return text.replace(/^([\s\u0085\u180e\u200b\ufeff]*)::/gm, '$1: :').replace(/##\[/g, '#\u200c#[');
 }
 
 /** Deep-copies `value` with every string (not object keys) scrubbed as {@link scrub} does. */

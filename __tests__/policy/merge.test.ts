@@ -506,3 +506,14 @@ describe('mergePolicy: the subscription-key query parameter (subscriptionKeyPara
     expect(canonicalPolicy(a, { dropOwned: true })).toEqual(canonicalPolicy(doc(['<base />']), { dropOwned: true }));
   });
 });
+
+describe('mergePolicy: a subscription-key header name with & (an RFC 9110 token character)', () => {
+  it('is escaped in the delete it writes, so the document stays well-formed and idempotent', () => {
+    const doc = '<policies><inbound><base /></inbound></policies>';
+    const merged = mergePolicy(doc, { resource: '55555555-5555-4555-8555-555555555555', keyHeader: 'X-Key&Co' });
+    expect(merged.text).toContain('<set-header name="X-Key&amp;Co" exists-action="delete"');
+    expect(
+      mergePolicy(merged.text, { resource: '55555555-5555-4555-8555-555555555555', keyHeader: 'X-Key&Co' }).changes
+    ).toEqual([]);
+  });
+});

@@ -13,6 +13,7 @@ interface StoredComment {
   id: number;
   issue: number;
   body: string;
+  author?: { login: string; type?: string };
 }
 
 /**
@@ -32,7 +33,7 @@ function fakeGitHub(initial: StoredComment[] = [], perPage = 100) {
       for (let page = 1; ; page++) {
         pageRequests.push(page);
         const chunk = all.slice((page - 1) * perPage, page * perPage);
-        out.push(...chunk.map(({ id, body }) => ({ id, body })));
+        out.push(...chunk.map(({ id, body, author }) => ({ id, body, ...(author ? { author } : {}) })));
         if (chunk.length < perPage) break;
       }
       return out;
@@ -159,6 +160,17 @@ describe('upsertStickyComment', () => {
     expect(gh.pageRequests).toEqual([1, 2, 3]);
     expect(gh.calls).toEqual(['list 7', 'update 181']);
     expect(gh.comments).toHaveLength(250);
+  });
+
+  test("someone else's comment that starts with the marker is never edited or deleted (adversarial review)", async () => {
+    const gh = fakeGitHub([
+      { id: 5, issue: 7, body: `${marker}\nmallory's copy`, author: { login: 'mallory', type: 'User' } },
+      { id: 6, issue: 7, body: `${marker}\nours`, author: { login: 'github-actions[bot]', type: 'Bot' } },
+      { id: 9, issue: 7, body: `${marker}\nalice pasted it`, author: { login: 'alice', type: 'User' } }
+    ]);
+    expect(await upsertStickyComment(gh.port, 7, marker, `${marker}\nnew`)).toBe('updated');
+    expect(gh.calls).toEqual(['list 7', 'update 6']);
+    expect(gh.comments.map((c) => c.id)).toEqual([5, 6, 9]);
   });
 
   test('a comment that only quotes the marker in its text is not taken over', async () => {

@@ -8,20 +8,20 @@
  *   not know — the failure class of field cases C06/C07. Reading and writing raw JSON preserves unknown fields.
  * - API policies: `apiPolicy.get` in 10.0.0 returns `value: undefined` (it parses JSON as XML;
  *   Azure/azure-sdk-for-js#31566), so policies are read (and written) as raw JSON with `format=rawxml`.
+ *
+ * Raw requests: ./arm-transport.ts; the ArmError contract of both kinds: ./arm-errors.ts.
  */
 import type { TokenCredential } from '@azure/core-auth';
 import { ApiManagementClient } from '@azure/arm-apimanagement';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
-import {
-  createDefaultHttpClient,
-  createHttpHeaders,
-  createPipelineRequest,
-  type HttpClient,
-  type Pipeline
-} from '@azure/core-rest-pipeline';
+import { createDefaultHttpClient, type Pipeline } from '@azure/core-rest-pipeline';
 import { ArmError, type ArmPort, type Etagged, type Json, type PolicyDocument } from '../ports.js';
 import type { CloudEndpoints } from '../types.js';
-import { ARM_READ_RETRY, transientArmRead, withRetry, type RetryOptions } from './retry.js';
+import { sdkCall } from './arm-errors.js';
+import { createArmSender, parseJson, policyFrom, type ArmSend } from './arm-transport.js';
+import { ARM_READ_RETRY, type RetryOptions } from './retry.js';
+
+export { isIdempotentRead } from './arm-transport.js';
 
 /** api-version of Microsoft.ApiManagement used by @azure/arm-apimanagement 10.0.0. */
 export const APIM_API_VERSION = '2024-05-01';
@@ -47,10 +47,12 @@ export function targetResourceIds(t: ArmTarget, apiIds: string[]) {
   return { apim, apis, site, authSettingsV2: `${site}/config/authsettingsV2` };
 }
 
-interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  text: string;
+/** Options of createArmPort (see there), as the methods read them. */
+interface ArmPortOptions {
+  lroIntervalMs?: number;
+  requestTimeoutMs?: number;
+  lroTimeoutMs?: number;
+  readRetry?: RetryOptions;
 }
 
 /**
@@ -85,65 +87,50 @@ export function createArmPort(
     endpoint: endpoints.armEndpoint,
     credentials: { scopes: [endpoints.armScope] }
   });
-  const httpClient: HttpClient = createDefaultHttpClient();
-  const ids = targetResourceIds(target, []);
-
-  /**
-   * Sends one ARM request through `pipeline` (bearer token, the SDK's retries) with the body as raw JSON; resolves
-   * with status, headers and text of a 2xx, throws ArmError otherwise (status 0: code `Timeout`, or the transport
-   * error's code such as `ECONNRESET`). Idempotent reads (`isIdempotentRead`) are retried with `readRetry`; writes
-   * are sent once.
-   */
-  const send = async (
-    pipeline: Pipeline,
-    method: 'GET' | 'PUT' | 'POST' | 'PATCH',
-    resourcePath: string,
-    apiVersion: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-    query = ''
-  ): Promise<RawResponse> => {
-    const url = `${endpoints.armEndpoint}${resourcePath}?api-version=${apiVersion}${query}`;
-    const once = async (): Promise<RawResponse> => {
-      const request = createPipelineRequest({
-        url,
-        method,
-        timeout,
-        headers: createHttpHeaders({
-          accept: 'application/json',
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...headers
-        }),
-        body: body !== undefined ? JSON.stringify(body) : undefined
-      });
-      // The pipeline retries any method on 5xx/408/network errors. For a write, a refusal (4xx, e.g. 412) after
-      // such an attempt does not prove nothing landed: the earlier attempt may have been applied.
-      const tracked = trackAttempts(httpClient);
-      let res;
-      try {
-        res = await pipeline.sendRequest(tracked.client, request);
-      } catch (e) {
-        throw transportError(method, resourcePath, e, timeout);
-      }
-      const out: RawResponse = { status: res.status, headers: res.headers.toJSON(), text: res.bodyAsText ?? '' };
-      if (res.status >= 400) {
-        const err = armError(method, resourcePath, out);
-        if (method === 'GET' || !tracked.uncertain()) throw err;
-        throw new ArmError(
-          `${err.message} (after an earlier attempt that failed without a clear answer and may have been applied)`,
-          err.status,
-          err.code,
-          err.url,
-          true
-        );
-      }
-      return out;
-    };
-    return isIdempotentRead(method, resourcePath) ? withRetry(once, transientArmRead, readRetry) : once();
+  const send = createArmSender({
+    armEndpoint: endpoints.armEndpoint,
+    timeout,
+    readRetry,
+    httpClient: createDefaultHttpClient()
+  });
+  const ctx: PortContext = {
+    send,
+    apimClient,
+    apimPipeline: apimClient.pipeline,
+    webPipeline: webClient.pipeline,
+    ids: targetResourceIds(target, []),
+    target,
+    armEndpoint: endpoints.armEndpoint,
+    timeout,
+    readRetry,
+    opts
   };
-  const apimPipeline = apimClient.pipeline;
-  const webPipeline = webClient.pipeline;
+  return {
+    ...apimServiceMethods(ctx),
+    ...apiPolicyMethods(ctx),
+    ...siteMethods(ctx),
+    ...apimSecretMethods(ctx)
+  };
+}
 
+/** What the ArmPort methods share: one sender, the clients and their pipelines, the target's IDs, the options. */
+interface PortContext {
+  send: ArmSend;
+  apimClient: ApiManagementClient;
+  apimPipeline: Pipeline;
+  webPipeline: Pipeline;
+  ids: ReturnType<typeof targetResourceIds>;
+  target: ArmTarget;
+  armEndpoint: string;
+  /** Per-request timeout, ms. */
+  timeout: number;
+  readRetry: RetryOptions;
+  opts: ArmPortOptions;
+}
+
+/** The APIM service (read, and the identity PATCH with its long-running operation) and its APIs. */
+function apimServiceMethods(ctx: PortContext): Pick<ArmPort, 'getApimService' | 'patchApimService' | 'getApi'> {
+  const { send, apimClient, apimPipeline, ids, target, timeout, opts } = ctx;
   return {
     async getApimService(): Promise<Etagged<Json>> {
       const r = await send(apimPipeline, 'GET', ids.apim, APIM_API_VERSION);
@@ -171,7 +158,14 @@ export function createArmPort(
     async getApi(apiId: string): Promise<Etagged<Json>> {
       const r = await send(apimPipeline, 'GET', `${ids.apim}/apis/${encodeURIComponent(apiId)}`, APIM_API_VERSION);
       return { body: parseJson(r), etag: r.headers['etag'] };
-    },
+    }
+  };
+}
+
+/** An API's policy, read and written as raw JSON in `rawxml`. */
+function apiPolicyMethods(ctx: PortContext): Pick<ArmPort, 'getApiPolicy' | 'putApiPolicy'> {
+  const { send, apimPipeline, ids } = ctx;
+  return {
     async getApiPolicy(apiId: string): Promise<PolicyDocument | undefined> {
       try {
         const r = await send(
@@ -201,7 +195,16 @@ export function createArmPort(
       );
       const doc = policyFrom(r);
       return typeof doc.value === 'string' && doc.value ? doc : { value, format: 'rawxml', etag: doc.etag };
-    },
+    }
+  };
+}
+
+/** The Function App (site or slot) and its Easy Auth settings, as raw JSON. */
+function siteMethods(
+  ctx: PortContext
+): Pick<ArmPort, 'getSite' | 'getAuthSettingsV2' | 'putAuthSettingsV2' | 'getAuthSettingsV1'> {
+  const { send, webPipeline, ids } = ctx;
+  return {
     async getSite(): Promise<Etagged<Json>> {
       const r = await send(webPipeline, 'GET', ids.site, WEB_API_VERSION);
       return { body: parseJson(r), etag: r.headers['etag'] };
@@ -217,7 +220,16 @@ export function createArmPort(
     async getAuthSettingsV1(): Promise<Json> {
       // WebApps_GetAuthSettings = POST .../config/authsettings/list; `properties.configVersion` tells v1 from v2.
       return parseJson(await send(webPipeline, 'POST', `${ids.site}/config/authsettings/list`, WEB_API_VERSION));
-    },
+    }
+  };
+}
+
+/** APIM subscription keys and named values (secret values included: returned, never logged). */
+function apimSecretMethods(
+  ctx: PortContext
+): Pick<ArmPort, 'listSubscriptionSecrets' | 'listNamedValues' | 'getNamedValue' | 'listNamedValueSecret'> {
+  const { send, apimClient, apimPipeline, ids, target, timeout, readRetry } = ctx;
+  return {
     async listSubscriptionSecrets(subscriptionName: string) {
       const r = await sdkCall(
         'POST',
@@ -231,27 +243,7 @@ export function createArmPort(
       );
       return { primaryKey: r.primaryKey, secondaryKey: r.secondaryKey };
     },
-    async listNamedValues(filter: string, maxItems = 100): Promise<Json[]> {
-      // NamedValue_ListByService (apimnamedvalues.json, 2024-05-01): x-ms-pageable with nextLink. A nextLink is
-      // followed only on the ARM endpoint's own origin (the bearer token never goes elsewhere), at most 20 pages.
-      const out: Json[] = [];
-      const base = new URL(endpoints.armEndpoint);
-      const prefix = base.pathname.replace(/\/+$/, '');
-      let path = `${ids.apim}/namedValues`;
-      let query = `&$filter=${encodeURIComponent(filter)}`;
-      for (let page = 0; page < 20 && out.length < maxItems; page++) {
-        const body = parseJson(await send(apimPipeline, 'GET', path, APIM_API_VERSION, undefined, {}, query));
-        const value = Array.isArray(body.value) ? body.value : [];
-        for (const v of value) if (typeof v === 'object' && v !== null && out.length < maxItems) out.push(v as Json);
-        const next = typeof body.nextLink === 'string' && body.nextLink !== '' ? new URL(body.nextLink) : undefined;
-        if (!next || next.origin !== base.origin || !next.pathname.startsWith(prefix)) break;
-        path = next.pathname.slice(prefix.length);
-        next.searchParams.delete('api-version');
-        const rest = next.searchParams.toString();
-        query = rest ? `&${rest}` : '';
-      }
-      return out;
-    },
+    listNamedValues: (filter: string, maxItems = 100) => listNamedValuePages(ctx, filter, maxItems),
     async getNamedValue(namedValueId: string): Promise<Etagged<Json>> {
       const r = await send(
         apimPipeline,
@@ -277,171 +269,25 @@ export function createArmPort(
 }
 
 /**
- * Runs a typed SDK operation and turns its RestError (status, ARM `error.code`) into an ArmError, so a refused typed
- * write (403 AuthorizationFailed on the identity PATCH, 412, 409) is explained like the raw ones (the same contract:
- * every ArmPort method throws ArmError on a non-2xx answer). No answer → ArmError status 0 (code `Timeout` for an
- * abort, else the transport error's code). `accepted` marks failures after ARM accepted a write (202).
- * @param retry given only for idempotent reads (e.g. `listSecrets`): the whole operation is retried with it when
- *   `transientArmRead` calls the failure transient. Never pass it for a write.
+ * NamedValue_ListByService (apimnamedvalues.json, 2024-05-01): x-ms-pageable with nextLink. A nextLink is followed
+ * only on the ARM endpoint's own origin (the bearer token never goes elsewhere), at most 20 pages.
  */
-async function sdkCall<T>(
-  method: string,
-  resourcePath: string,
-  f: () => Promise<T>,
-  accepted = false,
-  retry?: RetryOptions
-): Promise<T> {
-  const once = async (): Promise<T> => {
-    try {
-      return await f();
-    } catch (e) {
-      throw sdkError(method, resourcePath, e, accepted);
-    }
-  };
-  return retry ? withRetry(once, transientArmRead, retry) : once();
-}
-
-/** The ArmError for a failed typed SDK operation (see sdkCall); errors that are not the SDK's pass through. */
-function sdkError(method: string, resourcePath: string, e: unknown, accepted: boolean): unknown {
-  const err = e as { statusCode?: unknown; code?: unknown; message?: unknown; name?: unknown };
-  if (typeof err?.statusCode !== 'number') {
-    if (isAbort(e))
-      return new ArmError(
-        `${method} ${resourcePath}: no answer in time (timed out)`,
-        0,
-        'Timeout',
-        resourcePath,
-        accepted
-      );
-    // A RestError without a status: the request got no answer (connection reset, DNS, TLS).
-    if (accepted || err?.name === 'RestError') {
-      return new ArmError(
-        `${method} ${resourcePath}: ${(e as Error)?.message || String(e)}`,
-        0,
-        typeof err?.code === 'string' ? err.code : undefined,
-        resourcePath,
-        accepted
-      );
-    }
-    return e;
+async function listNamedValuePages(ctx: PortContext, filter: string, maxItems: number): Promise<Json[]> {
+  const out: Json[] = [];
+  const base = new URL(ctx.armEndpoint);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  let path = `${ctx.ids.apim}/namedValues`;
+  let query = `&$filter=${encodeURIComponent(filter)}`;
+  for (let page = 0; page < 20 && out.length < maxItems; page++) {
+    const body = parseJson(await ctx.send(ctx.apimPipeline, 'GET', path, APIM_API_VERSION, undefined, {}, query));
+    const value = Array.isArray(body.value) ? body.value : [];
+    for (const v of value) if (typeof v === 'object' && v !== null && out.length < maxItems) out.push(v as Json);
+    const next = typeof body.nextLink === 'string' && body.nextLink !== '' ? new URL(body.nextLink) : undefined;
+    if (!next || next.origin !== base.origin || !next.pathname.startsWith(prefix)) break;
+    path = next.pathname.slice(prefix.length);
+    next.searchParams.delete('api-version');
+    const rest = next.searchParams.toString();
+    query = rest ? `&${rest}` : '';
   }
-  const code = typeof err.code === 'string' ? err.code : undefined;
-  const message = typeof err.message === 'string' ? err.message : String(e);
-  return new ArmError(
-    `${method} ${resourcePath} → ${err.statusCode}${code ? ` ${code}` : ''}: ${message}`,
-    err.statusCode,
-    code,
-    resourcePath,
-    accepted
-  );
-}
-
-/**
- * The ArmError for a raw request that got no HTTP answer: our request timeout (the pipeline aborts; it never retries
- * an abort) → status 0, code `Timeout`; otherwise status 0 with the transport error's code (e.g. `ECONNRESET`), when
- * it has one.
- */
-function transportError(method: string, resourcePath: string, e: unknown, timeoutMs: number): ArmError {
-  if (isAbort(e) || /timeout/i.test((e as Error)?.message ?? '')) {
-    return new ArmError(
-      `${method} ${resourcePath}: no answer within ${timeoutMs / 1000} s (timed out)`,
-      0,
-      'Timeout',
-      resourcePath
-    );
-  }
-  const code = (e as { code?: unknown })?.code;
-  return new ArmError(
-    `${method} ${resourcePath}: ${(e as Error)?.message || String(e)}`,
-    0,
-    typeof code === 'string' ? code : undefined,
-    resourcePath
-  );
-}
-
-/**
- * Reads that change nothing and may be sent again: GET, and the POST list actions ARM defines as reads of secrets or
- * settings (`config/authsettings/list`, `subscriptions/{sid}/listSecrets`, `namedValues/{id}/listValue`; ARM RPC:
- * POST `list*` actions). Everything else (PUT, PATCH, other POSTs) is a write.
- */
-export function isIdempotentRead(method: string, resourcePath: string): boolean {
-  const m = method.toUpperCase();
-  if (m === 'GET') return true;
-  return m === 'POST' && /\/(?:list|listSecrets|listValue)$/i.test(resourcePath);
-}
-
-/**
- * Wraps `client` to note, per request, whether an attempt ended without a clear answer (a 5xx, a 408, or a transport
- * error): the pipeline's retry policy (core-rest-pipeline's default retry, which retries every method) may then
- * resend a write that had already been applied.
- */
-function trackAttempts(client: HttpClient): { client: HttpClient; uncertain: () => boolean } {
-  let unclear = false;
-  return {
-    client: {
-      async sendRequest(req) {
-        try {
-          const res = await client.sendRequest(req);
-          if (res.status >= 500 || res.status === 408) unclear = true;
-          return res;
-        } catch (e) {
-          unclear = true;
-          throw e;
-        }
-      }
-    },
-    uncertain: () => unclear
-  };
-}
-
-/** An abort (our timeout's AbortSignal, or the pipeline's request timeout). */
-function isAbort(e: unknown): boolean {
-  const name = (e as { name?: unknown })?.name;
-  return name === 'AbortError' || name === 'TimeoutError' || /aborted/i.test((e as Error)?.message ?? '');
-}
-
-function parseJson(r: RawResponse): Json {
-  if (!r.text) return {};
-  try {
-    return JSON.parse(r.text) as Json;
-  } catch {
-    throw new ArmError(`ARM answered ${r.status} with a body that is not JSON`, r.status, undefined, '');
-  }
-}
-
-/**
- * The policy document of a 2xx answer. `value` is `properties.value` exactly as ARM sent it (not necessarily a
- * string: src/azure/validated-arm.ts checks it before anything is planned on it); `null` or non-object bodies give
- * `value: undefined`.
- */
-function policyFrom(r: RawResponse): PolicyDocument {
-  const body = parseJson(r) as unknown;
-  const obj = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Json;
-  const props = (typeof obj.properties === 'object' && obj.properties !== null ? obj.properties : {}) as {
-    value?: unknown;
-  };
-  return {
-    value: props.value as string,
-    format: 'rawxml',
-    etag: r.headers['etag'] ?? (typeof obj.etag === 'string' ? obj.etag : undefined)
-  };
-}
-
-/** Turns an ARM error answer into an ArmError carrying ARM's `error.code` and message (never request headers). */
-function armError(method: string, resourcePath: string, r: RawResponse): ArmError {
-  let code: string | undefined;
-  let message = r.text.slice(0, 500);
-  try {
-    const parsed = JSON.parse(r.text) as { error?: { code?: string; message?: string } };
-    code = parsed.error?.code;
-    message = parsed.error?.message ?? message;
-  } catch {
-    /* not JSON: keep the text */
-  }
-  return new ArmError(
-    `${method} ${resourcePath} → ${r.status}${code ? ` ${code}` : ''}: ${message}`,
-    r.status,
-    code,
-    resourcePath
-  );
+  return out;
 }

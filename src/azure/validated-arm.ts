@@ -99,6 +99,24 @@ export function checkRead(kind: ReadKind, body: unknown, expectedId?: string): s
   }
 }
 
+/**
+ * The problem with a policy read (2xx), or undefined: a `<policies>` document ({@link checkPolicyText}) of this API
+ * (`id`/`type`, when the body carries them, must be `expectedId` / an API policy) with an ETag — without one the PUT
+ * could not be guarded by If-Match (ApiPolicy_Get always answers with an ETag header).
+ */
+export function checkPolicyRead(doc: PolicyDocument | null, expectedId: string): string | undefined {
+  if (!doc || typeof doc !== 'object') return `the body is ${describe(doc)}`;
+  if (doc.type !== undefined && (typeof doc.type !== 'string' || !TYPES['api-policy'].test(doc.type))) {
+    return `the body describes a resource of type ${JSON.stringify(doc.type)}`;
+  }
+  if (doc.id !== undefined && (typeof doc.id !== 'string' || !sameResource('api-policy', doc.id, expectedId))) {
+    return `the body describes another resource (${String(doc.id)})`;
+  }
+  const text = checkPolicyText(doc.value);
+  if (text) return text;
+  return doc.etag ? undefined : 'no ETag (the write could not be guarded with If-Match)';
+}
+
 /** The problem with a policy read's `properties.value`, or undefined when it is a `<policies>` document. */
 export function checkPolicyText(value: unknown): string | undefined {
   if (typeof value !== 'string') return `properties.value is ${describe(value)}`;
@@ -176,7 +194,7 @@ export function validatedArmPort(arm: ArmPort, ids: TargetIds, apimName: string,
       const doc = await arm.getApiPolicy(apiId);
       if (doc === undefined) return undefined; // a 404: the API has no policy
       const id = `${ids.apim}/apis/${apiId}/policies/policy`;
-      const problem = checkPolicyText((doc as { value?: unknown } | null)?.value);
+      const problem = checkPolicyRead(doc, id);
       if (problem) throw new ReadShapeError(`policy of API ${apiId}`, `GET ${id}?format=rawxml`, problem, id);
       return doc;
     }

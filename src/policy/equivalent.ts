@@ -6,7 +6,9 @@
  * (hashicorp/terraform-provider-azurerm#3145, Azure/terraform-provider-azapi#334). So documents are compared on a
  * canonical form, never as strings.
  */
-import { ownedElementSpans } from './merge.js';
+import { ownedElementSpans } from './inspect.js';
+import { deletesKey } from './predicates.js';
+import { describeKeys, KEY_KINDS } from './subscription-key.js';
 import { decodeEntities, elementChildren, parsePolicy, type ElementNode } from './tree.js';
 
 /** Canonical, JSON-serializable form of an element. */
@@ -29,7 +31,7 @@ const lf = (s: string): string => s.replace(/\r\n?/g, '\n');
  * set-header deleting `opts.keyHeader`, the API's subscription-key header, default Ocp-Apim-Subscription-Key, and
  * set-query-parameter deleting `opts.keyQuery`, its query parameter, default subscription-key; names compared
  * case-insensitively). With `opts.acceptableResources` (and `opts.namedValues`), `dropOwned` removes only the
- * elements owned by purpose (see ownedElementSpans in ./merge.ts): a managed-identity element for another resource
+ * elements owned by purpose (see ownedElementSpans in ./inspect.ts): a managed-identity element for another resource
  * stays in the canonical form. Throws PolicyParseError when the text cannot be parsed.
  */
 export function canonicalPolicy(
@@ -42,8 +44,9 @@ export function canonicalPolicy(
     namedValues?: ReadonlyMap<string, string | undefined>;
   } = {}
 ): CanonicalElement {
-  const key = (opts.keyHeader ?? 'Ocp-Apim-Subscription-Key').trim().toLowerCase();
-  const query = (opts.keyQuery ?? 'subscription-key').trim().toLowerCase();
+  // not validated: a comparison never throws for a name (ownedElementSpans, by purpose, does)
+  const described = describeKeys(opts);
+  const keys = KEY_KINDS.map((kind) => described[kind]);
   const { root } = parsePolicy(raw);
   const owned = new Set<ElementNode>();
   if (opts.dropOwned && root.name === 'policies' && opts.acceptableResources) {
@@ -61,21 +64,7 @@ export function canonicalPolicy(
   } else if (opts.dropOwned && root.name === 'policies') {
     const inbound = elementChildren(root).find((e) => e.name === 'inbound');
     for (const e of inbound ? elementChildren(inbound) : []) {
-      const name = e.attrs
-        .find((a) => a.name === 'name')
-        ?.value.trim()
-        .toLowerCase();
-      const action = e.attrs
-        .find((a) => a.name === 'exists-action')
-        ?.value.trim()
-        .toLowerCase();
-      if (
-        e.name === 'authentication-managed-identity' ||
-        (e.name === 'set-header' && name === key && action === 'delete') ||
-        (e.name === 'set-query-parameter' && name === query && action === 'delete')
-      ) {
-        owned.add(e);
-      }
+      if (e.name === 'authentication-managed-identity' || keys.some((k) => deletesKey(e, k))) owned.add(e);
     }
   }
   const canon = (el: ElementNode): CanonicalElement => {

@@ -1,6 +1,7 @@
 /**
  * Errors and position helpers of the policy engine. Pure module.
  */
+import type { ElementNode } from './tree.js';
 
 /**
  * A policy document that cannot be read safely (cannot be tokenized, is not well-formed once expressions are
@@ -56,4 +57,18 @@ export function lineColumn(text: string, offset: number): { line: number; column
 export function parseErrorAt(text: string, offset: number, message: string): PolicyParseError {
   const { line, column } = lineColumn(text, offset);
   return new PolicyParseError(`${message} (line ${line}, column ${column})`, line, column);
+}
+
+/** 1-based line of `el`'s `<` in `raw`. */
+export function lineAt(raw: string, el: ElementNode): number {
+  return lineColumn(raw, el.start).line;
+}
+
+/** The start tag of `el` as authored, on one line, at most 160 characters (for messages). */
+export function tagText(raw: string, el: ElementNode): string {
+  const t = raw
+    .slice(el.start, el.openEnd)
+    .replace(/\s+/g, ' ')
+    .replace(/\s*\/?>$/, '>');
+  return t.length > 160 ? `${t.slice(0, 157)}...>` : t;
 }

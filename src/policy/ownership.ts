@@ -15,7 +15,8 @@
  * them (src/named-values.ts) and hands in a map name → value (`undefined`: unknown or unreadable, e.g. a Key
  * Vault-backed one); values are judged after substitution and are never put into messages (they may be secrets).
  */
-import type { AttrNode } from './tree.js';
+import { AUTH, carriesToken, inSideRequest } from './predicates.js';
+import { attr, descendants, elementChildren, type AttrNode, type ElementNode, type ParsedPolicy } from './tree.js';
 
 /**
  * How the owned element is recognised. Shared by inspectPolicy, ownedState, ownedManagedIdentity,
@@ -168,4 +169,92 @@ export function judgeResource(
     };
   }
   return { status: 'other' };
+}
+
+/** True for the statuses that claim the Function's app (the owned element, or a duplicate of it). */
+export const claimsFunction = (s: ResourceStatus): boolean => s === 'acceptable' || s === 'wrong-form';
+
+/** One direct `<authentication-managed-identity>` of `<inbound>` with what its attributes say. */
+export interface DirectAuth {
+  el: ElementNode;
+  /** It has `output-token-variable-name`: APIM keeps the token in that variable, not in Authorization. */
+  hasVar: boolean;
+  judged: ResourceJudgement;
+}
+
+/**
+ * The owned managed-identity element by purpose:
+ * 1. a direct element without `output-token-variable-name` whose `resource` is acceptable; else such a one in a
+ *    known wrong form; else such a one that cannot be judged (it sets the Authorization header; it is kept as written
+ *    and warned about). Within each, the first one after `<base />` (where the owned element belongs), else the
+ *    first one;
+ * 2. else ("carrier" form) the first direct element with `output-token-variable-name` whose resource is the
+ *    Function's app (acceptable or wrong form) and whose variable a later Authorization set-header reads (direct in
+ *    `<inbound>` after the element and after `<base />`, or in `<backend>`);
+ * 3. else none: the action adds its own. A direct element with `output-token-variable-name` whose resource is the
+ *    Function's app and whose token no Authorization set-header carries is `wouldBe` (a `token-to-variable`
+ *    conflict).
+ */
+export interface Ownership {
+  opts: OwnershipOptions;
+  /** Resources acceptable beyond opts.acceptableResources (mergePolicy's desired resource). */
+  extra: string[];
+  direct: DirectAuth[];
+  owned?: DirectAuth;
+  /** The later Authorization set-header that carries the owned element's token variable (carrier form). */
+  carrier?: ElementNode;
+  wouldBe?: DirectAuth;
+}
+
+/**
+ * Which direct `<authentication-managed-identity>` of `inbound` is owned (see {@link Ownership}); `backend` is
+ * `<policies>/<backend>` (where a carrier set-header may also stand). No `inbound` → nothing owned. Never throws.
+ */
+export function ownershipOf(
+  parsed: ParsedPolicy,
+  inbound: ElementNode | undefined,
+  backend: ElementNode | undefined,
+  opts: OwnershipOptions,
+  extra: string[]
+): Ownership {
+  const own: Ownership = { opts, extra, direct: [] };
+  if (!inbound) return own;
+  const direct = elementChildren(inbound);
+  own.direct = direct
+    .filter((e) => e.name === AUTH)
+    .map((el) => ({
+      el,
+      hasVar: attr(el, 'output-token-variable-name') !== undefined,
+      judged: judgeResource(attr(el, 'resource'), opts, extra)
+    }));
+  // Within a status, one that already runs after <base /> (and so stays where it is) is preferred: the merge moves
+  // an owned element found before <base /> after it, and the next merge must find the same one (idempotence).
+  const base = direct.find((e) => e.name === 'base');
+  const afterBase = (d: DirectAuth) => !base || d.el.start > base.start;
+  const varless = own.direct.filter((d) => !d.hasVar);
+  const pick = (status: ResourceStatus): DirectAuth | undefined => {
+    const all = varless.filter((d) => d.judged.status === status);
+    return all.find(afterBase) ?? all[0];
+  };
+  own.owned = pick('acceptable') ?? pick('wrong-form') ?? pick('unknown');
+  if (own.owned) return own;
+  const inBackend = backend ? descendants(backend).filter((e) => !inSideRequest(e)) : [];
+  const withVar = own.direct.filter((x) => x.hasVar && claimsFunction(x.judged.status));
+  // after-<base /> ones first (idempotence, as above); `wouldBe` is the first in document order
+  for (const d of [...withVar.filter(afterBase), ...withVar.filter((x) => !afterBase(x))]) {
+    const name = attr(d.el, 'output-token-variable-name')!.value;
+    // The carrier must run after <base /> too (where the owned element belongs): one before it would be left behind
+    // when the element is moved after <base />, reading a variable that is not set yet.
+    const after = Math.max(d.el.start, base ? base.start : -1);
+    const carrier = [...direct.filter((e) => e.start > after), ...inBackend].find((e) =>
+      carriesToken(parsed.raw, e, name)
+    );
+    if (carrier) {
+      own.owned = d;
+      own.carrier = carrier;
+      return own;
+    }
+  }
+  own.wouldBe = withVar[0];
+  return own;
 }

@@ -202,3 +202,19 @@ export function elementChildren(el: ElementNode): ElementNode[] {
 export function attr(el: ElementNode, name: string): AttrNode | undefined {
   return el.attrs.find((a) => a.name === name);
 }
+
+/** Every element below `el` (children, grandchildren, …) in document order. */
+export function descendants(el: ElementNode, out: ElementNode[] = []): ElementNode[] {
+  for (const c of elementChildren(el)) {
+    out.push(c);
+    descendants(c, out);
+  }
+  return out;
+}
+
+/** Path of `el` from the root, e.g. `policies/outbound/choose/when/authentication-managed-identity`. */
+export function pathOf(el: ElementNode): string {
+  const names: string[] = [];
+  for (let e: ElementNode | undefined = el; e; e = e.parent) names.unshift(e.name);
+  return names.join('/');
+}

@@ -27,15 +27,20 @@ export function oneLine(text: string): string {
  * Escapes plain text for inline markdown inside a table cell or list item: HTML (`&`, `<`, `>`) becomes entities
  * (so a value can never open `<details>`, a comment `<!--`, or a tag), markdown punctuation that changes rendering
  * is backslash-escaped, `|` becomes `\|` (GFM: a pipe in a cell must be escaped, also inside code spans),
- * and line breaks become `⏎`. The result is shortened to `max` code points first (default 300).
+ * line breaks become `⏎`, and `@name` gets a word joiner (U+2060) after `@` so text from ARM never mentions anyone.
+ * The result is shortened to `max` code points first (default 300).
  * Source: GitHub Flavored Markdown spec, "Tables (extension)" and "Backslash escapes".
  */
 export function escapeText(text: string, max = 300): string {
-  return oneLine(shorten(text, max))
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/([\\`*_[\]|~])/g, '\\$1');
+  return (
+    oneLine(shorten(text, max))
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/([\\`*_[\]|~])/g, '\\$1')
+      // `@name` in text from ARM or a policy would notify a user or team on the PR: a word joiner keeps it inert.
+      .replace(/@(?=[A-Za-z0-9])/g, '@\u2060')
+  );
 }
 
 /**

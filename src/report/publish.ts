@@ -27,7 +27,9 @@ function sameBody(a: string, b: string): boolean {
  * that exactly one survives even when several runs publish on the same pull request at the same time.
  *
  * Ours are the comments whose body starts with `marker` (after leading whitespace: we always put it first, so a
- * person quoting it elsewhere is not overwritten). Every run applies the same rule:
+ * person quoting it elsewhere is not overwritten) AND that this token's identity wrote (`whoAmI`; when GitHub does
+ * not say, as for GITHUB_TOKEN, a Bot author): a person who pastes the marker never has a comment edited or deleted.
+ * Every run applies the same rule:
  * 1. List every comment (the port pages through all of them). None of ours → `createComment`, then list again:
  *    runs that started together all saw none and all created one.
  * 2. Keep the OLDEST of ours (lowest id; GitHub ids grow with creation time), update it when its body differs from
@@ -57,9 +59,13 @@ export async function upsertStickyComment(
   body: string,
   log?: Pick<Logger, 'warning'>
 ): Promise<CommentOutcome> {
+  const me = await github.whoAmI?.();
+  // Someone else's comment that carries (or quotes) the marker is never taken over or deleted: only comments written
+  // by this token's identity (or, when GitHub does not say who that is, by a Bot such as github-actions[bot]).
+  const mine = (a?: { login: string; type?: string }) => !a || (me ? a.login === me : a.type === 'Bot');
   const listOurs = async (): Promise<{ id: number; body: string }[]> =>
     (await github.listComments(issueNumber))
-      .filter((c) => typeof c.body === 'string' && c.body.trimStart().startsWith(marker))
+      .filter((c) => typeof c.body === 'string' && c.body.trimStart().startsWith(marker) && mine(c.author))
       .sort((a, b) => a.id - b.id);
 
   let ours = await listOurs();

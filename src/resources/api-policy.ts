@@ -19,7 +19,9 @@ import {
   mergePolicy,
   PolicyNotManagedError,
   PolicyParseError,
-  type OwnershipOptions
+  type OwnershipOptions,
+  HEADER_TOKEN,
+  QUERY_TOKEN
 } from '../policy/index.js';
 import type { ResourcePlan } from '../types.js';
 
@@ -74,20 +76,11 @@ export function planApiPolicy(
     warnings: [],
     error
   });
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(keyHeader.trim())) {
-    return refused(
-      `the API's subscription-key header name ${JSON.stringify(keyHeader)} (subscriptionKeyParameterNames.header) is ` +
-        'not an HTTP header name, so no policy can delete it. Nothing is written; fix the API settings and re-run.'
-    );
-  }
-  if (!/^(?!@)(?!.*\{\{)[A-Za-z0-9\-._~!$'()*+,;:@/?%]+$/.test(keyQuery.trim())) {
-    return refused(
-      `the API's subscription-key query parameter name ${JSON.stringify(keyQuery)} (subscriptionKeyParameterNames.query) ` +
-        'is not a query parameter name this action can delete. Nothing is written; fix the API settings and re-run.'
-    );
-  }
+  const badName = keyNameProblem(keyHeader, keyQuery);
+  if (badName) return refused(badName);
+  let merged: Merged;
   try {
-    const merged = mergePolicy(doc?.value, {
+    merged = mergePolicy(doc?.value, {
       resource: tokenResource,
       keyHeader,
       keyQuery,
@@ -95,44 +88,77 @@ export function planApiPolicy(
       namedValues: ownership.namedValues,
       appObjectIds: ownership.appObjectIds
     });
-    if (merged.conflicts.length > 0) {
-      const n = merged.conflicts.length;
-      const backend = merged.conflicts.some((c) => / in <backend>/.test(c.message));
-      const inbound = merged.conflicts.some((c) => !/ in <backend>/.test(c.message));
-      const where = inbound && backend ? '<inbound>/<backend>' : backend ? '<backend>' : '<inbound>';
-      return refused(
-        `the policy has ${n === 1 ? 'an element' : `${n} elements`} in ${where} that undo${n === 1 ? 'es' : ''} ` +
-          `the managed-identity setup, and this action does not change elements you own: ` +
-          merged.conflicts.map((c) => c.message).join('; ') +
-          '. Edit the policy (APIM portal → API → Policy editor) and re-run.'
-      );
-    }
-    const changes = merged.changes.map((c) => ({
-      path: c.path.startsWith('policy.') ? c.path : `policy.${c.path}`,
-      before: c.before,
-      after: c.after
-    }));
-    const notes = doc === undefined ? ['the API has no policy yet: one is created'] : [];
-    const plan: ApiPolicyPlan = {
-      kind: 'api-policy',
-      resourceId,
-      label,
-      changes,
-      notes,
-      warnings: merged.warnings.map((w) => `${label}: ${w}`)
-    };
-    if (changes.length > 0) {
-      plan.write = { op: 'put-api-policy', apiId, value: merged.text, format: 'rawxml', ifMatch: doc?.etag ?? '*' };
-    }
-    return plan;
   } catch (e) {
-    if (!(e instanceof PolicyParseError)) throw e;
-    if (e instanceof PolicyNotManagedError) return refused(`${e.message}.`);
-    const located = e.line !== undefined && !e.message.includes(`line ${e.line}`);
-    const where = located ? ` at line ${e.line}${e.column !== undefined ? `, column ${e.column}` : ''}` : '';
-    return refused(
-      `the policy text cannot be tokenized${where}: ${e.message}. Nothing is written; fix the policy ` +
-        '(APIM portal → API → Policy editor) and re-run.'
+    return refused(unreadablePolicy(e));
+  }
+  if (merged.conflicts.length > 0) return refused(conflictsProblem(merged.conflicts));
+  const changes = merged.changes.map((c) => ({
+    path: c.path.startsWith('policy.') ? c.path : `policy.${c.path}`,
+    before: c.before,
+    after: c.after
+  }));
+  const notes = doc === undefined ? ['the API has no policy yet: one is created'] : [];
+  const plan: ApiPolicyPlan = {
+    kind: 'api-policy',
+    resourceId,
+    label,
+    changes,
+    notes,
+    warnings: merged.warnings.map((w) => `${label}: ${w}`)
+  };
+  if (changes.length > 0) {
+    plan.write = { op: 'put-api-policy', apiId, value: merged.text, format: 'rawxml', ifMatch: doc?.etag ?? '*' };
+  }
+  return plan;
+}
+
+type Merged = ReturnType<typeof mergePolicy>;
+
+/**
+ * Why the API's subscription-key names cannot be managed: `keyHeader` is not an HTTP header name (RFC 9110 token),
+ * or `keyQuery` is not a query parameter name a policy can delete; undefined when both are fine.
+ */
+function keyNameProblem(keyHeader: string, keyQuery: string): string | undefined {
+  if (!HEADER_TOKEN.test(keyHeader.trim())) {
+    return (
+      `the API's subscription-key header name ${JSON.stringify(keyHeader)} (subscriptionKeyParameterNames.header) is ` +
+      'not an HTTP header name, so no policy can delete it. Nothing is written; fix the API settings and re-run.'
     );
   }
+  if (!QUERY_TOKEN.test(keyQuery.trim())) {
+    return (
+      `the API's subscription-key query parameter name ${JSON.stringify(keyQuery)} (subscriptionKeyParameterNames.query) ` +
+      'is not a query parameter name this action can delete. Nothing is written; fix the API settings and re-run.'
+    );
+  }
+  return undefined;
+}
+
+/** The refusal for conflicting elements: where they are (`<inbound>`, `<backend>`), each named with its line. */
+function conflictsProblem(conflicts: Merged['conflicts']): string {
+  const n = conflicts.length;
+  const backend = conflicts.some((c) => / in <backend>/.test(c.message));
+  const inbound = conflicts.some((c) => !/ in <backend>/.test(c.message));
+  const where = inbound && backend ? '<inbound>/<backend>' : backend ? '<backend>' : '<inbound>';
+  return (
+    `the policy has ${n === 1 ? 'an element' : `${n} elements`} in ${where} that undo${n === 1 ? 'es' : ''} ` +
+    `the managed-identity setup, and this action does not change elements you own: ` +
+    conflicts.map((c) => c.message).join('; ') +
+    '. Edit the policy (APIM portal → API → Policy editor) and re-run.'
+  );
+}
+
+/**
+ * The refusal for a policy document that cannot be managed (PolicyNotManagedError: its message; PolicyParseError:
+ * where tokenizing failed, by line and column). Any other error is rethrown.
+ */
+function unreadablePolicy(e: unknown): string {
+  if (!(e instanceof PolicyParseError)) throw e;
+  if (e instanceof PolicyNotManagedError) return `${e.message}.`;
+  const located = e.line !== undefined && !e.message.includes(`line ${e.line}`);
+  const where = located ? ` at line ${e.line}${e.column !== undefined ? `, column ${e.column}` : ''}` : '';
+  return (
+    `the policy text cannot be tokenized${where}: ${e.message}. Nothing is written; fix the policy ` +
+    '(APIM portal → API → Policy editor) and re-run.'
+  );
 }

@@ -142,185 +142,33 @@ export function planEasyAuth(input: EasyAuthInput): EasyAuthPlan {
     ? cloneJson(input.current.properties)
     : {};
   const original = cloneJson(props);
-  const changes: FieldChange[] = [];
-  const notes: string[] = [];
-  const warnings: string[] = [];
-  let deferred = false;
-
-  const own = (path: string, after: unknown): void => {
-    const before = getPath(props, path);
-    if (deepEqual(before, after)) return;
-    changes.push({ path, before: cloneJson(before), after: cloneJson(after) });
-    setPath(props, path, cloneJson(after));
-  };
+  const d: Draft = { props, changes: [], notes: [], warnings: [] };
 
   const registrationExisted = isPlainObject(getPath(props, REG));
-  own(EASY_AUTH_PATHS.platformEnabled, true);
-  own(EASY_AUTH_PATHS.requireAuthentication, true);
-  own(EASY_AUTH_PATHS.unauthenticatedClientAction, 'Return401');
-  own(EASY_AUTH_PATHS.aadEnabled, true);
-  own(EASY_AUTH_PATHS.clientId, clientId);
+  own(d, EASY_AUTH_PATHS.platformEnabled, true);
+  own(d, EASY_AUTH_PATHS.requireAuthentication, true);
+  own(d, EASY_AUTH_PATHS.unauthenticatedClientAction, 'Return401');
+  own(d, EASY_AUTH_PATHS.aadEnabled, true);
+  own(d, EASY_AUTH_PATHS.clientId, clientId);
+  const issuer = planIssuer(d, label, input, registrationExisted);
+  const effectiveAudiences = planAudiences(d, label, clientId, str(input.tokenResource) ?? clientId);
+  const finalExcluded = planExcludedPaths(d, input.excludedPaths);
 
-  // Issuer: set only for a registration created now; an existing one is never rewritten (C03).
-  // `openIdIssuer` is undefined when the input is empty (src/inputs.ts): the v1 default is applied here, and only an
-  // explicit input is reported as one.
-  const existingIssuer = str(getPath(props, EASY_AUTH_PATHS.openIdIssuer));
-  const defaultIssuer = `https://sts.windows.net/${input.tenantId.toLowerCase()}/`;
-  const explicitIssuer = str(input.openIdIssuer);
-  if (!registrationExisted) {
-    const issuer = str(input.openIdIssuer) ?? defaultIssuer;
-    own(EASY_AUTH_PATHS.openIdIssuer, issuer);
-    notes.push(`issuer ${issuer} (${explicitIssuer ? 'from input open-id-issuer' : 'v1 default'})`);
-  } else if (!existingIssuer) {
-    warnings.push(`${label}: the Azure AD registration has no openIdIssuer; left unset (set it in the portal).`);
-  } else if (explicitIssuer && explicitIssuer !== existingIssuer) {
-    warnings.push(
-      `${label}: existing openIdIssuer ${existingIssuer} kept; input open-id-issuer is used only for a new registration.`
-    );
-  }
-  const issuer = str(getPath(props, EASY_AUTH_PATHS.openIdIssuer));
-  if (issuer && /\/v2\.0\/?$/i.test(issuer)) {
-    warnings.push(
-      `${label}: openIdIssuer ${issuer} is the v2.0 form, but tokens APIM gets are v1 (iss https://sts.windows.net/<tenant>/) ` +
-        'unless the app registration sets requestedAccessTokenVersion 2; calls may answer 401 (C03).'
-    );
-  }
-
-  // Audiences (C02): add token-resource when it is not the client ID; keep and never edit existing entries.
-  const tokenResource = str(input.tokenResource) ?? clientId;
-  const audiences = strings(getPath(props, EASY_AUTH_PATHS.allowedAudiences)) ?? [];
-  if (tokenResource !== clientId && !audiences.includes(tokenResource)) {
-    own(EASY_AUTH_PATHS.allowedAudiences, [...audiences, tokenResource]);
-  }
-  for (const a of audiences.filter((x) => x.endsWith('/.default'))) {
-    warnings.push(
-      `${label}: allowedAudiences entry ${a} ends in /.default (a scope, never a token audience); left in place.`
-    );
-  }
-  const finalAudiences = strings(getPath(props, EASY_AUTH_PATHS.allowedAudiences)) ?? [];
-  const effectiveAudiences = [clientId, ...finalAudiences.filter((a) => a !== clientId)];
-  notes.push(`effective audiences: ${effectiveAudiences.join(', ')}`);
-
-  // Excluded paths (C14): union, order kept.
-  const excluded = strings(getPath(props, EASY_AUTH_PATHS.excludedPaths)) ?? [];
-  const addPaths = input.excludedPaths.filter((p, i, all) => !excluded.includes(p) && all.indexOf(p) === i);
-  if (addPaths.length > 0) own(EASY_AUTH_PATHS.excludedPaths, [...excluded, ...addPaths]);
-  const finalExcluded = strings(getPath(props, EASY_AUTH_PATHS.excludedPaths)) ?? [];
-
-  // Callers (C04, C10).
-  const callers: ExtraCaller[] = [
-    {
-      label: 'APIM system-assigned identity',
-      principalId: input.apimPrincipalId,
-      clientId: input.apimIdentityClientId
-    },
-    ...(input.extraCallers ?? [])
-  ];
-  for (const c of callers) {
-    if (c.clientId && c.principalId && sameId(c.clientId, c.principalId)) {
-      throw new ActionError(
-        `Easy Auth ${resourceId}: the client ID given for ${c.label} (${c.clientId}) is its object (principal) ID. ` +
-          'allowedApplications matches client IDs (appid): set apim-identity-client-id to the service principal appId.',
-        resourceId
-      );
-    }
-  }
-  const identities = strings(getPath(props, EASY_AUTH_PATHS.identities));
-  const apps = strings(getPath(props, EASY_AUTH_PATHS.allowedApplications));
-  if (input.allowedCallers === 'apim-only' || (identities?.length ?? 0) > 0) {
-    const next = [...(identities ?? [])];
-    const shown = [...next];
-    for (const c of callers) {
-      if (!c.principalId) {
-        if (c === callers[0]) {
-          deferred = true;
-          shown.push(PENDING_PRINCIPAL);
-        }
-        continue;
-      }
-      if (!next.some((x) => sameId(x, c.principalId!))) {
-        next.push(c.principalId);
-        shown.push(c.principalId);
-        notes.push(`allowedPrincipals.identities += ${c.principalId} (${c.label} object ID, matched against oid)`);
-      }
-    }
-    // A principalId not known yet (the identity is created by this run) is a GUID: count its 36 characters now, so
-    // the limit stops the run before the identity write rather than after it.
-    const projected = [...next, ...(deferred ? ['00000000-0000-0000-0000-000000000000'] : [])].join(',').length;
-    if (projected > IDENTITIES_MAX_CHARS) {
-      throw new ActionError(
-        `Easy Auth ${resourceId}: allowedPrincipals.identities would be ${projected} characters, over the ` +
-          `${IDENTITIES_MAX_CHARS}-character limit. Remove stale object IDs from the list (portal or az rest) and re-run.`,
-        resourceId
-      );
-    }
-    if (next.length > 0) own(EASY_AUTH_PATHS.identities, next);
-    if (shown.length > next.length) {
-      changes.push({ path: EASY_AUTH_PATHS.identities, before: cloneJson(identities), after: shown });
-      dedupeLastChange(changes);
-    }
-  }
-  for (const c of callers) {
-    if (c.principalId && apps?.some((x) => sameId(x, c.principalId!))) {
-      warnings.push(
-        `${label}: allowedApplications holds ${c.principalId}, the object ID of the ${c.label}; it never matches ` +
-          '(allowedApplications is compared with the client ID in appid/azp). Left in place.'
-      );
-    }
-  }
-  if (apps && apps.length > 0) {
-    const next = [...apps];
-    const shown = [...apps];
-    for (const c of callers) {
-      if (!c.clientId) {
-        if (!c.principalId && c === callers[0]) {
-          deferred = true;
-          shown.push(PENDING_CLIENT_ID);
-          continue;
-        }
-        if (input.allowedCallers === 'tenant') {
-          warnings.push(
-            `${label}: allowedApplications is set (${apps.join(', ')}) and the client ID of the ${c.label} is unknown; ` +
-              'APIM calls get 403 unless it is listed. Set apim-identity-client-id (or grant Application.Read.All).'
-          );
-          continue;
-        }
-        throw new ActionError(
-          `Easy Auth ${resourceId}: allowedApplications is set (${apps.join(', ')}), so the client ID (appId) of the ` +
-            `${c.label} must be added, and it is unknown: ARM gives only its object ID ${c.principalId}. Grant the ` +
-            'workflow identity the Microsoft Graph permission Application.Read.All (so the action can look it up), or ' +
-            'set the input apim-identity-client-id.',
-          resourceId
-        );
-      }
-      if (!next.some((x) => sameId(x, c.clientId!))) {
-        next.push(c.clientId);
-        shown.push(c.clientId);
-        notes.push(`allowedApplications += ${c.clientId} (${c.label} client ID, matched against appid/azp)`);
-      }
-    }
-    own(EASY_AUTH_PATHS.allowedApplications, next);
-    if (shown.length > next.length) {
-      changes.push({ path: EASY_AUTH_PATHS.allowedApplications, before: cloneJson(apps), after: shown });
-      dedupeLastChange(changes);
-    }
-  }
+  const callers = callersOf(input);
+  const identitiesDeferred = planIdentities(d, input, callers);
+  const applicationsDeferred = planAllowedApplications(d, label, input, callers);
   if (input.allowedCallers === 'tenant') {
-    warnings.push(
+    d.warnings.push(
       `${label}: allowed-callers is tenant: any identity in the tenant with a token for ${effectiveAudiences.join(' or ')} ` +
         'can call the Function directly.'
     );
   }
-
-  // Never write an explicit empty list where it can deny everyone (DESIGN §3).
-  for (const p of [EASY_AUTH_PATHS.identities, EASY_AUTH_PATHS.groups, EASY_AUTH_PATHS.allowedApplications]) {
-    const v = getPath(props, p);
-    if (Array.isArray(v) && v.length === 0) setPath(props, p, undefined);
-  }
+  dropEmptyCallerLists(props);
 
   const preserved = leaves(original).filter(([p]) => !OWNED.some((o) => isUnder(p, o))).length;
-  notes.push(`preserved ${preserved} other settings`);
+  d.notes.push(`preserved ${preserved} other settings`);
 
+  const { changes, notes, warnings } = d;
   const plan: EasyAuthPlan = {
     kind: 'easy-auth',
     resourceId,
@@ -333,8 +181,225 @@ export function planEasyAuth(input: EasyAuthInput): EasyAuthPlan {
   if (changes.length > 0) {
     plan.write = { op: 'put-authsettings-v2', body: { properties: props }, ownedPaths: changes.map((c) => c.path) };
   }
-  if (deferred) plan.deferredUntil = 'apim-identity';
+  if (identitiesDeferred || applicationsDeferred) plan.deferredUntil = 'apim-identity';
   return plan;
+}
+
+/**
+ * The document being planned: `props` as it will be written (the `properties` read, owned paths merged in), and
+ * what the plan records on the way. The planning steps below each add to it, in the order of the document.
+ */
+interface Draft {
+  props: Record<string, unknown>;
+  changes: FieldChange[];
+  notes: string[];
+  warnings: string[];
+}
+
+/** Sets owned `path` to `after` in the draft, recording the change when the value differs from the one in place. */
+function own(d: Draft, path: string, after: unknown): void {
+  const before = getPath(d.props, path);
+  if (deepEqual(before, after)) return;
+  d.changes.push({ path, before: cloneJson(before), after: cloneJson(after) });
+  setPath(d.props, path, cloneJson(after));
+}
+
+/**
+ * Issuer (C03): set only for a registration created now; an existing one is never rewritten. `openIdIssuer` is
+ * undefined when the input is empty (src/inputs.ts): the v1 default is applied here, and only an explicit input is
+ * reported as one. Warns about a v2.0 issuer (tokens APIM gets are v1). Returns the issuer in effect.
+ */
+function planIssuer(d: Draft, label: string, input: EasyAuthInput, registrationExisted: boolean): string | undefined {
+  const existingIssuer = str(getPath(d.props, EASY_AUTH_PATHS.openIdIssuer));
+  const defaultIssuer = `https://sts.windows.net/${input.tenantId.toLowerCase()}/`;
+  const explicitIssuer = str(input.openIdIssuer);
+  if (!registrationExisted) {
+    const issuer = str(input.openIdIssuer) ?? defaultIssuer;
+    own(d, EASY_AUTH_PATHS.openIdIssuer, issuer);
+    d.notes.push(`issuer ${issuer} (${explicitIssuer ? 'from input open-id-issuer' : 'v1 default'})`);
+  } else if (!existingIssuer) {
+    d.warnings.push(`${label}: the Azure AD registration has no openIdIssuer; left unset (set it in the portal).`);
+  } else if (explicitIssuer && explicitIssuer !== existingIssuer) {
+    d.warnings.push(
+      `${label}: existing openIdIssuer ${existingIssuer} kept; input open-id-issuer is used only for a new registration.`
+    );
+  }
+  const issuer = str(getPath(d.props, EASY_AUTH_PATHS.openIdIssuer));
+  if (issuer && /\/v2\.0\/?$/i.test(issuer)) {
+    d.warnings.push(
+      `${label}: openIdIssuer ${issuer} is the v2.0 form, but tokens APIM gets are v1 (iss https://sts.windows.net/<tenant>/) ` +
+        'unless the app registration sets requestedAccessTokenVersion 2; calls may answer 401 (C03).'
+    );
+  }
+  return issuer;
+}
+
+/**
+ * Audiences (C02): adds `tokenResource` when it is not the client ID; keeps and never edits existing entries (warns
+ * about `/.default` ones). Returns the effective audiences: the client ID first, then the allowed ones.
+ */
+function planAudiences(d: Draft, label: string, clientId: string, tokenResource: string): string[] {
+  const audiences = strings(getPath(d.props, EASY_AUTH_PATHS.allowedAudiences)) ?? [];
+  if (tokenResource !== clientId && !audiences.includes(tokenResource)) {
+    own(d, EASY_AUTH_PATHS.allowedAudiences, [...audiences, tokenResource]);
+  }
+  for (const a of audiences.filter((x) => x.endsWith('/.default'))) {
+    d.warnings.push(
+      `${label}: allowedAudiences entry ${a} ends in /.default (a scope, never a token audience); left in place.`
+    );
+  }
+  const finalAudiences = strings(getPath(d.props, EASY_AUTH_PATHS.allowedAudiences)) ?? [];
+  const effectiveAudiences = [clientId, ...finalAudiences.filter((a) => a !== clientId)];
+  d.notes.push(`effective audiences: ${effectiveAudiences.join(', ')}`);
+  return effectiveAudiences;
+}
+
+/** Excluded paths (C14): the union of those in place and `wanted`, order kept. Returns the paths in effect. */
+function planExcludedPaths(d: Draft, wanted: string[]): string[] {
+  const excluded = strings(getPath(d.props, EASY_AUTH_PATHS.excludedPaths)) ?? [];
+  const addPaths = wanted.filter((p, i, all) => !excluded.includes(p) && all.indexOf(p) === i);
+  if (addPaths.length > 0) own(d, EASY_AUTH_PATHS.excludedPaths, [...excluded, ...addPaths]);
+  return strings(getPath(d.props, EASY_AUTH_PATHS.excludedPaths)) ?? [];
+}
+
+/**
+ * The identities allowed to call (C04, C10): APIM's system-assigned identity first, then the extra callers.
+ * Throws ActionError when a caller's client ID is its object ID (allowedApplications would never match it).
+ */
+function callersOf(input: EasyAuthInput): ExtraCaller[] {
+  const callers: ExtraCaller[] = [
+    {
+      label: 'APIM system-assigned identity',
+      principalId: input.apimPrincipalId,
+      clientId: input.apimIdentityClientId
+    },
+    ...(input.extraCallers ?? [])
+  ];
+  for (const c of callers) {
+    if (c.clientId && c.principalId && sameId(c.clientId, c.principalId)) {
+      throw new ActionError(
+        `Easy Auth ${input.resourceId}: the client ID given for ${c.label} (${c.clientId}) is its object (principal) ID. ` +
+          'allowedApplications matches client IDs (appid): set apim-identity-client-id to the service principal appId.',
+        input.resourceId
+      );
+    }
+  }
+  return callers;
+}
+
+/**
+ * `allowedPrincipals.identities` (matched against `oid`), with apim-only callers or when the list is in use: adds
+ * each caller's object ID. APIM's identity not created yet shows PENDING_PRINCIPAL and makes the plan deferred
+ * (returns true). Throws ActionError when the list would go over IDENTITIES_MAX_CHARS.
+ */
+function planIdentities(d: Draft, input: EasyAuthInput, callers: ExtraCaller[]): boolean {
+  const identities = strings(getPath(d.props, EASY_AUTH_PATHS.identities));
+  if (!(input.allowedCallers === 'apim-only' || (identities?.length ?? 0) > 0)) return false;
+  let deferred = false;
+  const next = [...(identities ?? [])];
+  const shown = [...next];
+  for (const c of callers) {
+    if (!c.principalId) {
+      if (c === callers[0]) {
+        deferred = true;
+        shown.push(PENDING_PRINCIPAL);
+      }
+      continue;
+    }
+    if (!next.some((x) => sameId(x, c.principalId!))) {
+      next.push(c.principalId);
+      shown.push(c.principalId);
+      d.notes.push(`allowedPrincipals.identities += ${c.principalId} (${c.label} object ID, matched against oid)`);
+    }
+  }
+  // A principalId not known yet (the identity is created by this run) is a GUID: count its 36 characters now, so
+  // the limit stops the run before the identity write rather than after it.
+  const projected = [...next, ...(deferred ? ['00000000-0000-0000-0000-000000000000'] : [])].join(',').length;
+  if (projected > IDENTITIES_MAX_CHARS) {
+    throw new ActionError(
+      `Easy Auth ${input.resourceId}: allowedPrincipals.identities would be ${projected} characters, over the ` +
+        `${IDENTITIES_MAX_CHARS}-character limit. Remove stale object IDs from the list (portal or az rest) and re-run.`,
+      input.resourceId
+    );
+  }
+  if (next.length > 0) own(d, EASY_AUTH_PATHS.identities, next);
+  if (shown.length > next.length) {
+    d.changes.push({ path: EASY_AUTH_PATHS.identities, before: cloneJson(identities), after: shown });
+    dedupeLastChange(d.changes);
+  }
+  return deferred;
+}
+
+/**
+ * `defaultAuthorizationPolicy.allowedApplications` (matched against `appid`/`azp`), only when the list is in use:
+ * warns about object IDs in it, adds each caller's client ID. APIM's identity not created yet shows
+ * PENDING_CLIENT_ID and makes the plan deferred (returns true). A caller whose client ID is unknown is a warning
+ * with `allowed-callers: tenant`, else an ActionError (how to make it known).
+ */
+function planAllowedApplications(d: Draft, label: string, input: EasyAuthInput, callers: ExtraCaller[]): boolean {
+  const apps = strings(getPath(d.props, EASY_AUTH_PATHS.allowedApplications));
+  for (const c of callers) {
+    if (c.principalId && apps?.some((x) => sameId(x, c.principalId!))) {
+      d.warnings.push(
+        `${label}: allowedApplications holds ${c.principalId}, the object ID of the ${c.label}; it never matches ` +
+          '(allowedApplications is compared with the client ID in appid/azp). Left in place.'
+      );
+    }
+  }
+  if (!apps || apps.length === 0) return false;
+  let deferred = false;
+  const next = [...apps];
+  const shown = [...apps];
+  for (const c of callers) {
+    if (!c.clientId) {
+      if (!c.principalId && c === callers[0]) {
+        deferred = true;
+        shown.push(PENDING_CLIENT_ID);
+        continue;
+      }
+      d.warnings.push(unknownClientId(label, input, apps, c));
+      continue;
+    }
+    if (!next.some((x) => sameId(x, c.clientId!))) {
+      next.push(c.clientId);
+      shown.push(c.clientId);
+      d.notes.push(`allowedApplications += ${c.clientId} (${c.label} client ID, matched against appid/azp)`);
+    }
+  }
+  own(d, EASY_AUTH_PATHS.allowedApplications, next);
+  if (shown.length > next.length) {
+    d.changes.push({ path: EASY_AUTH_PATHS.allowedApplications, before: cloneJson(apps), after: shown });
+    dedupeLastChange(d.changes);
+  }
+  return deferred;
+}
+
+/**
+ * A caller that allowedApplications must list but whose client ID is unknown: the warning to give with
+ * `allowed-callers: tenant`; otherwise throws ActionError saying how to make the client ID known.
+ */
+function unknownClientId(label: string, input: EasyAuthInput, apps: string[], c: ExtraCaller): string {
+  if (input.allowedCallers === 'tenant') {
+    return (
+      `${label}: allowedApplications is set (${apps.join(', ')}) and the client ID of the ${c.label} is unknown; ` +
+      'APIM calls get 403 unless it is listed. Set apim-identity-client-id (or grant Application.Read.All).'
+    );
+  }
+  throw new ActionError(
+    `Easy Auth ${input.resourceId}: allowedApplications is set (${apps.join(', ')}), so the client ID (appId) of the ` +
+      `${c.label} must be added, and it is unknown: ARM gives only its object ID ${c.principalId}. Grant the ` +
+      'workflow identity the Microsoft Graph permission Application.Read.All (so the action can look it up), or ' +
+      'set the input apim-identity-client-id.',
+    input.resourceId
+  );
+}
+
+/** Never write an explicit empty list where it can deny everyone (DESIGN §3): empty caller lists are removed. */
+function dropEmptyCallerLists(props: Record<string, unknown>): void {
+  for (const p of [EASY_AUTH_PATHS.identities, EASY_AUTH_PATHS.groups, EASY_AUTH_PATHS.allowedApplications]) {
+    const v = getPath(props, p);
+    if (Array.isArray(v) && v.length === 0) setPath(props, p, undefined);
+  }
 }
 
 /** When a path was recorded twice (the real merge, then the display with a placeholder), keep only the last. */

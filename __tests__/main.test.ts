@@ -1,0 +1,56 @@
+/**
+ * The entry (src/main.ts) in-process with a typed fake of @actions/core (__fixtures__/core.ts): refused inputs and a
+ * refused sign-in fail the step with the reason, before any Azure request, and the outputs say no plan was made.
+ */
+import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import * as core from '../__fixtures__/core.js';
+
+jest.unstable_mockModule('@actions/core', () => core);
+const { run } = await import('../src/main.js');
+
+const GOOD: Record<string, string> = {
+  'client-id': '33333333-3333-4333-8333-333333333333',
+  'tenant-id': '11111111-1111-4111-8111-111111111111',
+  'subscription-id': '22222222-2222-4222-8222-222222222222',
+  'apim-name': 'apim-x',
+  'apim-resource-group': 'rg-demo',
+  'api-ids': 'orders',
+  'function-app-name': 'func-x',
+  'pr-comment': 'false'
+};
+
+function inputs(values: Record<string, string>) {
+  core.getInput.mockImplementation((name: string) => values[name] ?? '');
+}
+
+const outputs = () => Object.fromEntries(core.setOutput.mock.calls.map(([k, v]) => [k, v]));
+
+describe('run (entry)', () => {
+  beforeEach(() => {
+    jest.clearAllMocks();
+    process.env.RUNNER_TEMP = '/tmp';
+  });
+
+  it('refused inputs: the step fails naming every problem, no sign-in, drift unset, changes []', async () => {
+    inputs({ ...GOOD, 'api-ids': 'orders,ORDERS', 'open-id-issuer': 'https://sts.windows.net/x/\n::warning::x' });
+    await run();
+    expect(core.getIDToken).not.toHaveBeenCalled();
+    expect(core.setFailed).toHaveBeenCalledTimes(1);
+    const message = String(core.setFailed.mock.calls[0][0]);
+    expect(message).toMatch(/^Invalid inputs \(2 problems\)/);
+    expect(message).toMatch(/'orders', 'ORDERS'/);
+    expect(message).toMatch(/open-id-issuer/);
+    expect(outputs().drift).toBeUndefined();
+    expect(outputs().changes).toBe('[]');
+  });
+
+  it('no id-token permission: the sign-in fails with the reason, nothing else is attempted', async () => {
+    inputs(GOOD);
+    core.getIDToken.mockRejectedValue(new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable'));
+    await run();
+    expect(core.getIDToken).toHaveBeenCalled();
+    expect(core.setFailed).toHaveBeenCalledTimes(1);
+    expect(String(core.setFailed.mock.calls[0][0])).toMatch(/id-token: write/);
+    expect(outputs()['smoke-result']).toBe('skipped');
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * reconcileTarget (src/target.ts) in-process, with plain-object ports (__tests__/support/fake-ports.ts) over the
+ * twin's scenarios: check writes nothing and reports drift; apply writes identity → Easy Auth → policy and a second
+ * apply writes nothing; a broken read stops the run before any write; a broken re-read stops only the write it
+ * guards, and the report's write states say exactly that.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { readSettings } from '../src/inputs.js';
+import { reconcileTarget } from '../src/target.js';
+import { baseInputs, scenario } from '../scripts/action-runner.js';
+import { fakeArm, fakePorts, recordingLog } from './support/fake-ports.js';
+import type { TwinState } from '../emulator/src/contracts.js';
+
+function settingsFor(state: TwinState, extra: Record<string, string>) {
+  const inputs: Record<string, string> = { ...baseInputs(state), ...extra };
+  return readSettings((name) => inputs[name] ?? '');
+}
+
+async function run(state: TwinState, mode: 'check' | 'apply', faults = {}) {
+  const f = fakeArm(state, faults);
+  const { log, lines } = recordingLog();
+  const result = await reconcileTarget(settingsFor(state, { mode }), fakePorts(f.arm, log));
+  return { ...f, result, lines };
+}
+
+describe('reconcileTarget (in-process)', () => {
+  it('check on a drifted target: drift reported, the step fails (fail-on-drift), nothing written', async () => {
+    const r = await run(scenario('drifted'), 'check');
+    expect(r.result.report.verdict).toBe('drift');
+    expect(r.result.failed).toBe(true);
+    expect(r.result.failure).toMatch(/^Drift found: \d+ change\(s\) needed/);
+    expect(r.writes()).toEqual([]);
+  });
+
+  it('apply writes identity → Easy Auth → policy, verified; a second apply writes nothing', async () => {
+    const state = scenario('drifted');
+    const first = await run(state, 'apply');
+    expect(first.result.failed).toBe(false);
+    expect(first.writes()).toEqual(['patchApimService', 'putAuthSettingsV2', 'putApiPolicy']);
+    expect(first.result.report.applied.map((a) => [a.label, a.state])).toEqual([
+      ['APIM apim-x identity', 'verified'],
+      ['Easy Auth func-x', 'verified'],
+      ['API policy orders', 'verified']
+    ]);
+    const again = await run(state, 'apply');
+    expect(again.result.report.verdict).toBe('in-sync');
+    expect(again.writes()).toEqual([]);
+  });
+
+  it('a first read without content stops the run before any write, naming the request', async () => {
+    await expect(run(scenario('drifted'), 'apply', { getAuthSettingsV2: () => ({}) })).rejects.toThrow(
+      /config\/authsettingsV2\/list \(Easy Auth of func-x\) answered without the content .*empty object/
+    );
+  });
+
+  it('a broken re-read before the Easy Auth PUT: the identity is changed, Easy Auth and the policy are not, and the report says so', async () => {
+    const state = scenario('drifted');
+    const f = fakeArm(state);
+    let reads = 0;
+    const realRead = f.arm.getAuthSettingsV2;
+    f.arm.getAuthSettingsV2 = async () => (++reads === 2 ? ({ properties: {} } as never) : realRead());
+    const { log } = recordingLog();
+    const result = await reconcileTarget(settingsFor(state, { mode: 'apply' }), fakePorts(f.arm, log));
+    expect(f.writes()).toEqual(['patchApimService']);
+    expect(result.report.applied.map((a) => [a.label, a.state])).toEqual([
+      ['APIM apim-x identity', 'verified'],
+      ['Easy Auth func-x', 'not-written'],
+      ['API policy orders', 'not-attempted']
+    ]);
+    expect(result.failure).toMatch(
+      /Changed: APIM apim-x identity\. Not changed: Easy Auth func-x, API policy orders\./
+    );
+  });
+});
+
+describe('reconcileTarget (in-process): adversarial review', () => {
+  it('an API read as having no policy is not created over one that exists at the write: refused, nothing written', async () => {
+    const state = scenario('drifted');
+    const f = fakeArm(state);
+    let reads = 0;
+    const real = f.arm.getApiPolicy;
+    f.arm.getApiPolicy = async (apiId) => (++reads === 1 ? undefined : real(apiId)); // the first read says 404
+    const { log } = recordingLog();
+    const result = await reconcileTarget(settingsFor(state, { mode: 'apply' }), fakePorts(f.arm, log));
+    expect(f.writes()).not.toContain('putApiPolicy');
+    expect(result.report.applied.at(-1)).toMatchObject({ label: 'API policy orders', state: 'not-written' });
+    expect(result.failure).toMatch(/had no policy when it was read and has one now/);
+  });
+
+  it('Easy Auth configured from a file (platform.configFilePath) is refused before any write', async () => {
+    const state = scenario('drifted');
+    const auth = Object.entries(state.resources).find(([k]) => k.endsWith('/config/authsettingsV2'))![1] as {
+      properties: { platform: Record<string, unknown> };
+    };
+    auth.properties.platform.configFilePath = 'auth.json';
+    const f = fakeArm(state);
+    const { log } = recordingLog();
+    await expect(reconcileTarget(settingsFor(state, { mode: 'apply' }), fakePorts(f.arm, log))).rejects.toThrow(
+      /configured from the file "auth.json" \(platform.configFilePath\)/
+    );
+    expect(f.writes()).toEqual([]);
+  });
+
+  it('a policy resource holding APIM’s principalId (an object ID, C01) is rewritten in place to the client ID', async () => {
+    const state = scenario('in-sync');
+    const service = Object.entries(state.resources).find(([k]) => /service\/apim-x$/.test(k))![1] as {
+      identity: { principalId: string };
+    };
+    const policyKey = Object.keys(state.resources).find((k) => k.endsWith('/apis/orders/policies/policy'))!;
+    const policy = state.resources[policyKey] as { properties: { value: string } };
+    const app = state.appRegistrations[0].appId;
+    policy.properties.value = policy.properties.value.replace(
+      `resource="${app}"`,
+      `resource="${service.identity.principalId}"`
+    );
+    const r = await run(state, 'check');
+    expect(r.result.plan?.resources.find((x) => x.kind === 'api-policy')?.changes).toEqual([
+      { path: 'policy.resource', before: service.identity.principalId, after: app }
+    ]);
+  });
+});

@@ -1,0 +1,218 @@
+/**
+ * Per-input parsers: `parse(text) → {value} | {problems}`, pure, one per kind of input. The text is the input's
+ * trimmed, non-empty value (or its action.yml default), already clean of control characters and within its length
+ * (src/inputs/text.ts `textProblem`); the value returned is exactly that text, or what it denotes (a number, a
+ * boolean, a list). Problems are phrased as `<what is wrong>; <fix>`, without the input's name.
+ */
+import { CLOUD_NAMES } from '../azure/clouds.js';
+import type { AllowedCallers, CloudName, Mode } from '../types.js';
+import { apiIdCaseProblems, repeatedEntryWarnings } from './cross.js';
+import {
+  MAX_LIST_ENTRIES,
+  MAX_NAME_LENGTH,
+  MAX_VALUE_LENGTH,
+  count,
+  isGuid,
+  parseBoolean,
+  parseList,
+  show,
+  splitList
+} from './text.js';
+import {
+  API_ID,
+  APIM_SUBSCRIPTION,
+  HEADER_VALUE,
+  NAMING_RULES,
+  RESOURCE_GROUP,
+  audienceProblem,
+  endpointProblem,
+  excludedPathProblem,
+  issuerProblem,
+  nameSegmentProblem,
+  smokePathProblem,
+  tokenResourceProblem
+} from './validators.js';
+
+/**
+ * What a parser gives: the value (with non-fatal warnings for the log, each starting with the input's name), or one
+ * or more problems (a list input has one per bad entry). Never both.
+ */
+export type Parsed<T> =
+  { readonly value: T; readonly warnings?: readonly string[] } | { readonly problems: readonly string[] };
+
+/** A parser of one input's trimmed, non-empty text. */
+export type Parser<T> = (text: string) => Parsed<T>;
+
+/** True when `p` carries problems (no value). */
+export function isRefused<T>(p: Parsed<T>): p is { readonly problems: readonly string[] } {
+  return 'problems' in p;
+}
+
+/** `{ value }` (with `warnings` when there are some). */
+export function ok<T>(value: T, warnings: readonly string[] = []): Parsed<T> {
+  return warnings.length > 0 ? { value, warnings } : { value };
+}
+
+/** `{ problems }`. */
+export function refuse(...problems: string[]): { readonly problems: readonly string[] } {
+  return { problems };
+}
+
+/** A parser that accepts the text as is unless `problemOf` finds a problem with it. */
+export function checkedBy(problemOf: (value: string) => string | undefined): Parser<string> {
+  return (text) => {
+    const p = problemOf(text);
+    return p === undefined ? ok(text) : refuse(p);
+  };
+}
+
+/** A GUID; `what` says which one, for the fix (e.g. `Entra tenant ID`). */
+export function guid(what: string): Parser<string> {
+  return checkedBy((v) =>
+    isGuid(v) ? undefined : `${show(v)} is not a GUID; give the ${what} (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`
+  );
+}
+
+/** An ARM resource name matching `pattern` (`rule` states it for the fix), that is also one clean path segment. */
+export function armName(pattern: RegExp, rule: string): Parser<string> {
+  return checkedBy((v) =>
+    pattern.test(v) ? nameSegmentProblem(v) : `${show(v)} is not a valid name: ${rule} (${NAMING_RULES})`
+  );
+}
+
+const RG_RULE = '1-90 letters, digits, underscores, parentheses, hyphens and periods, not ending with a period';
+
+/** A resource group name (1-90 characters, not ending with a period), also one clean path segment. */
+export const resourceGroup: Parser<string> = checkedBy((v) =>
+  !RESOURCE_GROUP.test(v) || v.endsWith('.')
+    ? `${show(v)} is not a valid resource group name: ${RG_RULE} (${NAMING_RULES})`
+    : nameSegmentProblem(v)
+);
+
+/** One of `choices`, case-sensitive; otherwise `'<text>' <verb>; use one of <choices>`. */
+export function oneOf<T extends string>(choices: readonly T[], verb: string): Parser<T> {
+  return (text) =>
+    (choices as readonly string[]).includes(text)
+      ? ok(text as T)
+      : refuse(`${show(text)} ${verb}; use one of ${choices.join(', ')}`);
+}
+
+export const environment: Parser<CloudName> = oneOf(CLOUD_NAMES, 'is not supported');
+export const mode: Parser<Mode> = oneOf<Mode>(['apply', 'check'], 'is not allowed');
+export const allowedCallers: Parser<AllowedCallers> = oneOf<AllowedCallers>(['apim-only', 'tenant'], 'is not allowed');
+
+/** `true` or `false`, in any letter case. */
+export const boolean: Parser<boolean> = (text) => {
+  const b = parseBoolean(text);
+  return b === undefined ? refuse(`${show(text)} is not a boolean; use true or false`) : ok(b);
+};
+
+const apiId = armName(
+  API_ID,
+  'an API ID (the name in the API resource ID, not its display name or path) has 1-80 letters, digits and ' +
+    'hyphens, starting with a letter and ending with a letter or digit'
+);
+
+/**
+ * `api-ids`: a comma/newline list of at most {@link MAX_LIST_ENTRIES} distinct API IDs (1-80 letters, digits and
+ * hyphens, optionally `;rev=<n>`; at most {@link MAX_NAME_LENGTH} characters), none two spellings of one API
+ * ({@link apiIdCaseProblems}). Value: the distinct IDs in order; exact repeats are used once, with a warning. Over the
+ * limit, the one problem says so and the entries are not checked.
+ */
+export const apiIds: Parser<string[]> = (text) => {
+  const ids = parseList(text);
+  if (ids.length === 0) return refuse('lists no API ID; give at least one');
+  if (ids.length > MAX_LIST_ENTRIES) {
+    return refuse(
+      `lists ${count(ids.length)} API IDs; the limit is ${MAX_LIST_ENTRIES} per run (each API costs ARM reads and ` +
+        'a policy write): split them across several steps or jobs (entries are checked once the list is within it)'
+    );
+  }
+  const problems: string[] = [];
+  for (const id of ids) {
+    if (id.length > MAX_NAME_LENGTH) {
+      problems.push(`${show(id)} is ${count(id.length)} characters long; an API ID has at most ${MAX_NAME_LENGTH}`);
+    } else {
+      const p = apiId(id);
+      if (isRefused(p)) problems.push(...p.problems);
+    }
+  }
+  problems.push(...apiIdCaseProblems(ids));
+  return problems.length > 0 ? refuse(...problems) : ok(ids, repeatedEntryWarnings('api-ids', splitList(text)));
+};
+
+/**
+ * `excluded-paths`: a comma/newline list of at most {@link MAX_LIST_ENTRIES} distinct paths, each at most
+ * {@link MAX_VALUE_LENGTH} characters and passing {@link excludedPathProblem}. Value: the distinct paths in order
+ * (`[]` for a text of separators only). Over the limit, the one problem says so and the entries are not checked.
+ */
+export const excludedPaths: Parser<string[]> = (text) => {
+  const paths = parseList(text);
+  if (paths.length > MAX_LIST_ENTRIES) {
+    return refuse(
+      `lists ${count(paths.length)} paths; the limit is ${MAX_LIST_ENTRIES} (exclusions are for a few ` +
+        'anonymous endpoints such as /api/health): group paths under a wildcard such as /api/public/* ' +
+        '(entries are checked once the list is within it)'
+    );
+  }
+  const problems: string[] = [];
+  for (const p of paths) {
+    const text =
+      p.length > MAX_VALUE_LENGTH
+        ? `${show(p)} is ${count(p.length)} characters long; an excluded path has at most ${count(MAX_VALUE_LENGTH)}`
+        : excludedPathProblem(p);
+    if (text) problems.push(text);
+  }
+  return problems.length > 0 ? refuse(...problems) : ok(paths);
+};
+
+export const audience: Parser<string> = checkedBy(audienceProblem);
+export const endpoint: Parser<string> = checkedBy(endpointProblem);
+export const tokenResource: Parser<string> = checkedBy(tokenResourceProblem);
+export const openIdIssuer: Parser<string> = checkedBy(issuerProblem);
+export const smokePath: Parser<string> = checkedBy(smokePathProblem);
+
+const SMOKE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/** An HTTP method of {@link SMOKE_METHODS}, in any letter case; value in upper case. */
+export const smokeMethod: Parser<string> = (text) =>
+  SMOKE_METHODS.includes(text.toUpperCase())
+    ? ok(text.toUpperCase())
+    : refuse(`${show(text)} is not supported; use one of ${SMOKE_METHODS.join(', ')}`);
+
+/** An exact status (`200`) or a class (`2xx`), 1xx-5xx; value in lower case. */
+export const expectedStatus: Parser<string> = (text) =>
+  /^[1-5](?:[0-9]{2}|xx)$/.test(text.toLowerCase())
+    ? ok(text.toLowerCase())
+    : refuse(`${show(text)} is not a status; use an exact status such as 200 or a class such as 2xx`);
+
+/** Whole seconds from 0 to 3600; value a number. */
+export const timeoutSeconds: Parser<number> = (text) =>
+  /^[0-9]+$/.test(text) && Number(text) <= 3600
+    ? ok(Number(text))
+    : refuse(`${show(text)} must be a whole number of seconds from 0 to 3600`);
+
+/**
+ * A secret sent in an HTTP header (`Ocp-Apim-Subscription-Key`, `Authorization`): printable ASCII only, since
+ * anything else fails only at the request. The problem never shows the value.
+ */
+export const secret: Parser<string> = (text) =>
+  HEADER_VALUE.test(text)
+    ? ok(text)
+    : refuse(
+        'contains a character outside printable ASCII (U+0020–U+007E) (value not shown: secret); it is sent in an ' +
+          'HTTP header: copy the value again without invisible or non-ASCII characters'
+      );
+
+/** `github-token`: a {@link secret}; an unexpanded `${{ … }}` expression (a run by hand) means no token. */
+export const githubToken: Parser<string | undefined> = (text) => {
+  const p = secret(text);
+  return isRefused(p) || !text.startsWith('${{') ? p : ok(undefined);
+};
+
+/** An APIM subscription ID (`sid`, e.g. `master`), also one clean path segment. */
+export const subscriptionName: Parser<string> = checkedBy((v) =>
+  APIM_SUBSCRIPTION.test(v)
+    ? nameSegmentProblem(v)
+    : `${show(v)} is not an APIM subscription ID (the name in its resource ID, e.g. master)`
+);

@@ -1,0 +1,212 @@
+/**
+ * The markdown sections of the summary and the comment, as blocks (./markdown.ts) that can be cut to a budget:
+ * verdict and target, the whole error, plan table, applied split, smoke table, warnings, chain, resources, facts,
+ * footer. Pure.
+ */
+import type { ResourcePlan, RunReport } from '../types.js';
+import { chainLine, mermaid } from './chain.js';
+import {
+  actionOf,
+  allWarnings,
+  appliedSplit,
+  checkLabel,
+  firstLine,
+  pathIsSecret,
+  plural,
+  seconds,
+  secs,
+  TOOL,
+  valueMd,
+  verdictText
+} from './derive.js';
+import { type Block, code, escapeText, shorten } from './markdown.js';
+
+/** How the sections are drawn: the summary shows longer values and the chain as a diagram. */
+export interface Style {
+  /** Max code points of a value in the plan table. */
+  valueMax: number;
+  heading: string;
+  mermaid: boolean;
+}
+
+/** The sections shared by the summary and the comment, in order; `prefix` goes before the verdict line. */
+export function reportBlocks(report: RunReport, style: Style, prefix: string, errorMax: number): Block[] {
+  return [
+    { kind: 'text', text: `${prefix}### ${TOOL} — ${escapeText(verdictText(report), 300)}\n\n${targetLine(report)}` },
+    ...errorBlocks(report, errorMax, 200),
+    ...planBlocks(report, style),
+    ...appliedBlocks(report, style),
+    ...smokeBlocks(report, style),
+    ...warningBlocks(report, style),
+    ...chainBlocks(report, style),
+    ...resourceBlocks(report, style),
+    ...factBlocks(report, style),
+    footer(report)
+  ];
+}
+
+function targetLine(report: RunReport): string {
+  const t = report.target;
+  const apis = t.apis.length > 0 ? t.apis.map((a) => code(a, 80, false)).join(', ') : '_none_';
+  return (
+    `**Target:** APIM ${code(t.apim, 80, false)} · ${t.apis.length === 1 ? 'API' : 'APIs'} ${apis}` +
+    ` · Function App ${code(t.functionApp, 80, false)} · mode \`${report.mode}\``
+  );
+}
+
+function planBlocks(report: RunReport, style: Style): Block[] {
+  const plan = report.plan;
+  if (!plan) return [{ kind: 'text', text: `${style.heading} Plan\n\n_No plan was built._` }];
+  const rows: string[][] = [];
+  for (const r of plan.resources) {
+    const label = escapeText(r.label, 100);
+    if (r.changes.length === 0) {
+      rows.push([label, '—', r.error ? `not reconciled: ${escapeText(r.error, 200)}` : 'in sync', 'none']);
+      continue;
+    }
+    for (const c of r.changes) {
+      const secret = pathIsSecret(c.path);
+      const ba = `${valueMd(c.before, secret, style.valueMax)} → ${valueMd(c.after, secret, style.valueMax)}`;
+      rows.push([label, code(c.path, 120), ba, actionOf(c)]);
+    }
+  }
+  return [
+    { kind: 'text', text: `${style.heading} Plan` },
+    { kind: 'table', header: ['Resource', 'Field', 'Before → After', 'Action'], rows }
+  ];
+}
+
+function resourceItem(r: ResourcePlan): string {
+  const parts: string[] = [];
+  if (r.error) parts.push(`❌ not reconciled: ${escapeText(r.error, 400)}`);
+  if (r.changes.length === 0 && !r.error) parts.push('in sync');
+  if (r.changes.length > 0) {
+    const paths = [...new Set(r.changes.map((c) => c.path))];
+    const shown = paths.slice(0, 20).map((p) => code(p, 80, false));
+    const more = paths.length > 20 ? ` and ${paths.length - 20} more` : '';
+    parts.push(`${plural(r.changes.length, 'change')}: ${shown.join(', ')}${more}`);
+  }
+  if (r.deferredUntil) parts.push(`written after ${escapeText(r.deferredUntil)}`);
+  for (const n of r.notes) parts.push(escapeText(n, 300));
+  return `**${escapeText(r.label, 100)}** (${code(r.resourceId, 200, false)}): ${parts.join('; ')}`;
+}
+
+function resourceBlocks(report: RunReport, style: Style): Block[] {
+  const resources = report.plan?.resources ?? [];
+  if (resources.length === 0) return [];
+  return [
+    { kind: 'text', text: `${style.heading} Resources` },
+    { kind: 'list', items: resources.map(resourceItem), noun: 'resources' }
+  ];
+}
+
+function factItems(report: RunReport): string[] {
+  const f = report.plan?.facts;
+  if (!f) return [];
+  const list = (xs: string[]): string => (xs.length ? xs.map((x) => code(x, 200, false)).join(', ') : '_none_');
+  const one = (x: string | undefined, none = '_not known_'): string => (x ? code(x, 200, false) : none);
+  const items = [
+    `Effective audiences (Easy Auth accepts): ${list(f.effectiveAudiences)}`,
+    `Excluded paths (no auth): ${list(f.excludedPaths)}`,
+    `Issuer: ${one(f.openIdIssuer)}`,
+    `Token resource (policy \`resource\`): ${one(f.tokenResource)}`,
+    `Function app registration client ID: ${one(f.appClientId)}`,
+    `APIM managed identity principal (object) ID: ${one(f.apimPrincipalId)}`,
+    `APIM managed identity client (app) ID: ${one(f.apimIdentityClientId, '_not resolved_')}`
+  ];
+  if (f.gatewayUrl) items.push(`Gateway: ${code(f.gatewayUrl, 200, false)}`);
+  if (f.defaultHostName) items.push(`Function host: ${code(f.defaultHostName, 200, false)}`);
+  return items;
+}
+
+function factBlocks(report: RunReport, style: Style): Block[] {
+  const items = factItems(report);
+  if (items.length === 0) return [];
+  return [
+    { kind: 'text', text: `${style.heading} Facts` },
+    { kind: 'list', items, noun: 'facts' }
+  ];
+}
+
+function smokeBlocks(report: RunReport, style: Style): Block[] {
+  const smoke = report.smoke;
+  const blocks: Block[] = [];
+  if (!smoke) {
+    return [{ kind: 'text', text: `${style.heading} Smoke checks\n\nNot run.` }];
+  }
+  if (smoke.result === 'skipped' || smoke.checks.length === 0) {
+    blocks.push({ kind: 'text', text: `${style.heading} Smoke checks\n\n⏭️ skipped` });
+  } else {
+    const icon = smoke.result === 'passed' ? '✅' : '❌';
+    blocks.push({ kind: 'text', text: `${style.heading} Smoke checks\n\n${icon} ${smoke.result}` });
+    const rows = smoke.checks.map((c) => [
+      `${c.passed ? '✓' : '✗'} ${escapeText(checkLabel(c.name), 60)}${c.api ? ` · API ${code(c.api, 60)}` : ''}`,
+      escapeText(c.expected, 60),
+      escapeText(c.got, 80),
+      String(c.attempts),
+      secs(c.seconds),
+      c.layer ? escapeText(c.layer, 30) : '—',
+      c.diagnosis ? escapeText(c.diagnosis, 300) : '—'
+    ]);
+    blocks.push({
+      kind: 'table',
+      header: ['Check', 'Expected', 'Got', 'Attempts', 'Seconds', 'Layer', 'Diagnosis'],
+      rows,
+      noun: 'checks'
+    });
+  }
+  if (smoke.notes.length > 0) {
+    blocks.push({ kind: 'list', items: smoke.notes.map((n) => escapeText(n, 300)), noun: 'notes' });
+  }
+  return blocks;
+}
+
+function chainBlocks(report: RunReport, style: Style): Block[] {
+  const body = style.mermaid ? mermaid(report) : escapeText(chainLine(report), 400);
+  return [{ kind: 'text', text: `${style.heading} Chain\n\n${body}` }];
+}
+
+function warningBlocks(report: RunReport, style: Style): Block[] {
+  const w = allWarnings(report);
+  if (w.length === 0) return [];
+  return [
+    { kind: 'text', text: `${style.heading} Warnings` },
+    { kind: 'list', items: w.map((x) => `⚠️ ${escapeText(x, 500)}`), noun: 'warnings' }
+  ];
+}
+
+function appliedBlocks(report: RunReport, style: Style): Block[] {
+  if (report.mode !== 'apply' || (report.applied.length === 0 && report.verdict !== 'failed')) return [];
+  const { changed, unverified, unknown, notChanged } = appliedSplit(report);
+  if (changed.length + unverified.length + unknown.length + notChanged.length === 0) return [];
+  const names = (xs: string[]): string => (xs.length ? xs.map((x) => escapeText(x, 100)).join(', ') : '_nothing_');
+  const line = [
+    `**changed:** ${names(changed)}`,
+    ...(unverified.length ? [`**written, not verified:** ${names(unverified)}`] : []),
+    ...(unknown.length ? [`**outcome unknown (check it):** ${names(unknown)}`] : []),
+    `**not changed:** ${names(notChanged.map((n) => n.label))}`
+  ].join('; ');
+  const blocks: Block[] = [{ kind: 'text', text: `${style.heading} Applied\n\n${line}` }];
+  const written = report.applied.filter((a) => a.state === 'written-unverified' || a.state === 'unknown');
+  const details = [...written, ...notChanged]
+    .filter((n) => n.detail)
+    .map((n) => `${escapeText(n.label, 100)}: ${escapeText(n.detail ?? '', 300)}`);
+  if (details.length) blocks.push({ kind: 'list', items: details, noun: 'resources' });
+  return blocks;
+}
+
+/** The whole error, line by line, in a blockquote, when the verdict line could not hold all of it. */
+function errorBlocks(report: RunReport, max: number, headMax: number): Block[] {
+  if (report.verdict !== 'failed' || !report.error) return [];
+  const err = report.error.trim();
+  if (firstLine(err) === err && Array.from(err).length <= headMax) return [];
+  const lines = shorten(err, max)
+    .split(/\r\n|[\r\n]/)
+    .filter((l) => l.trim() !== '')
+    .map((l) => `> ${escapeText(l, max)}`);
+  return [{ kind: 'text', text: lines.join('\n>\n') }];
+}
+
+function footer(report: RunReport): Block {
+  return { kind: 'text', text: `<sub>${TOOL} · ${report.mode} · ${seconds(report.durationSeconds)}</sub>` };
+}
