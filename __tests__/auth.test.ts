@@ -1,5 +1,15 @@
-import type { AccessToken, TokenCredential } from '@azure/identity';
-import { oidcClaims, signInError, withTokenCache } from '../src/azure/auth.js';
+import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+import {
+  ASSERTION_REUSE_MARGIN_MS,
+  authorityMetadataPrefetch,
+  jwtExpiresAt,
+  oidcClaims,
+  reusableAssertion,
+  signInError,
+  withTokenCache
+} from '../src/azure/auth.js';
+import { isFinalTokenRefusal } from '../src/azure/session.js';
 import { ActionError } from '../src/errors.js';
 
 function counting(expiresInMs: number, fail = 0) {
@@ -51,6 +61,196 @@ describe('withTokenCache', () => {
     await expect(cached.getToken('s')).rejects.toThrow('AADSTS700213');
     expect((await cached.getToken('s'))?.token).toBe('t2');
     expect(calls).toHaveLength(2);
+  });
+
+  it('gives concurrent callers the outcome of the one exchange they share, a failure included', async () => {
+    const { cred, calls } = counting(3600_000, 1);
+    const cached = withTokenCache(cred, { now: clock });
+    const results = await Promise.allSettled([1, 2, 3].map(() => cached.getToken('s')));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(calls).toHaveLength(1);
+    // Settled: the failure is forgotten, the next request asks again.
+    expect((await cached.getToken('s'))?.token).toBe('t2');
+  });
+
+  it('keeps a failure that keepFailure calls final: one request per scope for the run', async () => {
+    const calls: string[] = [];
+    const cred: TokenCredential = {
+      async getToken(scopes) {
+        calls.push(String(scopes));
+        if (String(scopes).startsWith('api://nope')) {
+          throw new Error('AADSTS500011: The resource principal named api://nope was not found in the tenant');
+        }
+        return { token: 'ok', expiresOnTimestamp: now + 3600_000 };
+      }
+    };
+    const cached = withTokenCache(cred, { now: clock, keepFailure: isFinalTokenRefusal });
+    await expect(cached.getToken('api://nope/.default')).rejects.toThrow('AADSTS500011');
+    await expect(cached.getToken('api://nope/.default')).rejects.toThrow('AADSTS500011');
+    expect(calls).toEqual(['api://nope/.default']);
+    // Another scope is unaffected.
+    expect((await cached.getToken('api://fine/.default'))?.token).toBe('ok');
+  });
+
+  it('does not split the cache on enableCae, abort signals or tracing; a claims challenge asks again', async () => {
+    const seen: (GetTokenOptions | undefined)[] = [];
+    let n = 0;
+    const cred: TokenCredential = {
+      async getToken(_scopes, options) {
+        seen.push(options);
+        return { token: `t${++n}`, expiresOnTimestamp: now + 3600_000 };
+      }
+    };
+    const cached = withTokenCache(cred, { now: clock });
+    expect((await cached.getToken(['https://arm/.default']))?.token).toBe('t1');
+    expect((await cached.getToken(['https://arm/.default'], { enableCae: true }))?.token).toBe('t1');
+    expect(
+      (await cached.getToken(['https://arm/.default'], { abortSignal: new AbortController().signal }))?.token
+    ).toBe('t1');
+    expect((await cached.getToken(['https://arm/.default'], { claims: 'e30=' }))?.token).toBe('t2');
+    expect(seen[1]?.claims).toBe('e30=');
+    // The challenge's token replaces the cached one.
+    expect((await cached.getToken(['https://arm/.default']))?.token).toBe('t2');
+    expect(seen).toHaveLength(2);
+  });
+});
+
+/** A JWT (unsigned) with this payload. */
+function jwt(payload: object): string {
+  return `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.sig`;
+}
+
+describe('reusableAssertion (one GitHub OIDC token per run, until shortly before its exp)', () => {
+  function githubTokens(lifetimeS: number | undefined) {
+    const fetched: string[] = [];
+    const fetch = async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      const t = jwt({ n: fetched.length + 1, ...(lifetimeS === undefined ? {} : { exp: now / 1000 + lifetimeS }) });
+      fetched.push(t);
+      return t;
+    };
+    return { fetch, fetched };
+  }
+
+  it('fetches once for concurrent and later callers (msal-node asks twice per Entra token)', async () => {
+    const { fetch, fetched } = githubTokens(300);
+    const assertion = reusableAssertion(fetch, { now: clock });
+    const first = await Promise.all([assertion(), assertion(), assertion()]);
+    expect(new Set(first).size).toBe(1);
+    now += 200_000; // 100 s left: more than the margin
+    expect(await assertion()).toBe(first[0]);
+    expect(fetched).toHaveLength(1);
+  });
+
+  it(`fetches a new token once fewer than ${ASSERTION_REUSE_MARGIN_MS / 1000} s are left before exp`, async () => {
+    const { fetch, fetched } = githubTokens(300);
+    const assertion = reusableAssertion(fetch, { now: clock });
+    const first = await assertion();
+    now += 300_000 - ASSERTION_REUSE_MARGIN_MS; // exactly at the margin
+    const second = await assertion();
+    expect(second).not.toBe(first);
+    expect(fetched).toHaveLength(2);
+  });
+
+  it('never reuses a token without a readable exp (but still shares a fetch in flight)', async () => {
+    const { fetch, fetched } = githubTokens(undefined);
+    const assertion = reusableAssertion(fetch, { now: clock });
+    await Promise.all([assertion(), assertion()]);
+    await assertion();
+    expect(fetched).toHaveLength(2);
+  });
+
+  it('does not remember a failed fetch', async () => {
+    let fail = true;
+    const assertion = reusableAssertion(
+      async () => {
+        if (fail) throw new Error('Error Code : 500');
+        return jwt({ exp: now / 1000 + 300 });
+      },
+      { now: clock }
+    );
+    await expect(assertion()).rejects.toThrow('500');
+    fail = false;
+    await expect(assertion()).resolves.toMatch(/\./);
+  });
+});
+
+describe('jwtExpiresAt', () => {
+  it('reads exp (seconds) as milliseconds', () => {
+    expect(jwtExpiresAt(jwt({ exp: 1_700_000_000 }))).toBe(1_700_000_000_000);
+  });
+  it.each(['', 'not-a-jwt', 'a.%%%.c', jwt({ exp: '1700000000' }), jwt({})])('undefined for %p', (s) => {
+    expect(jwtExpiresAt(s)).toBeUndefined();
+  });
+});
+
+describe('authorityMetadataPrefetch', () => {
+  const tenant = '11111111-1111-4111-8111-111111111111';
+  function response(url: string, status = 200): PipelineResponse {
+    return {
+      request: createPipelineRequest({ url }),
+      status,
+      headers: createHttpHeaders({ 'content-type': 'application/json' }),
+      bodyAsText: status === 200 ? '{"token_endpoint":"x"}' : '{"error":"nope"}'
+    };
+  }
+
+  it.each([
+    'https://login.microsoftonline.com',
+    'https://login.microsoftonline.us',
+    'https://login.chinacloudapi.cn',
+    'https://login.partner.microsoftonline.cn'
+  ])('fetches nothing for %s: msal-node has its metadata built in', (host) => {
+    expect(authorityMetadataPrefetch(host, tenant, async (u) => response(u))).toBeUndefined();
+  });
+
+  it("fetches once on start() and answers MSAL's GET of that URL (lower case, as MSAL canonicalizes it) once", async () => {
+    const fetched: string[] = [];
+    const p = authorityMetadataPrefetch('https://Stack.Example:8443/', tenant.toUpperCase(), async (u) => {
+      fetched.push(u);
+      return response(u);
+    })!;
+    const url = `https://stack.example:8443/${tenant}/v2.0/.well-known/openid-configuration`;
+    p.start();
+    p.start();
+    expect(fetched).toEqual([url]);
+    const network: string[] = [];
+    const next = async (req: { url: string }) => {
+      network.push(req.url);
+      return response(req.url);
+    };
+    const msalGet = createPipelineRequest({ url, method: 'GET' });
+    const served = await p.policy.sendRequest(msalGet, next as never);
+    expect(served.request).toBe(msalGet);
+    expect(served.bodyAsText).toBe('{"token_endpoint":"x"}');
+    expect(network).toEqual([]);
+    // A second GET (e.g. after MSAL's 24 h metadata expiry) and other requests go to the network.
+    await p.policy.sendRequest(createPipelineRequest({ url, method: 'GET' }), next as never);
+    await p.policy.sendRequest(
+      createPipelineRequest({ url: `https://stack.example:8443/${tenant}/oauth2/v2.0/token`, method: 'POST' }),
+      next as never
+    );
+    expect(network).toHaveLength(2);
+  });
+
+  it('lets MSAL fetch (and report) for itself when the prefetch failed or was not started', async () => {
+    const url = `https://twin.local/${tenant}/v2.0/.well-known/openid-configuration`;
+    const network: string[] = [];
+    const next = async (req: { url: string }) => {
+      network.push(req.url);
+      return response(req.url);
+    };
+    const notStarted = authorityMetadataPrefetch('https://twin.local', tenant, async (u) => response(u))!;
+    await notStarted.policy.sendRequest(createPipelineRequest({ url }), next as never);
+    const failed = authorityMetadataPrefetch('https://twin.local', tenant, async (u) => response(u, 503))!;
+    failed.start();
+    await failed.policy.sendRequest(createPipelineRequest({ url }), next as never);
+    const broken = authorityMetadataPrefetch('https://twin.local', tenant, async () => {
+      throw new Error('ECONNRESET');
+    })!;
+    broken.start();
+    await broken.policy.sendRequest(createPipelineRequest({ url }), next as never);
+    expect(network).toEqual([url, url, url]);
   });
 });
 

@@ -347,7 +347,16 @@ describe('action.yml agrees with the inputs table', () => {
   it('runs on node24 from dist/index.js and declares the outputs', () => {
     expect(actionYml.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
     expect(Object.keys(actionYml.outputs).sort()).toEqual(
-      ['apim-principal-id', 'changes', 'drift', 'smoke-result', 'summary-path'].sort()
+      [
+        'apim-principal-id',
+        'change-count',
+        'changes',
+        'comment-url',
+        'drift',
+        'result',
+        'smoke-result',
+        'summary-path'
+      ].sort()
     );
   });
 });

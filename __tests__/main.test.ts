@@ -2,7 +2,7 @@
  * The entry (src/main.ts) in-process with a typed fake of @actions/core (__fixtures__/core.ts): refused inputs and a
  * refused sign-in fail the step with the reason, before any Azure request, and the outputs say no plan was made.
  */
-import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import * as core from '../__fixtures__/core.js';
 
 jest.unstable_mockModule('@actions/core', () => core);
@@ -30,13 +30,17 @@ describe('run (entry)', () => {
     jest.clearAllMocks();
     process.env.RUNNER_TEMP = '/tmp';
   });
+  // The entry fails the step by setting process.exitCode (with a titled error annotation).
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
 
   it('refused inputs: the step fails naming every problem, no sign-in, drift unset, changes []', async () => {
     inputs({ ...GOOD, 'api-ids': 'orders,ORDERS', 'open-id-issuer': 'https://sts.windows.net/x/\n::warning::x' });
     await run();
     expect(core.getIDToken).not.toHaveBeenCalled();
-    expect(core.setFailed).toHaveBeenCalledTimes(1);
-    const message = String(core.setFailed.mock.calls[0][0]);
+    expect(core.error).toHaveBeenCalledTimes(1);
+    const message = String(core.error.mock.calls[0][0]);
     expect(message).toMatch(/^Invalid inputs \(2 problems\)/);
     expect(message).toMatch(/'orders', 'ORDERS'/);
     expect(message).toMatch(/open-id-issuer/);
@@ -49,8 +53,8 @@ describe('run (entry)', () => {
     core.getIDToken.mockRejectedValue(new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable'));
     await run();
     expect(core.getIDToken).toHaveBeenCalled();
-    expect(core.setFailed).toHaveBeenCalledTimes(1);
-    expect(String(core.setFailed.mock.calls[0][0])).toMatch(/id-token: write/);
+    expect(core.error).toHaveBeenCalledTimes(1);
+    expect(String(core.error.mock.calls[0][0])).toMatch(/id-token: write/);
     expect(outputs()['smoke-result']).toBe('skipped');
   });
 });

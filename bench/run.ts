@@ -1,61 +1,85 @@
 /**
- * `npm run bench`: request counts and wall time of one target's `check` and `apply` (the bundled dist/index.js run
+ * `npm run bench`: requests by kind and wall time of one target's `check` and `apply` (the bundled dist/index.js run
  * as the runner does) against the local twin, with and without an injected per-request delay on every request the
- * twin serves. The difference in wall time divided by the delay gives the critical-path round trips — requests that
- * had to wait for each other. Goal for a no-drift check: sign-in + one parallel round of reads.
- * Each figure is the minimum of BENCH_RUNS runs (default 3). Prints figures; asserts nothing.
+ * twin serves. Critical-path round trips — requests that had to wait for each other — two ways from the same runs:
+ * `round trips` = (wall time with the delay − without) / delay (the action's own work between requests adds to it,
+ * so it is noisy on a busy machine), and `path (log)` = the longest chain of requests each sent after the previous
+ * one was answered, from the twin's log of the delayed run (criticalPath in ./twin-requests.ts). Goal for a no-drift
+ * check: 3 (GitHub OIDC token, Entra token, one parallel round of ARM reads).
+ *
+ * Kinds (by the twin listener that served the request, see ./twin-requests.ts): OIDC (GitHub's ID token), metadata
+ * (the authority's OpenID configuration / instance discovery), token (Entra token endpoint), ARM read (GET and POST
+ * list actions), ARM write (PUT/PATCH/DELETE), LRO poll (operation status / Location), Graph, data plane (the APIM
+ * gateway and the Function host: smoke requests), GitHub (REST API: the PR comment).
+ *
+ * Each figure is the minimum of BENCH_RUNS runs (default 3). Prints figures; asserts nothing. `AFA_DIST=<bundle>`
+ * benchmarks another build (e.g. the one before a change) with the same table.
  */
-import { baseInputs, runAction, scenario, withTwin } from '../scripts/action-runner.js';
+import { startEmulator } from '../emulator/index.js';
+import { baseInputs, distEntry, runAction, scenario } from '../scripts/action-runner.js';
+import { KINDS, countByKind, criticalPath, type ServedAt } from './twin-requests.js';
 
 const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 250);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
-async function once(stateName: string, mode: 'check' | 'apply', delayMs: number) {
-  const state = scenario(stateName);
-  return withTwin(state, async (twin) => {
-    if (delayMs > 0) twin.addFaults([{ match: { pathRegex: '.*' }, delayMs, times: 100000 }]);
-    const run = await runAction(twin, { ...baseInputs(state), mode, 'pr-comment': 'false' });
-    const reqs = twin.requests();
-    const arm = reqs.filter((r) => /\/subscriptions\//i.test(r.url));
-    return {
-      code: run.code,
-      ms: run.ms,
-      signIn: reqs.filter((r) => /idtoken|openid-configuration|oauth2/.test(r.url)).length,
-      armReads: arm.filter((r) => r.method === 'GET' || /\/list\?|listSecrets/.test(r.url)).length,
-      armWrites: arm.filter((r) => ['PUT', 'PATCH', 'DELETE'].includes(r.method)).length,
-      lroPolls: arm.filter((r) => /operationresults/i.test(r.url)).length,
-      all: reqs.length
-    };
-  });
+interface Scenario {
+  name: string;
+  state: string;
+  mode: 'check' | 'apply';
+  smoke: boolean;
 }
 
-async function best(stateName: string, mode: 'check' | 'apply', delayMs: number) {
+async function once(s: Scenario, delayMs: number) {
+  const state = scenario(s.state);
+  const served: ServedAt[] = [];
+  const twin = await startEmulator(state, { log: (line) => served.push({ at: Date.now(), line }) });
+  try {
+    if (delayMs > 0) twin.addFaults([{ match: { pathRegex: '.*' }, delayMs, times: 100000 }]);
+    const run = await runAction(twin, {
+      ...baseInputs(state),
+      mode: s.mode,
+      'pr-comment': 'false',
+      ...(s.smoke ? { 'smoke-path': '/orders' } : {})
+    });
+    const path = delayMs > 0 ? criticalPath(served, delayMs).depth : undefined;
+    return { code: run.code, ms: run.ms, kinds: countByKind(twin), all: twin.requests().length, path };
+  } finally {
+    await twin.stop();
+  }
+}
+
+async function best(s: Scenario, delayMs: number) {
   const runs = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await once(stateName, mode, delayMs));
+  for (let i = 0; i < RUNS; i++) runs.push(await once(s, delayMs));
   return runs.reduce((a, b) => (b.ms < a.ms ? b : a));
 }
 
+const SCENARIOS: Scenario[] = [
+  { name: 'check, in sync', state: 'in-sync', mode: 'check', smoke: false },
+  { name: 'check, drifted', state: 'drifted', mode: 'check', smoke: false },
+  { name: 'apply, drifted', state: 'drifted', mode: 'apply', smoke: false },
+  { name: 'apply, in sync', state: 'in-sync', mode: 'apply', smoke: false },
+  { name: 'check, in sync, smoke', state: 'in-sync', mode: 'check', smoke: true },
+  { name: 'apply, drifted, smoke', state: 'drifted', mode: 'apply', smoke: true }
+];
+
 const rows = [];
-for (const [name, stateName, mode] of [
-  ['check, in sync', 'in-sync', 'check'],
-  ['check, drifted', 'drifted', 'check'],
-  ['apply, drifted', 'drifted', 'apply'],
-  ['apply, in sync', 'in-sync', 'apply']
-] as const) {
-  const base = await best(stateName, mode, 0);
-  const slow = await best(stateName, mode, DELAY_MS);
+for (const s of SCENARIOS) {
+  const base = await best(s, 0);
+  const slow = await best(s, DELAY_MS);
+  const kinds = Object.fromEntries(
+    [...KINDS, 'other' as const].filter((k) => k !== 'other' || base.kinds.other > 0).map((k) => [k, base.kinds[k]])
+  );
   rows.push({
-    scenario: name,
+    scenario: s.name,
     exit: base.code,
-    'requests (all)': base.all,
-    'sign-in requests': base.signIn,
-    'ARM reads': base.armReads,
-    'ARM writes': base.armWrites,
-    'LRO polls': base.lroPolls,
+    all: base.all,
+    ...kinds,
     'wall ms': base.ms,
-    [`wall ms (+${DELAY_MS} ms/req)`]: slow.ms,
-    'critical-path round trips': Math.round((slow.ms - base.ms) / DELAY_MS)
+    [`+${DELAY_MS} ms/req`]: slow.ms,
+    'round trips': Math.round((slow.ms - base.ms) / DELAY_MS),
+    'path (log)': slow.path
   });
 }
-console.log(`node ${process.version}; ${RUNS} runs each, minimum shown; smoke skipped (no smoke-path)`);
+console.log(`${distEntry}; node ${process.version}; ${RUNS} runs each, minimum shown`);
 console.table(rows);

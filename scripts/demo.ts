@@ -55,7 +55,7 @@ process.exit(ok ? 0 : 1);
 function readable(md: string): string {
   return md
     .replace(/<!--[\s\S]*?-->/g, '')
-    .replace(/<\/?(details|summary)>/g, '')
+    .replace(/<\/?(details|summary)>|<wbr>/g, '')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }

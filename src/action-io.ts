@@ -21,7 +21,7 @@ export function mask(secret: string | undefined): void {
 /** The runner's log: scrubbed, defused, with collapsible groups (`core.group`). */
 export const coreLogger: Logger = {
   info: (m) => core.info(defuseCommands(secrets.scrub(m))),
-  warning: (m) => core.warning(secrets.scrub(m)),
+  warning: (m) => core.warning(secrets.scrub(m), { title: 'apim-function-auth' }),
   debug: (m) => core.debug(secrets.scrub(m)),
   group: (name, f) => core.group(name, f)
 };

@@ -25,6 +25,7 @@ export function createGitHubPort(token: string, repository: string, opts: { base
       return all.map((c) => ({
         id: c.id,
         body: c.body ?? '',
+        ...(c.html_url ? { url: c.html_url } : {}),
         ...(c.user ? { author: { login: c.user.login, type: c.user.type } } : {})
       }));
     },
@@ -37,7 +38,7 @@ export function createGitHubPort(token: string, repository: string, opts: { base
     },
     async createComment(issueNumber, body) {
       const res = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
-      return { id: res.data.id };
+      return { id: res.data.id, url: res.data.html_url };
     },
     async updateComment(commentId, body) {
       await octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body });

@@ -5,10 +5,10 @@
  * PR comment). Check mode is decided in reconcileTarget, once.
  */
 import * as core from '@actions/core';
-import { coreLogger, mask, secrets } from './action-io.js';
+import { coreLogger, mask } from './action-io.js';
 import { signIn, targetPorts } from './azure/session.js';
 import { readSettings } from './inputs.js';
-import { publishRun } from './report/outputs.js';
+import { failStep, publishRun } from './report/outputs.js';
 import { reconcileTarget, type TargetResult } from './target.js';
 import type { Settings } from './types.js';
 
@@ -36,7 +36,7 @@ export async function run(): Promise<void> {
     result = failedBeforePlan(settings, e, started);
   }
   await publishRun(settings, result);
-  if (result.failed) core.setFailed(secrets.scrub(result.failure ?? 'failed'));
+  if (result.failed) failStep(result.failure ?? 'failed');
 }
 
 /** The result of a run that stopped before a plan was made (bad inputs, sign-in, a read, a pre-flight). */

@@ -111,14 +111,16 @@ export interface GitHubPort {
    * Every comment of the issue, all pages, oldest first (ids grow with creation time), with its author (`user.login`
    * and `user.type`: `Bot` for github-actions[bot] and apps) when the adapter knows it.
    */
-  listComments(issueNumber: number): Promise<{ id: number; body: string; author?: { login: string; type?: string } }[]>;
+  listComments(
+    issueNumber: number
+  ): Promise<{ id: number; body: string; url?: string; author?: { login: string; type?: string } }[]>;
   /**
    * The login the token acts as (GET /user), or undefined when GitHub does not say (an installation token such as
    * GITHUB_TOKEN gets 403 there: its comments are authored by a Bot).
    */
   whoAmI?(): Promise<string | undefined>;
   /** Creates a comment; resolves with its id (adapters that cannot tell resolve with nothing). */
-  createComment(issueNumber: number, body: string): Promise<{ id: number } | void>;
+  createComment(issueNumber: number, body: string): Promise<{ id: number; url?: string } | void>;
   updateComment(commentId: number, body: string): Promise<void>;
   /**
    * Deletes a comment (DELETE /repos/{o}/{r}/issues/comments/{id}, 204). A comment that is already gone rejects with

@@ -76,10 +76,9 @@ export async function reconcileTarget(
   const observed = await group(ports.log, 'Observe (ARM reads)', () => observeTarget(settings, ids, ports));
   const plan = await group(ports.log, 'Plan', async () => planTarget(settings, ids, observed, ports.log));
   checkTarget(settings, observed, plan, ports.log);
-  // The pre-flight protects writes: only when apply has something to write.
-  if (settings.mode === 'apply' && hasDrift(plan)) {
-    await group(ports.log, 'Pre-flight: resources known to Entra ID', () => preflight(settings, plan, ports));
-  }
+  // The Entra pre-flight runs in every mode (a check fails on a refused token resource as apply does); its token
+  // requests started right after sign-in, so it adds no round trip. Its Graph part guards apply's writes only.
+  await group(ports.log, 'Pre-flight: resources known to Entra ID', () => preflight(settings, plan, ports));
   const smokeCtx = await smokeContext(settings, observed, plan, ports);
   const decision =
     settings.mode === 'check'
@@ -185,7 +184,7 @@ async function smokeStep(
       // Check mode changed nothing, so nothing is propagating: one attempt per check (C17: never retry reads).
       settings.mode === 'check' ? { ...settings.smoke, timeoutSeconds: 0 } : settings.smoke,
       { ...smokeCtx, changedNow: (decision.outcome?.writes ?? 0) > 0 },
-      { http: ports.http, tokens: ports.tokens }
+      { http: ports.http, tokens: ports.tokens, onAttempt: (a) => ports.log.info(a.text) }
     )
   );
   for (const c of smoke.checks) {

@@ -8,6 +8,12 @@
 export type Mode = 'apply' | 'check';
 export type AllowedCallers = 'apim-only' | 'tenant';
 export type CloudName = 'AzureCloud' | 'AzureUSGovernment' | 'AzureChinaCloud';
+/**
+ * When the sticky PR comment is posted (input `pr-comment`): `always` (alias `true`), `on-change` (only when the run
+ * has drift, changes, a failure or a failed smoke check — and to update an earlier comment once the run is clean),
+ * `never` (alias `false`).
+ */
+export type PrCommentMode = 'always' | 'on-change' | 'never';
 
 /** Endpoints of one Azure cloud (or an override such as Azure Stack or the local twin). */
 export interface CloudEndpoints {
@@ -32,12 +38,15 @@ export interface RunSettings {
   tenantId: string;
   environment: CloudName;
   endpoints: CloudEndpoints;
-  /** GitHub OIDC audience, default api://AzureADTokenExchange */
+  /** GitHub OIDC audience; default: the one of `environment` (src/azure/clouds.ts `defaultAudience`). */
   audience: string;
   mode: Mode;
   failOnDrift: boolean;
   githubToken?: string;
+  /** False only for `pr-comment: never` (or `false`); see `prCommentMode` for when a comment is posted. */
   prComment: boolean;
+  /** The `pr-comment` input as parsed (readSettings always sets it); absent: `prComment` alone decides. */
+  prCommentMode?: PrCommentMode;
   /**
    * Non-fatal findings about the inputs, for the log (readSettings always sets it; `[]` when none): e.g. an
    * excluded path that covers the smoke path or every function, an API ID listed twice.
@@ -220,4 +229,21 @@ export interface RunReport {
   /** The failure message when verdict is `failed`. */
   error?: string;
   durationSeconds: number;
+  /** Where the run can be seen, for the report's footer (set by the publisher on a runner; absent elsewhere). */
+  source?: RunSource;
+}
+
+/**
+ * The GitHub Actions run and commit a report belongs to, from the runner's default variables (GITHUB_SERVER_URL,
+ * GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_SHA). Each field is absent when its variables are not set.
+ */
+export interface RunSource {
+  /** `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}` */
+  runUrl?: string;
+  /** GITHUB_RUN_ID */
+  runId?: string;
+  /** GITHUB_SHA (the full commit SHA). */
+  commit?: string;
+  /** `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/commit/${GITHUB_SHA}` */
+  commitUrl?: string;
 }

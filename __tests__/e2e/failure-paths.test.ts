@@ -6,7 +6,8 @@ import { describe, expect, it } from '@jest/globals';
 import { armWrites, baseInputs, runAction, scenario, withTwin } from '../../scripts/action-runner.js';
 import { identityOf, ids, policyOf, unmaskedLines } from './helpers.js';
 
-const errorLine = (stdout: string) => stdout.split('\n').find((l) => l.startsWith('::error::')) ?? '';
+// The failure annotation, with or without properties (`::error title=apim-function-auth::…`).
+const errorLine = (stdout: string) => stdout.split('\n').find((l) => /^::error[^:]*::/.test(l)) ?? '';
 const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/;
 
 describe('failure paths', () => {

@@ -35,7 +35,8 @@ const AUTH_EL = (resource: string) => `        <authentication-managed-identity 
 const DELETE_KEY = '        <set-header name="Ocp-Apim-Subscription-Key" exists-action="delete" />';
 const DELETE_QUERY = '        <set-query-parameter name="subscription-key" exists-action="delete" />';
 
-const errorLine = (stdout: string) => stdout.split('\n').find((l) => l.startsWith('::error::')) ?? '';
+// The failure annotation, with or without properties (`::error title=apim-function-auth::…`).
+const errorLine = (stdout: string) => stdout.split('\n').find((l) => /^::error[^:]*::/.test(l)) ?? '';
 const warnings = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('::warning'));
 
 /** Runs a describe's tests against one twin started from `build()`. */

@@ -15,7 +15,8 @@ const DELETE_KEY = '        <set-header name="Ocp-Apim-Subscription-Key" exists-
 const DELETE_QUERY = '        <set-query-parameter name="subscription-key" exists-action="delete" />';
 const SET_VARIABLE = `        <set-variable name="caller" value="${CALLER_EXPRESSION}" />`;
 
-const errorLine = (stdout: string) => stdout.split('\n').find((l) => l.startsWith('::error::')) ?? '';
+// The failure annotation, with or without properties (`::error title=apim-function-auth::…`).
+const errorLine = (stdout: string) => stdout.split('\n').find((l) => /^::error[^:]*::/.test(l)) ?? '';
 
 /** The in-sync policy (base, auth, delete, set-variable on lines 3-6) with `extra` lines appended to <inbound>. */
 const mutated = (authLine = AUTH, ...extra: string[]) =>

@@ -74,7 +74,7 @@ describe.each([
     expect(r.summary).toContain('drift');
     expect(r.summary).toContain('identity.type');
     expect(r.summary).toContain('globalValidation.requireAuthentication');
-    expect(r.stdout).toMatch(/::error::Drift found/);
+    expect(r.stdout).toMatch(/::error( title=[^:]*)?::Drift found/);
     expect(armWrites(twin)).toEqual([]);
     expect(twin.getState().resources).toEqual(before.resources);
   });
@@ -165,7 +165,7 @@ describe('sign-in failures: a clear message naming the fix, exit 1, zero writes'
         { env: { ACTIONS_ID_TOKEN_REQUEST_URL: '', ACTIONS_ID_TOKEN_REQUEST_TOKEN: '' } }
       );
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/::error::.*id-token: write/);
+      expect(r.stdout).toMatch(/::error( title=[^:]*)?::.*id-token: write/);
       expect(armWrites(twin)).toEqual([]);
       // no token request reached Entra
       expect(twin.requests().filter((q) => /oauth2\/v2\.0\/token/.test(q.url))).toEqual([]);
@@ -178,7 +178,7 @@ describe('sign-in failures: a clear message naming the fix, exit 1, zero writes'
     await withTwin(state, async (twin) => {
       const r = await runAction(twin, { ...baseInputs(state), mode: 'apply' });
       expect(r.code).toBe(1);
-      const err = r.stdout.split('\n').find((l) => l.startsWith('::error::')) ?? '';
+      const err = r.stdout.split('\n').find((l) => /^::error( title=[^:]*)?::/.test(l)) ?? '';
       expect(err).toContain('federated credential');
       expect(err).toContain('repo:octo/orders-app:pull_request');
       expect(err).toContain(state.workflowIdentity.clientId);
@@ -196,7 +196,7 @@ describe('sign-in failures: a clear message naming the fix, exit 1, zero writes'
       const before = twin.getState();
       const r = await runAction(twin, { ...baseInputs(state), mode: 'apply' });
       expect(r.code).toBe(1);
-      const err = r.stdout.split('\n').find((l) => l.startsWith('::error::')) ?? '';
+      const err = r.stdout.split('\n').find((l) => /^::error( title=[^:]*)?::/.test(l)) ?? '';
       expect(err).toMatch(/API Management Service Contributor/);
       expect(err).toContain(ids(state).apim);
       expect(err).toMatch(/Changed: nothing/);
@@ -214,7 +214,7 @@ describe('sign-in failures: a clear message naming the fix, exit 1, zero writes'
     await withTwin(state, async (twin) => {
       const r = await runAction(twin, { ...baseInputs(state), mode: 'apply' });
       expect(r.code).toBe(1);
-      const err = r.stdout.split('\n').find((l) => l.startsWith('::error::')) ?? '';
+      const err = r.stdout.split('\n').find((l) => /^::error( title=[^:]*)?::/.test(l)) ?? '';
       // authsettingsV2/list and authsettings/list are list actions (Microsoft.Web/sites/config/list/action):
       // Reader does not grant them, so the fix must name a role that does (e.g. Website Contributor).
       expect(err).toMatch(/Website Contributor/);

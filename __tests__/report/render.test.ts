@@ -568,8 +568,12 @@ describe('escaping', () => {
     expectTablesWellFormed(md);
     const plan = tables(md)[0];
     expect(plan).toHaveLength(3); // header, separator, one row: the newline did not start a new line
-    // outside code spans (where GFM shows HTML literally) no raw HTML from values survives
-    const prose = outsideCode(md.split('\n').slice(1).join('\n'));
+    // outside code spans (where GFM shows HTML literally) no raw HTML from values survives (the report's own
+    // collapsed sections, `<details><summary>…</summary>` … `</details>`, are taken out first)
+    const prose = outsideCode(md.split('\n').slice(1).join('\n')).replace(
+      /^<details><summary>[^<]*<\/summary>$|^<\/details>$/gm,
+      ''
+    );
     expect(prose).not.toContain('<details>');
     expect(prose).not.toContain('<!--');
     expect(prose).toContain('&lt;details&gt;');
@@ -586,7 +590,8 @@ describe('escaping', () => {
     const long = 'x'.repeat(5000);
     const md = renderSummary(bigPlan(1, () => long));
     expect(md).not.toContain(long);
-    expect(md).toMatch(/x{100,}…/);
+    // the value is cut into code spans of at most 80 characters joined by <wbr> (no unbreakable run in a table)
+    expect(md.replace(/`<wbr>`/g, '')).toMatch(/x{100,}…/);
   });
 });
 

@@ -3,7 +3,7 @@ import * as core from '@actions/core';
 import { decodeJwt } from 'jose';
 import { startEmulator, type Twin } from '../index.js';
 import type { TwinState } from '../src/contracts.js';
-import { applyEnv, loadScenario, rgId, trustTwin, workflowCredential } from './helpers.js';
+import { applyEnv, loadScenario, quietly, rgId, trustTwin, workflowCredential } from './helpers.js';
 
 describe('twin: sign-in and ARM reads through the real clients', () => {
   let twin: Twin;
@@ -21,7 +21,7 @@ describe('twin: sign-in and ARM reads through the real clients', () => {
   });
 
   it('issues a GitHub OIDC token for the requested audience with the PR subject', async () => {
-    const jwt = await core.getIDToken('api://AzureADTokenExchange');
+    const jwt = await quietly(() => core.getIDToken('api://AzureADTokenExchange'));
     const claims = decodeJwt(jwt);
     expect(claims.iss).toBe('https://token.actions.githubusercontent.com');
     expect(claims.aud).toBe('api://AzureADTokenExchange');

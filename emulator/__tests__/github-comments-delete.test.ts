@@ -74,7 +74,7 @@ describe('twin GitHub API: delete an issue comment', () => {
     await withTwin(state, async (twin) => {
       const gh = createGitHubPort('ghs_fake', state.github.repository, { baseUrl: twin.githubApiUrl });
       const created = await gh.createComment(7, 'hello');
-      expect(created).toEqual({ id: twin.getState().github.comments[0]!.id });
+      expect(created).toMatchObject({ id: twin.getState().github.comments[0]!.id });
     });
   });
 });

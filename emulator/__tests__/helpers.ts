@@ -52,7 +52,7 @@ export function applyEnv(twin: Twin): () => void {
  * Runs `f` with the runner's workflow commands (`::debug::`, `::add-mask::…`) that @actions/core writes to stdout
  * dropped: in-process tests have no runner to read them, and a JWT in a mask line is noise in the test log.
  */
-async function quietly<T>(f: () => Promise<T>): Promise<T> {
+export async function quietly<T>(f: () => Promise<T>): Promise<T> {
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
     String(chunk).startsWith('::')

@@ -47,12 +47,25 @@ export function targetResourceIds(t: ArmTarget, apiIds: string[]) {
   return { apim, apis, site, authSettingsV2: `${site}/config/authsettingsV2` };
 }
 
+/** One poll of the APIM service update (the identity PATCH's long-running operation), for progress in the log. */
+export interface ApimUpdatePoll {
+  /** 1-based number of this poll. */
+  poll: number;
+  /** The operation's status after it (@azure/core-lro: `running`, `succeeded`, `failed`, `canceled`, …). */
+  status: string;
+  /** Time since ARM accepted the PATCH (the 202), ms. */
+  elapsedMs: number;
+  /** The poll as one log line, e.g. `APIM apim-x update: poll 3, running, 14 s elapsed`. */
+  text: string;
+}
+
 /** Options of createArmPort (see there), as the methods read them. */
 interface ArmPortOptions {
   lroIntervalMs?: number;
   requestTimeoutMs?: number;
   lroTimeoutMs?: number;
   readRetry?: RetryOptions;
+  onPoll?: (poll: ApimUpdatePoll) => void;
 }
 
 /**
@@ -70,12 +83,15 @@ interface ArmPortOptions {
  *   reads only — GET, and the POST list actions `…/list`, `…/listSecrets`, `…/listValue` — that time out or get a 5xx
  *   after the pipeline's own retries (`transientArmRead`). PUT/PATCH are never retried here (the pipeline's
  *   defaultRetryPolicy does retry them on 5xx/408 by itself). Tests pass `{minDelayMs: 0}`; `onRetry` may log.
+ * @param opts.onPoll called after each poll of the APIM PATCH's long-running operation (the SDK poller's
+ *   `onProgress`, @azure/core-lro `SimplePollerLike`), e.g. `(p) => log.info(p.text)`: APIM service updates can take
+ *   many minutes, and without it the log is silent meanwhile. An exception it throws is ignored.
  */
 export function createArmPort(
   credential: TokenCredential,
   endpoints: CloudEndpoints,
   target: ArmTarget,
-  opts: { lroIntervalMs?: number; requestTimeoutMs?: number; lroTimeoutMs?: number; readRetry?: RetryOptions } = {}
+  opts: ArmPortOptions = {}
 ): ArmPort {
   const timeout = opts.requestTimeoutMs ?? 60_000;
   const readRetry: RetryOptions = { ...ARM_READ_RETRY, ...opts.readRetry };
@@ -153,11 +169,36 @@ function apimServiceMethods(ctx: PortContext): Pick<ArmPort, 'getApimService' | 
         )
       );
       // From here ARM has accepted the PATCH: a failed or timed-out poll does not mean nothing changed.
-      await sdkCall('PATCH', ids.apim, () => poller.pollUntilDone(), true);
+      const stop = opts.onPoll ? poller.onProgress(pollReporter(target.apimName, opts.onPoll)) : undefined;
+      try {
+        await sdkCall('PATCH', ids.apim, () => poller.pollUntilDone(), true);
+      } finally {
+        stop?.();
+      }
     },
     async getApi(apiId: string): Promise<Etagged<Json>> {
       const r = await send(apimPipeline, 'GET', `${ids.apim}/apis/${encodeURIComponent(apiId)}`, APIM_API_VERSION);
       return { body: parseJson(r), etag: r.headers['etag'] };
+    }
+  };
+}
+
+/**
+ * The poller's progress callback for {@link ArmPortOptions.onPoll}: counts the polls and times them from now (the
+ * PATCH was just accepted). Swallows the callback's exceptions: progress never changes the write's outcome.
+ */
+function pollReporter(apimName: string, onPoll: (poll: ApimUpdatePoll) => void): (state: { status: string }) => void {
+  const started = Date.now();
+  let poll = 0;
+  return (state) => {
+    poll++;
+    const elapsedMs = Date.now() - started;
+    const status = String(state.status);
+    const text = `APIM ${apimName} update: poll ${poll}, ${status}, ${Math.round(elapsedMs / 1000)} s elapsed`;
+    try {
+      onPoll({ poll, status, elapsedMs, text });
+    } catch {
+      // Progress is for people only.
     }
   };
 }

@@ -11,30 +11,39 @@
  */
 import type { CloudEndpoints, CloudName } from '../types.js';
 
-/** Cloud names accepted by the `environment` input (same spelling as azure/login). */
+/**
+ * Cloud names accepted by the `environment` input, as azure/login names them. The input is read in any letter case
+ * ({@link cloudNameOf}): azure/login lowercases it (`core.getInput("environment").toLowerCase()`,
+ * Azure/login src/common/LoginConfig.ts), so `azurecloud` and `AzureUSGovernment` both work there.
+ */
 export const CLOUD_NAMES: readonly CloudName[] = ['AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud'];
 
 interface KnownCloud {
   armEndpoint: string;
   authorityHost: string;
   graphEndpoint: string;
+  /** Audience of the GitHub OIDC token a federated credential in this cloud expects (see defaultAudience). */
+  audience: string;
 }
 
 const KNOWN: Record<CloudName, KnownCloud> = {
   AzureCloud: {
     armEndpoint: 'https://management.azure.com',
     authorityHost: 'https://login.microsoftonline.com',
-    graphEndpoint: 'https://graph.microsoft.com'
+    graphEndpoint: 'https://graph.microsoft.com',
+    audience: 'api://AzureADTokenExchange'
   },
   AzureUSGovernment: {
     armEndpoint: 'https://management.usgovcloudapi.net',
     authorityHost: 'https://login.microsoftonline.us',
-    graphEndpoint: 'https://graph.microsoft.us'
+    graphEndpoint: 'https://graph.microsoft.us',
+    audience: 'api://AzureADTokenExchangeUSGov'
   },
   AzureChinaCloud: {
     armEndpoint: 'https://management.chinacloudapi.cn',
     authorityHost: 'https://login.chinacloudapi.cn',
-    graphEndpoint: 'https://microsoftgraph.chinacloudapi.cn'
+    graphEndpoint: 'https://microsoftgraph.chinacloudapi.cn',
+    audience: 'api://AzureADTokenExchangeChina'
   }
 };
 
@@ -50,9 +59,40 @@ export function trimTrailingSlashes(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-/** True when `name` is one of {@link CLOUD_NAMES} (case-sensitive, as azure/login spells them). */
+/** True when `name` is one of {@link CLOUD_NAMES} exactly as spelled there (see {@link cloudNameOf} for the input). */
 export function isCloudName(name: string): name is CloudName {
   return (CLOUD_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * The cloud an `environment` value names, in any letter case (`azurecloud`, `AzureUSGovernment`,
+ * `AZURECHINACLOUD`), as its canonical spelling in {@link CLOUD_NAMES}; undefined for anything else. Surrounding
+ * spaces are not trimmed (the inputs layer trims).
+ */
+export function cloudNameOf(text: string): CloudName | undefined {
+  const lower = text.toLowerCase();
+  return CLOUD_NAMES.find((n) => n.toLowerCase() === lower);
+}
+
+/**
+ * The GitHub OIDC audience a federated credential expects in `environment` when the `audience` input is empty:
+ * `api://AzureADTokenExchange` (AzureCloud), `api://AzureADTokenExchangeUSGov` (AzureUSGovernment),
+ * `api://AzureADTokenExchangeChina` (AzureChinaCloud). An explicit `audience` input always wins.
+ *
+ * Sources:
+ * - Learn, "Configure an application to trust a managed identity" (Microsoft Entra Workload ID,
+ *   https://learn.microsoft.com/entra/workload-id/workload-identity-federation-config-app-trust-managed-identity),
+ *   federated credential `audiences`: "Public cloud: api://AzureADTokenExchange; Fairfax:
+ *   api://AzureADTokenExchangeUSGov; Mooncake: api://AzureADTokenExchangeChina".
+ * - @azure/identity `GitHubActionsCredential` (Azure/azure-sdk-for-js,
+ *   sdk/identity/identity/src/credentials/gitHubActionsCredential.ts, `deriveAudience`): for GitHub Actions OIDC it
+ *   requests the token with audience `api://AzureADTokenExchangeUSGov` for authority host login.microsoftonline.us,
+ *   `api://AzureADTokenExchangeChina` for login.chinacloudapi.cn, and `api://AzureADTokenExchange` otherwise.
+ * Note: azure/login keeps `api://AzureADTokenExchange` in every cloud (its `audience` default does not follow
+ * `environment`); a workflow whose federated credential was set up that way in a sovereign cloud sets `audience`.
+ */
+export function defaultAudience(environment: CloudName): string {
+  return KNOWN[environment]?.audience ?? KNOWN.AzureCloud.audience;
 }
 
 /**

@@ -1,10 +1,17 @@
 /**
  * One sign-in per run (GitHub OIDC → Entra ID, DESIGN §3) and the real ports for a target: the ARM and Graph
  * adapters over the SDK pipelines, the smoke HTTP client and the token port, all sharing one cached credential.
+ *
+ * Requests per run (what the end-to-end tests assert on the twin, __tests__/e2e/round-trips.test.ts): one GitHub
+ * OIDC token (reused as the client assertion until shortly before its `exp`), the authority's metadata at most once
+ * (in parallel with that token request, and never for the clouds MSAL knows), and one Entra token request per
+ * audience. A no-drift check's critical path is three round trips: the OIDC token, the ARM token, and one parallel
+ * round of ARM reads alongside the pre-flight's token requests.
  */
 import type { TokenCredential } from '@azure/core-auth';
 import { armTimeoutMs, coreLogger, logRetry, mask } from '../action-io.js';
 import { createHttpPort } from '../http.js';
+import { preflightTokenScopes } from '../preflight.js';
 import type { TargetPorts } from '../target.js';
 import type { RunSettings, TargetSpec } from '../types.js';
 import { createArmPort } from './arm.js';
@@ -18,9 +25,19 @@ export interface Session {
 }
 
 /**
+ * Entra refusals that are final for the run, so the token cache keeps them instead of asking again: AADSTS500011
+ * (the resource principal does not exist in the tenant — a wrong `app-client-id`/`token-resource`; the pre-flight
+ * reports it, and the foreign-token smoke check would only meet it again).
+ */
+export function isFinalTokenRefusal(error: unknown): boolean {
+  return /\bAADSTS500011\b/.test(error instanceof Error ? error.message : String(error));
+}
+
+/**
  * Signs in as the workflow identity with the GitHub OIDC token (`getIDToken(audience)`, e.g. core.getIDToken), logs
- * the token's iss/sub/aud (never the token) and masks every token. Throws ActionError (signInError) naming the
- * likely wrong input when Entra ID refuses.
+ * the token's iss/sub/aud (never the token) and masks every token. Asks for the ARM token (the first request of
+ * every run); the credential it returns caches tokens per audience (withTokenCache) and reuses the GitHub token
+ * (createWorkflowCredential). Throws ActionError (signInError) naming the likely wrong input when Entra ID refuses.
  */
 export async function signIn(run: RunSettings, getIDToken: (aud: string) => Promise<string>): Promise<Session> {
   let claims: OidcClaims = {};
@@ -34,7 +51,8 @@ export async function signIn(run: RunSettings, getIDToken: (aud: string) => Prom
         );
       },
       retry: { onRetry: logRetry('GitHub OIDC token request') }
-    })
+    }),
+    { keepFailure: isFinalTokenRefusal }
   );
   try {
     const t = await credential.getToken(run.endpoints.armScope);
@@ -52,13 +70,26 @@ export async function signIn(run: RunSettings, getIDToken: (aud: string) => Prom
   }
 }
 
-/** The real ports of one target, over the session's credential. */
+/**
+ * The real ports of one target, over the session's credential. Starts the Entra pre-flight's token requests for the
+ * target's `app-client-id`/`token-resource` inputs at once (preflightTokenScopes), so they run alongside the reads
+ * that follow instead of after the plan; the pre-flight (src/preflight.ts) and the foreign-token smoke check then
+ * take them from the token cache, outcome included. When `app-client-id` is not given (it comes from the site's
+ * Easy Auth), nothing is started here and the pre-flight asks after the plan.
+ */
 export function targetPorts(run: RunSettings, spec: TargetSpec, session: Session): TargetPorts {
   const { credential } = session;
+  for (const { scope } of preflightTokenScopes(spec)) {
+    credential.getToken(scope).then(
+      (t) => t && mask(t.token),
+      () => undefined // the pre-flight reads the outcome from the cache and reports it
+    );
+  }
   return {
     arm: createArmPort(credential, run.endpoints, spec, {
       requestTimeoutMs: armTimeoutMs(),
-      readRetry: { onRetry: logRetry('ARM read') }
+      readRetry: { onRetry: logRetry('ARM read') },
+      onPoll: (p) => coreLogger.info(p.text)
     }),
     graph: createGraphPort(credential, run.endpoints, { retry: { onRetry: logRetry('Microsoft Graph read') } }),
     http: createHttpPort(),

@@ -4,8 +4,8 @@
  * (src/inputs/text.ts `textProblem`); the value returned is exactly that text, or what it denotes (a number, a
  * boolean, a list). Problems are phrased as `<what is wrong>; <fix>`, without the input's name.
  */
-import { CLOUD_NAMES } from '../azure/clouds.js';
-import type { AllowedCallers, CloudName, Mode } from '../types.js';
+import { CLOUD_NAMES, cloudNameOf } from '../azure/clouds.js';
+import type { AllowedCallers, CloudName, Mode, PrCommentMode } from '../types.js';
 import { apiIdCaseProblems, repeatedEntryWarnings } from './cross.js';
 import {
   MAX_LIST_ENTRIES,
@@ -97,9 +97,35 @@ export function oneOf<T extends string>(choices: readonly T[], verb: string): Pa
       : refuse(`${show(text)} ${verb}; use one of ${choices.join(', ')}`);
 }
 
-export const environment: Parser<CloudName> = oneOf(CLOUD_NAMES, 'is not supported');
+/**
+ * An Azure cloud name in any letter case, as azure/login accepts it (it lowercases the input): `azurecloud`,
+ * `AzureUSGovernment`, `AZURECHINACLOUD`. Value: the canonical spelling of {@link CLOUD_NAMES}.
+ */
+export const environment: Parser<CloudName> = (text) => {
+  const name = cloudNameOf(text);
+  return name !== undefined
+    ? ok(name)
+    : refuse(`${show(text)} is not supported; use one of ${CLOUD_NAMES.join(', ')} (any letter case)`);
+};
 export const mode: Parser<Mode> = oneOf<Mode>(['apply', 'check'], 'is not allowed');
 export const allowedCallers: Parser<AllowedCallers> = oneOf<AllowedCallers>(['apim-only', 'tenant'], 'is not allowed');
+
+const PR_COMMENT_MODES: readonly PrCommentMode[] = ['always', 'on-change', 'never'];
+
+/**
+ * `pr-comment`: `always`, `on-change` or `never`, in any letter case; `true` (= always) and `false` (= never) stay
+ * accepted, as the input was a boolean before. Value: the mode.
+ */
+export const prComment: Parser<PrCommentMode> = (text) => {
+  const v = text.toLowerCase();
+  if ((PR_COMMENT_MODES as readonly string[]).includes(v)) return ok(v as PrCommentMode);
+  const b = parseBoolean(v);
+  if (b !== undefined) return ok(b ? 'always' : 'never');
+  return refuse(
+    `${show(text)} is not allowed; use one of ${PR_COMMENT_MODES.join(', ')} (true or false also work: true = always, ` +
+      'false = never)'
+  );
+};
 
 /** `true` or `false`, in any letter case. */
 export const boolean: Parser<boolean> = (text) => {

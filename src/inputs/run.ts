@@ -2,7 +2,7 @@
  * Run-level settings from the step's inputs (DESIGN §1): sign-in, cloud, mode and publishing — one per run, whatever
  * the number of targets. Pure: the caller hands in a `core.getInput`-like lookup.
  */
-import { cloudEndpoints } from '../azure/clouds.js';
+import { cloudEndpoints, defaultAudience } from '../azure/clouds.js';
 import type { RunSettings } from '../types.js';
 import { checkInputs, throwIfProblems } from './check.js';
 import type { GetInput, InputProblem } from './check.js';
@@ -16,7 +16,10 @@ export interface CheckedRunSettings {
   readonly warnings: string[];
 }
 
-/** RunSettings from the parsed run-level inputs: endpoints resolved for `environment` and its overrides. */
+/**
+ * RunSettings from the parsed run-level inputs: endpoints resolved for `environment` and its overrides, `audience`
+ * defaulted to the cloud's ({@link defaultAudience}; an explicit input wins), `prComment` false only for `never`.
+ */
 function runSettingsFrom(v: InputValues<RunInputName>, warnings: string[]): RunSettings & { warnings: string[] } {
   const overrides = {
     ...(v['arm-endpoint'] !== undefined ? { armEndpoint: v['arm-endpoint'] } : {}),
@@ -28,11 +31,12 @@ function runSettingsFrom(v: InputValues<RunInputName>, warnings: string[]): RunS
     tenantId: v['tenant-id'],
     environment: v.environment,
     endpoints: cloudEndpoints(v.environment, overrides),
-    audience: v.audience,
+    audience: v.audience ?? defaultAudience(v.environment),
     mode: v.mode,
     failOnDrift: v['fail-on-drift'],
     ...(v['github-token'] !== undefined ? { githubToken: v['github-token'] } : {}),
-    prComment: v['pr-comment'],
+    prComment: v['pr-comment'] !== 'never',
+    prCommentMode: v['pr-comment'],
     warnings
   };
 }
@@ -52,9 +56,12 @@ export function checkRunSettings(getInput: GetInput): CheckedRunSettings {
  * Reads and validates the run-level inputs, collecting ALL their problems before failing.
  *
  * `getInput(name)` returns the raw input text ('' when not set), like `core.getInput(name)`; empty means the
- * action.yml default. Returns {@link RunSettings}: `endpoints` resolved with `cloudEndpoints` (overrides used as
- * written, trailing slashes dropped), `githubToken` undefined when empty or an unexpanded `${{ … }}` expression,
- * `warnings` `[]` (no run-level input warns today). Limits and hygiene as for every input (src/inputs/text.ts).
+ * action.yml default. Returns {@link RunSettings}: `environment` in its canonical spelling (the input is read in any
+ * letter case), `endpoints` resolved with `cloudEndpoints` (overrides used as written, trailing slashes dropped),
+ * `audience` the input or, when empty, the cloud's (`defaultAudience`), `prCommentMode` the `pr-comment` mode
+ * (`true` = always, `false` = never) and `prComment` false only for never, `githubToken` undefined when empty or an
+ * unexpanded `${{ … }}` expression, `warnings` `[]` (no run-level input warns today). Limits and hygiene as for
+ * every input (src/inputs/text.ts).
  *
  * @throws ActionError listing every problem, one per line (`- <input>: <problem>; <fix>`); secret values
  *   (github-token) never appear in it.

@@ -54,7 +54,8 @@ export const INPUTS = Object.freeze({
   'tenant-id': run<string>({ ...REQUIRED_TEXT, parse: parse.guid('Entra tenant ID') }),
   'subscription-id': target<string>({ ...REQUIRED_TEXT, parse: parse.guid('Azure subscription ID') }),
   environment: run({ default: 'AzureCloud', parse: parse.environment }),
-  audience: run({ default: 'api://AzureADTokenExchange', ...LONG, parse: parse.audience }),
+  /** Empty → the audience of `environment` (src/azure/clouds.ts `defaultAudience`), applied by src/inputs/run.ts. */
+  audience: run<string | undefined>({ ...LONG, parse: parse.audience }),
   'arm-endpoint': run<string | undefined>({ ...LONG, parse: parse.endpoint }),
   'authority-host': run<string | undefined>({ ...LONG, parse: parse.endpoint }),
   'graph-endpoint': run<string | undefined>({ ...LONG, parse: parse.endpoint }),
@@ -118,12 +119,12 @@ export const INPUTS = Object.freeze({
   }),
   'smoke-subscription': target({ default: 'master', parse: parse.subscriptionName }),
   'github-token': run({ default: '${{ github.token }}', secret: true, ...LONG, parse: parse.githubToken }),
-  'pr-comment': run({ default: 'true', parse: parse.boolean })
+  'pr-comment': run({ default: 'always', parse: parse.prComment })
 });
 
 /** The name of an input (an action.yml `inputs:` key). */
 export type InputName = keyof typeof INPUTS;
-/** The parsed value of input `N` (e.g. `string[]` for `api-ids`, `boolean` for `pr-comment`). */
+/** The parsed value of input `N` (e.g. `string[]` for `api-ids`, `boolean` for `fail-on-drift`). */
 export type InputValueOf<N extends InputName> = (typeof INPUTS)[N] extends InputSpec<infer T> ? T : never;
 /** Parsed values by input name. */
 export type InputValues<N extends InputName = InputName> = { [K in N]: InputValueOf<K> };

@@ -150,8 +150,9 @@ export function issuerProblem(value: string): string | undefined {
 export function audienceProblem(value: string): string | undefined {
   if (!URI_CHARS.test(value)) {
     return (
-      `${show(value)} is not a valid audience: use URI characters only (${URI_CHARS_TEXT}); the default ` +
-      `api://AzureADTokenExchange is what a federated credential expects unless you chose another`
+      `${show(value)} is not a valid audience: use URI characters only (${URI_CHARS_TEXT}); leave it empty for the ` +
+      `default of the environment (api://AzureADTokenExchange in AzureCloud), which is what a federated credential ` +
+      'expects unless you chose another'
     );
   }
   return undefined;

@@ -4,7 +4,7 @@
  * Pure: no @actions/*, no network, no fs.
  */
 import type { FieldChange, RunReport, SmokeCheckName } from '../types.js';
-import { code, shorten } from './markdown.js';
+import { codeCell, shorten } from './markdown.js';
 
 export const TOOL = 'apim-function-auth';
 
@@ -77,9 +77,10 @@ export function valueText(v: unknown, secret: boolean): string {
   return JSON.stringify(redact(v)) ?? String(v);
 }
 
+/** A value for a table cell: `_absent_`, or a code span (several, joined by `<wbr>`, when it has a long run). */
 export function valueMd(v: unknown, secret: boolean, max: number): string {
   if (v === undefined) return '_absent_';
-  return code(valueText(v, secret), max);
+  return codeCell(valueText(v, secret), max);
 }
 
 export function actionOf(c: FieldChange): Action {
@@ -154,4 +155,15 @@ export function appliedSplit(report: RunReport): AppliedSplit {
 
 export function allWarnings(report: RunReport): string[] {
   return [...new Set([...(report.plan?.warnings ?? []), ...report.warnings])];
+}
+
+/**
+ * True when a run has something a reviewer must see (what `pr-comment: on-change` posts for): drift or changes
+ * (a verdict other than `in-sync`, or any planned change), a failure (`error`), a failed smoke check, or a resource
+ * that could not be reconciled. A clean run — in sync, smoke passed or skipped — is false.
+ */
+export function needsAttention(report: RunReport): boolean {
+  if (report.verdict !== 'in-sync' || report.error) return true;
+  if (report.smoke?.result === 'failed') return true;
+  return (report.plan?.resources ?? []).some((r) => r.changes.length > 0 || r.error !== undefined);
 }

@@ -61,11 +61,125 @@ export function code(text: string, max = 120, inTable = true): string {
   return `${fence}${pad}${value}${pad}${fence}`;
 }
 
+/**
+ * Longest run of characters without a break opportunity that a table cell may hold (code points): a longer one (a
+ * JSON array without spaces, a long field path or URL) makes GitHub scroll the table sideways instead of wrapping.
+ */
+export const MAX_UNBROKEN_RUN = 80;
+
+/**
+ * A line-break opportunity that shows nothing and copies as nothing. GitHub keeps `<wbr>` (its HTML allowlist, as in
+ * html-pipeline's SanitizationFilter, lists `wbr`, `details`, `summary`, `sub`); a renderer that drops it only loses
+ * the break hint, never text.
+ */
+export const WBR = '<wbr>';
+
+/**
+ * Characters after which a long run is preferably broken, best first: between list entries (`,` `;`), then at the
+ * joints of a path or URL (`.` `/` `&` `?` `=`), then inside a name (`-` `_` `:` and closing brackets).
+ */
+const BREAK_TIERS: readonly ReadonlySet<string>[] = [
+  new Set([',', ';']),
+  new Set(['.', '/', '&', '?', '=']),
+  new Set(['-', '_', ':', ')', ']', '}'])
+];
+
+function breakTier(c: string): number {
+  return BREAK_TIERS.findIndex((t) => t.has(c));
+}
+
+/**
+ * Splits `text` (already on one line) into pieces such that no piece holds a run of more than `max` code points
+ * without white space; joining the pieces gives `text` back. A long run is cut after the last `.`, `/`, `,` and the
+ * like within it when that leaves at least a quarter of `max` before the cut, else after `max` code points; never
+ * inside a surrogate pair, and never right after `@` (so `@name` stays one piece and {@link escapeText} can defuse
+ * it). `'a.b'` → `['a.b']`; text without a long run → `[text]`.
+ */
+export function splitLongRuns(text: string, max = MAX_UNBROKEN_RUN): string[] {
+  const cps = Array.from(text);
+  const limit = Math.max(2, max);
+  const pieces: string[] = [];
+  let start = 0;
+  let runStart = 0;
+  // Per tier, the index just after the last break character of that tier in the current run (-1: none).
+  let soft = BREAK_TIERS.map(() => -1);
+  const note = (j: number): void => {
+    const tier = breakTier(cps[j]);
+    if (tier >= 0) soft[tier] = j + 1;
+  };
+  for (let i = 0; i < cps.length; i++) {
+    if (/\s/u.test(cps[i])) {
+      runStart = i + 1;
+      soft = soft.map(() => -1);
+      continue;
+    }
+    if (i - runStart >= limit) {
+      let cut = soft.find((at) => at > runStart + limit / 4) ?? i;
+      if (cps[cut - 1] === '@' && cut - 1 > runStart) cut -= 1;
+      pieces.push(cps.slice(start, cut).join(''));
+      start = cut;
+      runStart = cut;
+      soft = soft.map(() => -1);
+      for (let j = cut; j < i; j++) note(j);
+    }
+    note(i);
+  }
+  pieces.push(cps.slice(start).join(''));
+  return pieces;
+}
+
+/**
+ * {@link escapeText} for a table cell: the same escaping and shortening (to `max` code points), with a `<wbr>`
+ * break opportunity inside every run longer than {@link MAX_UNBROKEN_RUN} (see {@link splitLongRuns}).
+ */
+export function escapeCell(text: string, max = 300): string {
+  const flat = oneLine(shorten(text, max));
+  return splitLongRuns(flat)
+    .map((piece) => escapeText(piece, Number.MAX_SAFE_INTEGER))
+    .join(WBR);
+}
+
+/**
+ * {@link code} for a table cell: a value whose longest run without white space fits {@link MAX_UNBROKEN_RUN} is one
+ * code span; a longer one becomes adjacent code spans of at most that many code points, joined by `<wbr>` (a code
+ * span shows `<wbr>` literally, so the break goes between spans). Copying the cell still gives the value.
+ */
+export function codeCell(text: string, max = 120): string {
+  const flat = oneLine(shorten(text, max));
+  const pieces = splitLongRuns(flat);
+  if (pieces.length === 1) return code(flat, Number.MAX_SAFE_INTEGER);
+  return pieces.map((p) => code(p, Number.MAX_SAFE_INTEGER)).join(WBR);
+}
+
 /** One piece of a document: fixed text, a table whose rows may be cut, or a bullet list whose items may be cut. */
 export type Block =
   | { kind: 'text'; text: string }
   | { kind: 'table'; header: string[]; rows: string[][]; noun?: string }
-  | { kind: 'list'; items: string[]; noun?: string };
+  | { kind: 'list'; items: string[]; noun?: string }
+  | DetailsBlock;
+
+/**
+ * A collapsed section (`<details>`): `summary` (plain text, HTML-escaped here) is what shows; `body` (a table or a
+ * list, whose rows may be cut like any other) opens on a click. Markdown inside renders because the body is set off
+ * by blank lines (GFM, "HTML blocks" type 6).
+ */
+export interface DetailsBlock {
+  kind: 'details';
+  summary: string;
+  body: Extract<Block, { kind: 'table' | 'list' }>;
+}
+
+/** The rows or items of a block that a row cap can cut. */
+function rowCount(b: Block): number {
+  if (b.kind === 'table') return b.rows.length;
+  if (b.kind === 'list') return b.items.length;
+  if (b.kind === 'details') return rowCount(b.body);
+  return 0;
+}
+
+function htmlText(text: string): string {
+  return oneLine(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
 
 function renderTable(block: Extract<Block, { kind: 'table' }>, cap: number): string {
   const head = `| ${block.header.join(' | ')} |`;
@@ -86,13 +200,16 @@ function renderList(block: Extract<Block, { kind: 'list' }>, cap: number): strin
   return shown.join('\n');
 }
 
+function renderBlock(b: Block, cap: number): string {
+  if (b.kind === 'text') return b.text;
+  if (b.kind === 'table') return renderTable(b, cap);
+  if (b.kind === 'list') return renderList(b, cap);
+  return `<details><summary>${htmlText(b.summary)}</summary>\n\n${renderBlock(b.body, cap)}\n\n</details>`;
+}
+
 /** Renders blocks separated by blank lines, showing at most `cap` rows of every table and items of every list. */
 export function renderBlocks(blocks: Block[], cap = Number.POSITIVE_INFINITY): string {
-  const parts = blocks.map((b) => {
-    if (b.kind === 'text') return b.text;
-    if (b.kind === 'table') return renderTable(b, cap);
-    return renderList(b, cap);
-  });
+  const parts = blocks.map((b) => renderBlock(b, cap));
   return parts.filter((p) => p !== '').join('\n\n') + '\n';
 }
 
@@ -115,7 +232,7 @@ export function fitBlocks(
 ): { text: string; omittedRows: number } {
   const full = renderBlocks(blocks);
   if (measure(full) <= budget) return { text: full, omittedRows: 0 };
-  const sizes = blocks.map((b) => (b.kind === 'table' ? b.rows.length : b.kind === 'list' ? b.items.length : 0));
+  const sizes = blocks.map(rowCount);
   const omitted = (cap: number): number => sizes.reduce((n, s) => n + Math.max(0, s - cap), 0);
   let lo = 0;
   let hi = Math.max(0, ...sizes);

@@ -2,7 +2,8 @@
  * Publishes a finished run on the runner: the step outputs, the job summary, the report file under RUNNER_TEMP, the
  * sticky PR comment and the plain-text report in the log. Everything is scrubbed of the run's secrets first (ARM,
  * Entra ID or a gateway may echo a key or a token in an error text). A failure to publish never hides the run's own
- * result: it is a warning.
+ * result: it is a warning. Warnings and the failure are annotations titled `apim-function-auth`, so they are easy to
+ * tell apart from other steps' on the run page.
  */
 import * as core from '@actions/core';
 import * as github from '@actions/github';
@@ -11,36 +12,61 @@ import os from 'node:os';
 import path from 'node:path';
 import { coreLogger, secrets } from '../action-io.js';
 import { createGitHubPort } from '../github.js';
-import { hasDrift, planChanges } from '../plan.js';
+import type { Logger } from '../ports.js';
 import type { TargetResult } from '../target.js';
 import type { RunReport, RunSettings } from '../types.js';
+import { TOOL } from './derive.js';
 import { publishReport } from './publish.js';
 import { renderText } from './render.js';
+import { runOutputs, runSource } from './run-outputs.js';
+
+/** The title of the action's annotations (warnings and the failure) on the run page. */
+export const ANNOTATION_TITLE = TOOL;
+
+/** The runner's log, with warnings as annotations titled {@link ANNOTATION_TITLE}. */
+const publishLog: Logger = {
+  ...coreLogger,
+  warning: (m) => core.warning(secrets.scrub(m), { title: ANNOTATION_TITLE })
+};
 
 /**
- * Sets the outputs (`drift` only when a plan was made; `changes` with a `state` per row in apply mode — the write
- * states, never the plan alone; `apim-principal-id`; `smoke-result`; `summary-path`) and publishes the report.
+ * Fails the step with `message` as an error annotation titled {@link ANNOTATION_TITLE}: what `core.setFailed` does
+ * (exit code 1, then `core.error(message)`; @actions/core 3.0.1 lib/core.js), plus the title, which setFailed cannot
+ * carry. Secrets are scrubbed from the message.
+ */
+export function failStep(message: string): void {
+  process.exitCode = 1;
+  core.error(secrets.scrub(message), { title: ANNOTATION_TITLE });
+}
+
+/**
+ * Sets the outputs (./run-outputs.ts: `drift` only when a plan was made; `changes` with a `state` per row in apply
+ * mode; `result`; `change-count`; `apim-principal-id`; `smoke-result`; after publishing `summary-path` and
+ * `comment-url`, '' when no comment was posted) and publishes the report, with the run's link and commit in its
+ * footer when the runner's GITHUB_* variables are set.
  * `run` undefined: the inputs were refused (no token, no PR comment preference: the defaults apply).
  */
 export async function publishRun(run: RunSettings | undefined, result: TargetResult): Promise<void> {
-  const report = secrets.scrubDeep(result.report);
-  const plan = result.plan;
-  if (plan) core.setOutput('drift', String(hasDrift(plan)));
-  const applied = report.mode === 'apply' && result.outcome ? report.applied : undefined;
-  core.setOutput('changes', secrets.scrub(JSON.stringify(plan ? planChanges(plan, applied) : [])));
-  core.setOutput('apim-principal-id', result.apimPrincipalId ?? '');
-  core.setOutput('smoke-result', report.smoke?.result ?? 'skipped');
+  const report: RunReport = { ...secrets.scrubDeep(result.report), source: runSource(process.env) };
+  for (const [name, value] of Object.entries(runOutputs(result, report, (t) => secrets.scrub(t)))) {
+    core.setOutput(name, value);
+  }
   try {
-    const summaryPath = await publishFiles(run, report);
+    const { summaryPath, commentUrl } = await publishFiles(run, report);
     core.setOutput('summary-path', summaryPath);
+    core.setOutput('comment-url', commentUrl ?? '');
     coreLogger.info(renderText(report));
   } catch (e) {
-    core.warning(`Could not publish the report: ${(e as Error).message}`);
+    core.setOutput('comment-url', '');
+    core.warning(`Could not publish the report: ${secrets.scrub((e as Error).message)}`, { title: ANNOTATION_TITLE });
   }
 }
 
-/** The summary, the report file and the PR comment; returns the report file's path. */
-async function publishFiles(run: RunSettings | undefined, report: RunReport): Promise<string> {
+/** The summary, the report file and the PR comment; returns the report file's path and the comment's URL. */
+async function publishFiles(
+  run: RunSettings | undefined,
+  report: RunReport
+): Promise<{ summaryPath: string; commentUrl?: string }> {
   const dir = process.env.RUNNER_TEMP || os.tmpdir();
   const summaryPath = path.join(
     dir,
@@ -49,11 +75,17 @@ async function publishFiles(run: RunSettings | undefined, report: RunReport): Pr
   await mkdir(dir, { recursive: true });
   const ctx = github.context;
   const pr = ctx.payload.pull_request as
-    { number: number; head?: { repo?: { full_name?: string } }; base?: { repo?: { full_name?: string } } } | undefined;
+    | {
+        number: number;
+        html_url?: string;
+        head?: { repo?: { full_name?: string } };
+        base?: { repo?: { full_name?: string } };
+      }
+    | undefined;
   const token = run?.githubToken;
   const repository = process.env.GITHUB_REPOSITORY ?? '';
   const headRepo = pr?.head?.repo?.full_name;
-  await publishReport(
+  const published = await publishReport(
     report,
     {
       summary: {
@@ -62,17 +94,19 @@ async function publishFiles(run: RunSettings | undefined, report: RunReport): Pr
         }
       },
       github: token && repository ? createGitHubPort(token, repository) : undefined,
-      log: coreLogger
+      log: publishLog
     },
     {
       eventName: ctx.eventName ?? '',
       prNumber: pr?.number,
+      ...(typeof pr?.html_url === 'string' ? { prUrl: pr.html_url } : {}),
       isFork: Boolean(pr && headRepo && headRepo !== (pr.base?.repo?.full_name ?? repository)),
       prComment: run?.prComment ?? true,
+      ...(run?.prCommentMode ? { prCommentMode: run.prCommentMode } : {}),
       summaryPath
     }
   );
-  return summaryPath;
+  return { summaryPath, ...(published.commentUrl ? { commentUrl: published.commentUrl } : {}) };
 }
 
 /** A file-name-safe, bounded rendering of a resource name (a bad input may be arbitrarily long). */

@@ -6,7 +6,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GitHubPort, Logger } from '../ports.js';
-import type { RunReport } from '../types.js';
+import type { PrCommentMode, RunReport } from '../types.js';
+import { needsAttention } from './derive.js';
 import { commentMarker, renderComment, renderSummary } from './render.js';
 
 /** Where the job summary goes. The action wraps `core.summary.addRaw(markdown).write()`. */
@@ -15,6 +16,32 @@ export interface SummaryPort {
 }
 
 export type CommentOutcome = 'created' | 'updated' | 'unchanged';
+
+/** The sticky comment after a sync: what happened to it, its id, and its URL when the port gave one. */
+export interface StickyComment {
+  outcome: CommentOutcome;
+  id?: number;
+  /** `html_url`, when the port's comment objects carry a `url` (or `html_url`) string; see {@link commentUrl}. */
+  url?: string;
+}
+
+/** A comment's web URL as a port may give it (`url` or `html_url`; the GitHubPort contract does not require it). */
+function portUrl(c: unknown): string | undefined {
+  if (typeof c !== 'object' || c === null) return undefined;
+  const { url, html_url: htmlUrl } = c as { url?: unknown; html_url?: unknown };
+  const u = typeof url === 'string' ? url : typeof htmlUrl === 'string' ? htmlUrl : undefined;
+  return u && /^https?:\/\//.test(u) ? u : undefined;
+}
+
+/**
+ * The web URL of comment `id` on the pull request whose web page is `prUrl` (the event payload's
+ * `pull_request.html_url`, e.g. `https://github.com/o/r/pull/7`): `<prUrl>#issuecomment-<id>`, the form of an issue
+ * comment's `html_url` on a pull request (REST "Issue comments"). undefined without both.
+ */
+export function commentUrl(prUrl: string | undefined, id: number | undefined): string | undefined {
+  if (!prUrl || id === undefined || !/^https?:\/\/\S+$/.test(prUrl)) return undefined;
+  return `${prUrl.replace(/#.*$/, '')}#issuecomment-${id}`;
+}
 
 /** GitHub normalises nothing we rely on, but a comment edited in the web UI comes back with CRLF line ends. */
 function sameBody(a: string, b: string): boolean {
@@ -59,28 +86,51 @@ export async function upsertStickyComment(
   body: string,
   log?: Pick<Logger, 'warning'>
 ): Promise<CommentOutcome> {
+  return (await syncStickyComment(github, issueNumber, marker, body, log))!.outcome;
+}
+
+/**
+ * {@link upsertStickyComment}, returning the surviving comment's id (and URL, when the port gives one). With
+ * `opts.create === false` no comment is created: when none of ours exists it returns undefined after the first
+ * list, and otherwise updates (and de-duplicates) ours exactly as upsertStickyComment does — how `pr-comment:
+ * on-change` refreshes an earlier report once the run has nothing to say.
+ */
+export async function syncStickyComment(
+  github: GitHubPort,
+  issueNumber: number,
+  marker: string,
+  body: string,
+  log?: Pick<Logger, 'warning'>,
+  opts: { create?: boolean } = {}
+): Promise<StickyComment | undefined> {
   const me = await github.whoAmI?.();
   // Someone else's comment that carries (or quotes) the marker is never taken over or deleted: only comments written
   // by this token's identity (or, when GitHub does not say who that is, by a Bot such as github-actions[bot]).
   const mine = (a?: { login: string; type?: string }) => !a || (me ? a.login === me : a.type === 'Bot');
-  const listOurs = async (): Promise<{ id: number; body: string }[]> =>
+  const listOurs = async (): Promise<{ id: number; body: string; url?: string }[]> =>
     (await github.listComments(issueNumber))
       .filter((c) => typeof c.body === 'string' && c.body.trimStart().startsWith(marker) && mine(c.author))
+      .map((c) => ({ id: c.id, body: c.body, ...(portUrl(c) ? { url: portUrl(c) } : {}) }))
       .sort((a, b) => a.id - b.id);
 
   let ours = await listOurs();
   let createdId: number | undefined;
+  let createdUrl: string | undefined;
   let created = false;
   if (ours.length === 0) {
+    if (opts.create === false) return undefined;
     const res = await github.createComment(issueNumber, body);
     created = true;
     createdId = res ? res.id : undefined;
+    createdUrl = portUrl(res);
     ours = await listOurs();
     // Our own comment not listed yet (read lag): count it anyway, so it is kept if oldest and deleted otherwise.
     if (createdId !== undefined && !ours.some((c) => c.id === createdId)) {
-      ours = [...ours, { id: createdId, body }].sort((a, b) => a.id - b.id);
+      ours = [...ours, { id: createdId, body, ...(createdUrl ? { url: createdUrl } : {}) }].sort((a, b) => a.id - b.id);
     }
-    if (ours.length === 0) return 'created';
+    if (ours.length === 0) {
+      return { outcome: 'created', ...(createdId !== undefined ? { id: createdId } : {}), ...urlOf(createdUrl) };
+    }
   }
 
   const [keep, ...duplicates] = ours;
@@ -101,7 +151,11 @@ export async function upsertStickyComment(
       );
     }
   }
-  return outcome;
+  return { outcome, id: keep.id, ...urlOf(keep.url ?? (keep.id === createdId ? createdUrl : undefined)) };
+}
+
+function urlOf(url: string | undefined): { url?: string } {
+  return url ? { url } : {};
 }
 
 function errorStatus(err: unknown): number | undefined {
@@ -134,6 +188,11 @@ function commentAdvice(status: number | undefined): string {
   return 'the job summary still has the report';
 }
 
+/** The `pr-comment` mode of a publish context: `prCommentMode` when given, else `prComment` (true = always). */
+function modeOf(ctx: { prComment: boolean; prCommentMode?: PrCommentMode }): PrCommentMode {
+  return ctx.prCommentMode ?? (ctx.prComment ? 'always' : 'never');
+}
+
 /**
  * Writes the summary and, on pull requests, the sticky comment. Never throws for publishing failures: each one
  * becomes a `log.warning` that says what to do.
@@ -141,20 +200,37 @@ function commentAdvice(status: number | undefined): string {
  * - Summary: `renderSummary(report)` → `ports.summary.write`; a failure there is a warning (e.g. no
  *   `GITHUB_STEP_SUMMARY` when run by hand). When `ctx.summaryPath` is given, the same markdown is written there
  *   (parent directories created).
- * - Comment, only when `ctx.prComment`, the event is `pull_request` or `pull_request_target`, and `ctx.prNumber`
- *   is set (else `'skipped'`). A fork PR on `pull_request` → `'skipped'` with a warning, because that event gets a
- *   read-only GITHUB_TOKEN; `pull_request_target` gets a read/write token even from forks, so it is attempted
- *   (GitHub Docs, "GITHUB_TOKEN reference → Permissions for the GITHUB_TOKEN"). No `ports.github` → `'skipped'`.
- *   `upsertStickyComment` keeps one comment per target even when runs publish concurrently (the oldest; duplicates
- *   deleted). A port error (403 "Resource not accessible by integration", 404, …) → warning and `'failed'`.
+ * - Comment, only when the mode allows it (below), the event is `pull_request` or `pull_request_target`, and
+ *   `ctx.prNumber` is set (else `'skipped'`). A fork PR on `pull_request` → `'skipped'` with a warning, because
+ *   that event gets a read-only GITHUB_TOKEN; `pull_request_target` gets a read/write token even from forks, so it
+ *   is attempted (GitHub Docs, "GITHUB_TOKEN reference → Permissions for the GITHUB_TOKEN"). No `ports.github` →
+ *   `'skipped'`. `syncStickyComment` keeps one comment per target even when runs publish concurrently (the oldest;
+ *   duplicates deleted). A port error (403 "Resource not accessible by integration", 404, …) → warning and
+ *   `'failed'`.
+ * - Which runs comment (`ctx.prCommentMode`, else `ctx.prComment`: true = `always`, false = `never`): `always`
+ *   posts or updates the comment on every run; `never` skips it (`'skipped'`); `on-change` posts or updates it
+ *   when the run needs attention ({@link needsAttention}: drift, changes, a failure, a failed smoke check) and
+ *   otherwise only updates an earlier comment of this target (so an old failure is not left standing), creating
+ *   none (`'skipped'` when there is none).
  *
- * Returns the summary markdown as written and the comment outcome.
+ * Returns the summary markdown as written, the comment outcome, and the comment's URL when it exists after the run
+ * (`created`, `updated` or `unchanged`): the port's `url`/`html_url` when it gives one, else built from `ctx.prUrl`
+ * (the pull request's web URL) and the comment id ({@link commentUrl}).
  */
 export async function publishReport(
   report: RunReport,
   ports: { summary: SummaryPort; github?: GitHubPort; log: Logger },
-  ctx: { eventName: string; prNumber?: number; isFork: boolean; prComment: boolean; summaryPath?: string }
-): Promise<{ summaryMarkdown: string; comment: CommentOutcome | 'skipped' | 'failed' }> {
+  ctx: {
+    eventName: string;
+    prNumber?: number;
+    /** The pull request's web page (event payload `pull_request.html_url`), for the comment's URL. */
+    prUrl?: string;
+    isFork: boolean;
+    prComment: boolean;
+    prCommentMode?: PrCommentMode;
+    summaryPath?: string;
+  }
+): Promise<{ summaryMarkdown: string; comment: CommentOutcome | 'skipped' | 'failed'; commentUrl?: string }> {
   const { log } = ports;
   const summaryMarkdown = renderSummary(report);
   try {
@@ -172,8 +248,9 @@ export async function publishReport(
   }
 
   const isPr = ctx.eventName === 'pull_request' || ctx.eventName === 'pull_request_target';
-  if (!ctx.prComment || !isPr) {
-    log.debug(`PR comment skipped (event ${ctx.eventName}, pr-comment ${ctx.prComment})`);
+  const mode = modeOf(ctx);
+  if (mode === 'never' || !isPr) {
+    log.debug(`PR comment skipped (event ${ctx.eventName}, pr-comment ${mode})`);
     return { summaryMarkdown, comment: 'skipped' };
   }
   if (ctx.prNumber === undefined) {
@@ -193,10 +270,20 @@ export async function publishReport(
     return { summaryMarkdown, comment: 'skipped' };
   }
   const marker = commentMarker(report.target);
+  const create = mode === 'always' || needsAttention(report);
   try {
-    const comment = await upsertStickyComment(ports.github, ctx.prNumber, marker, renderComment(report, marker), log);
-    log.info(`PR comment ${comment} on #${ctx.prNumber}`);
-    return { summaryMarkdown, comment };
+    const body = renderComment(report, marker);
+    const sticky = await syncStickyComment(ports.github, ctx.prNumber, marker, body, log, { create });
+    if (!sticky) {
+      log.info(
+        `PR comment not posted on #${ctx.prNumber}: pr-comment is on-change, the run has nothing that needs ` +
+          'attention, and there is no earlier comment to update'
+      );
+      return { summaryMarkdown, comment: 'skipped' };
+    }
+    const url = sticky.url ?? commentUrl(ctx.prUrl, sticky.id);
+    log.info(`PR comment ${sticky.outcome} on #${ctx.prNumber}${url ? `: ${url}` : ''}`);
+    return { summaryMarkdown, comment: sticky.outcome, ...(url ? { commentUrl: url } : {}) };
   } catch (err) {
     const status = errorStatus(err);
     log.warning(

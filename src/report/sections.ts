@@ -2,6 +2,11 @@
  * The markdown sections of the summary and the comment, as blocks (./markdown.ts) that can be cut to a budget:
  * verdict and target, the whole error, plan table, applied split, smoke table, warnings, chain, resources, facts,
  * footer. Pure.
+ *
+ * For the reviewer: no table cell holds a run of more than 80 characters without a break opportunity (long field
+ * paths break at their dots, long values at separators: ./markdown.ts `codeCell`, `escapeCell`); the reference
+ * sections (resources with their ARM IDs and notes, facts) are collapsed in `<details>`, and so is any table or list
+ * longer than {@link LONG_SECTION_ROWS}; the footer links the GitHub Actions run and the commit when they are known.
  */
 import type { ResourcePlan, RunReport } from '../types.js';
 import { chainLine, mermaid } from './chain.js';
@@ -19,7 +24,16 @@ import {
   valueMd,
   verdictText
 } from './derive.js';
-import { type Block, code, escapeText, shorten } from './markdown.js';
+import { type Block, code, codeCell, escapeCell, escapeText, shorten } from './markdown.js';
+
+/** A table or list with more rows than this is collapsed in `<details>` (its heading stays visible). */
+export const LONG_SECTION_ROWS = 15;
+
+/** `body` as is, or collapsed under `summary` when it has more than {@link LONG_SECTION_ROWS} rows (or `always`). */
+function collapsible(body: Extract<Block, { kind: 'table' | 'list' }>, summary: string, always = false): Block {
+  const rows = body.kind === 'table' ? body.rows.length : body.items.length;
+  return always || rows > LONG_SECTION_ROWS ? { kind: 'details', summary, body } : body;
+}
 
 /** How the sections are drawn: the summary shows longer values and the chain as a diagram. */
 export interface Style {
@@ -58,21 +72,24 @@ function planBlocks(report: RunReport, style: Style): Block[] {
   const plan = report.plan;
   if (!plan) return [{ kind: 'text', text: `${style.heading} Plan\n\n_No plan was built._` }];
   const rows: string[][] = [];
+  let changes = 0;
   for (const r of plan.resources) {
-    const label = escapeText(r.label, 100);
+    const label = escapeCell(r.label, 100);
     if (r.changes.length === 0) {
-      rows.push([label, '—', r.error ? `not reconciled: ${escapeText(r.error, 200)}` : 'in sync', 'none']);
+      rows.push([label, '—', r.error ? `not reconciled: ${escapeCell(r.error, 200)}` : 'in sync', 'none']);
       continue;
     }
     for (const c of r.changes) {
       const secret = pathIsSecret(c.path);
       const ba = `${valueMd(c.before, secret, style.valueMax)} → ${valueMd(c.after, secret, style.valueMax)}`;
-      rows.push([label, code(c.path, 120), ba, actionOf(c)]);
+      rows.push([label, codeCell(c.path, 120), ba, actionOf(c)]);
+      changes++;
     }
   }
+  const summary = `${plural(changes, 'change')} in ${plural(plan.resources.length, 'resource')}: show the table`;
   return [
     { kind: 'text', text: `${style.heading} Plan` },
-    { kind: 'table', header: ['Resource', 'Field', 'Before → After', 'Action'], rows }
+    collapsible({ kind: 'table', header: ['Resource', 'Field', 'Before → After', 'Action'], rows }, summary)
   ];
 }
 
@@ -96,7 +113,11 @@ function resourceBlocks(report: RunReport, style: Style): Block[] {
   if (resources.length === 0) return [];
   return [
     { kind: 'text', text: `${style.heading} Resources` },
-    { kind: 'list', items: resources.map(resourceItem), noun: 'resources' }
+    collapsible(
+      { kind: 'list', items: resources.map(resourceItem), noun: 'resources' },
+      `${plural(resources.length, 'resource')}: ARM IDs, changed fields and notes`,
+      true
+    )
   ];
 }
 
@@ -124,7 +145,11 @@ function factBlocks(report: RunReport, style: Style): Block[] {
   if (items.length === 0) return [];
   return [
     { kind: 'text', text: `${style.heading} Facts` },
-    { kind: 'list', items, noun: 'facts' }
+    collapsible(
+      { kind: 'list', items, noun: 'facts' },
+      'audiences, excluded paths, issuer, token resource, client and principal IDs, hosts',
+      true
+    )
   ];
 }
 
@@ -140,23 +165,30 @@ function smokeBlocks(report: RunReport, style: Style): Block[] {
     const icon = smoke.result === 'passed' ? '✅' : '❌';
     blocks.push({ kind: 'text', text: `${style.heading} Smoke checks\n\n${icon} ${smoke.result}` });
     const rows = smoke.checks.map((c) => [
-      `${c.passed ? '✓' : '✗'} ${escapeText(checkLabel(c.name), 60)}${c.api ? ` · API ${code(c.api, 60)}` : ''}`,
-      escapeText(c.expected, 60),
-      escapeText(c.got, 80),
+      `${c.passed ? '✓' : '✗'} ${escapeCell(checkLabel(c.name), 60)}${c.api ? ` · API ${codeCell(c.api, 60)}` : ''}`,
+      escapeCell(c.expected, 60),
+      escapeCell(c.got, 80),
       String(c.attempts),
       secs(c.seconds),
-      c.layer ? escapeText(c.layer, 30) : '—',
-      c.diagnosis ? escapeText(c.diagnosis, 300) : '—'
+      c.layer ? escapeCell(c.layer, 30) : '—',
+      c.diagnosis ? escapeCell(c.diagnosis, 300) : '—'
     ]);
-    blocks.push({
-      kind: 'table',
-      header: ['Check', 'Expected', 'Got', 'Attempts', 'Seconds', 'Layer', 'Diagnosis'],
-      rows,
-      noun: 'checks'
-    });
+    const failed = smoke.checks.filter((c) => !c.passed).length;
+    blocks.push(
+      collapsible(
+        {
+          kind: 'table',
+          header: ['Check', 'Expected', 'Got', 'Attempts', 'Seconds', 'Layer', 'Diagnosis'],
+          rows,
+          noun: 'checks'
+        },
+        `${plural(smoke.checks.length, 'check')}, ${failed} failed: show the table`
+      )
+    );
   }
   if (smoke.notes.length > 0) {
-    blocks.push({ kind: 'list', items: smoke.notes.map((n) => escapeText(n, 300)), noun: 'notes' });
+    const notes: Block = { kind: 'list', items: smoke.notes.map((n) => escapeText(n, 300)), noun: 'notes' };
+    blocks.push(collapsible(notes, plural(smoke.notes.length, 'note')));
   }
   return blocks;
 }
@@ -171,7 +203,10 @@ function warningBlocks(report: RunReport, style: Style): Block[] {
   if (w.length === 0) return [];
   return [
     { kind: 'text', text: `${style.heading} Warnings` },
-    { kind: 'list', items: w.map((x) => `⚠️ ${escapeText(x, 500)}`), noun: 'warnings' }
+    collapsible(
+      { kind: 'list', items: w.map((x) => `⚠️ ${escapeText(x, 500)}`), noun: 'warnings' },
+      `${plural(w.length, 'warning')}: show them`
+    )
   ];
 }
 
@@ -207,6 +242,21 @@ function errorBlocks(report: RunReport, max: number, headMax: number): Block[] {
   return [{ kind: 'text', text: lines.join('\n>\n') }];
 }
 
+/**
+ * The closing line: tool, mode, duration, and — when the publisher knew them (`report.source`, from the runner's
+ * GITHUB_* variables) — a link to the GitHub Actions run and the commit (short SHA, linked), e.g.
+ * `<sub>apim-function-auth · check · 2.1 s · [run 123](…/actions/runs/123) · commit [0123abc](…/commit/0123abc…)</sub>`.
+ */
 function footer(report: RunReport): Block {
-  return { kind: 'text', text: `<sub>${TOOL} · ${report.mode} · ${seconds(report.durationSeconds)}</sub>` };
+  const parts = [TOOL, report.mode, seconds(report.durationSeconds)];
+  const src = report.source;
+  const linkable = (url: string | undefined): url is string => Boolean(url && /^https?:\/\/[^\s()<>[\]]+$/.test(url));
+  if (src?.runId && /^[0-9]+$/.test(src.runId)) {
+    parts.push(linkable(src.runUrl) ? `[run ${src.runId}](${src.runUrl})` : `run ${src.runId}`);
+  }
+  if (src?.commit && /^[0-9a-f]+$/i.test(src.commit)) {
+    const short = src.commit.slice(0, 7);
+    parts.push(linkable(src.commitUrl) ? `commit [${short}](${src.commitUrl})` : `commit ${short}`);
+  }
+  return { kind: 'text', text: `<sub>${parts.join(' · ')}</sub>` };
 }

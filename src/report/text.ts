@@ -19,7 +19,8 @@ import { oneLine, shorten } from './markdown.js';
 /**
  * Plain text for terminals (the demo script): verdict, target, one line per plan change (`before → after`) or
  * in-sync resource with its notes, one line per smoke check (e.g. `gateway: expected 2xx, got 200 after 4 attempts
- * / 180 s`), the chain, warnings, the applied split, and the duration. No colours, no markdown; never truncated
+ * / 180 s`), the chain, warnings, the applied split, the duration, and the run's link and commit when known
+ * (`report.source`). No colours, no markdown; never truncated
  * except for long single values (shortened with `…`).
  */
 export function renderText(report: RunReport): string {
@@ -32,9 +33,19 @@ export function renderText(report: RunReport): string {
     ...smokeLines(report),
     `chain: ${chainLine(report)}`,
     ...warningLines(report),
-    `duration: ${seconds(report.durationSeconds)}`
+    `duration: ${seconds(report.durationSeconds)}`,
+    ...sourceLines(report)
   ];
   return out.join('\n') + '\n';
+}
+
+/** `run: <url> (commit <sha>)` when the publisher knew the run or the commit (`report.source`); else nothing. */
+function sourceLines(report: RunReport): string[] {
+  const src = report.source;
+  const run = src?.runUrl ?? (src?.runId ? `run ${src.runId}` : undefined);
+  const commit = src?.commit ? `commit ${src.commit}` : undefined;
+  if (!run && !commit) return [];
+  return [`run: ${t([run, commit && run ? `(${commit})` : commit].filter(Boolean).join(' '), 300)}`];
 }
 
 /** One value on one line, shortened to `max` code points. */

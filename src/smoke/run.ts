@@ -4,11 +4,11 @@
  */
 import pRetry, { AbortError } from 'p-retry';
 import { ActionError } from '../errors.js';
-import { scrubDeep } from '../secrets.js';
+import { scrub, scrubDeep } from '../secrets.js';
 import type { SmokeCheckResult, SmokeReport, SmokeSettings } from '../types.js';
 import { backoffDelayMs, DEFAULT_BACKOFF } from './budget.js';
 import { smokeChecks, smokeSender, type CheckSpec } from './checks.js';
-import type { Backoff, Classification, SmokeContext, SmokePorts } from './types.js';
+import type { Backoff, Classification, SmokeAttempt, SmokeContext, SmokePorts } from './types.js';
 import { excludedPathConflict } from './urls.js';
 
 export const PROPAGATION_NOTE =
@@ -31,6 +31,8 @@ interface Budget {
   deadline: number;
   /** `settings.timeoutSeconds`: ≤ 0 means one attempt per check, no retry budget. */
   seconds: number;
+  /** Progress after each attempt (never throws: see report). */
+  report: (attempt: Omit<SmokeAttempt, 'text' | 'remainingMs' | 'budgetSeconds'>) => void;
 }
 
 /**
@@ -59,8 +61,8 @@ export async function runSmoke(settings: SmokeSettings, ctx: SmokeContext, ports
     const conflict = excludedPathConflict(t.serviceUrl, settings.path, ctx.excludedPaths);
     if (conflict) throw new ActionError(conflict);
   }
-  const budget = startBudget(ports, settings.timeoutSeconds);
   const secrets: string[] = ctx.subscriptionKey ? [ctx.subscriptionKey] : [];
+  const budget = startBudget(ports, settings.timeoutSeconds, secrets);
   const send = smokeSender(ports.http, settings.method || 'GET', budget.now, budget.deadline, budget.seconds);
   const specs = smokeChecks(settings, ctx, { send, tokens: ports.tokens, secrets });
   const checks: SmokeCheckResult[] = [];
@@ -76,13 +78,51 @@ export async function runSmoke(settings: SmokeSettings, ctx: SmokeContext, ports
   return scrubDeep(report, secrets);
 }
 
-/** The budget of a run starting now: `timeoutSeconds` (negative counts as 0) from the ports' clock. */
-function startBudget(ports: SmokePorts, timeoutSeconds: number): Budget {
+/**
+ * The budget of a run starting now: `timeoutSeconds` (negative counts as 0) from the ports' clock, and the progress
+ * reporter over `ports.onAttempt` (its texts scrubbed of `secrets`; its exceptions swallowed).
+ */
+function startBudget(ports: SmokePorts, timeoutSeconds: number, secrets: readonly string[]): Budget {
   const now = ports.now ?? (() => Date.now());
   const sleep = ports.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const backoff = ports.backoff ?? DEFAULT_BACKOFF;
   const deadline = now() + Math.max(0, timeoutSeconds) * 1000;
-  return { now, sleep, backoff, deadline, seconds: timeoutSeconds };
+  const onAttempt = ports.onAttempt;
+  const report: Budget['report'] = (a) => {
+    if (!onAttempt) return;
+    const full = { ...a, remainingMs: Math.max(0, deadline - now()), budgetSeconds: Math.max(0, timeoutSeconds) };
+    const attempt: SmokeAttempt = scrubDeep({ ...full, text: attemptText(full) }, [...secrets]);
+    try {
+      onAttempt(attempt);
+    } catch {
+      // Progress is for people; it never changes a check's result.
+    }
+  };
+  return { now, sleep, backoff, deadline, seconds: timeoutSeconds, report };
+}
+
+/**
+ * One attempt as a log line: the check (and API), the attempt number, what it got, and what happens next — the wait
+ * before the next attempt and the time left in the budget, or why there is none. E.g.
+ * `smoke gateway (orders) attempt 2: got 401 (Bearer challenge); next attempt in 4 s, 286 s of 300 s left`,
+ * `smoke gateway (orders) attempt 3: got 200, passed (283 s of 300 s left)`,
+ * `smoke direct-no-token attempt 1: got 200, failed (not retried: not a propagation delay)`.
+ */
+export function attemptText(a: Omit<SmokeAttempt, 'text'>): string {
+  const what = `smoke ${a.check}${a.api !== undefined ? ` (${a.api})` : ''} attempt ${a.attempt}: got ${a.got}`;
+  const left = a.budgetSeconds > 0 ? `${secsText(a.remainingMs)} of ${a.budgetSeconds} s left` : 'no retry budget';
+  if (a.passed) return scrub(`${what}, passed (${left})`);
+  if (a.nextWaitMs !== undefined) return scrub(`${what}; next attempt in ${secsText(a.nextWaitMs)}, ${left}`);
+  if (a.final === 'budget-spent') {
+    return scrub(`${what}, failed (${a.budgetSeconds > 0 ? `smoke budget of ${a.budgetSeconds} s spent` : left})`);
+  }
+  return scrub(`${what}, failed (not retried: not a propagation delay)`);
+}
+
+/** Milliseconds as whole seconds, or tenths below 10 s (`4 s`, `0.5 s`). */
+function secsText(ms: number): string {
+  const s = Math.max(0, ms) / 1000;
+  return `${s >= 10 || Number.isInteger(s) ? Math.round(s) : s.toFixed(1)} s`;
 }
 
 /**
@@ -104,18 +144,34 @@ async function attemptCheck(
   budget: Budget
 ): Promise<{ last: Classification | undefined; attempts: number }> {
   const { now, sleep, backoff, deadline } = budget;
+  const waitBefore = (attemptNumber: number): number =>
+    Math.max(0, Math.min(backoffDelayMs(attemptNumber - 1, backoff), deadline - now()));
   let attempts = 0;
   let last: Classification | undefined;
   try {
     await pRetry(
       async (attemptNumber: number) => {
-        if (attemptNumber > 1) {
-          await sleep(Math.max(0, Math.min(backoffDelayMs(attemptNumber - 1, backoff), deadline - now())));
-        }
+        if (attemptNumber > 1) await sleep(waitBefore(attemptNumber));
         attempts = attemptNumber;
         last = await spec.attempt();
-        if (last.passed) return;
-        if (!last.retry) throw new AbortError(new CheckFailed());
+        const base = {
+          check: spec.name,
+          ...(spec.api !== undefined ? { api: spec.api } : {}),
+          attempt: attemptNumber,
+          got: last.got,
+          passed: last.passed
+        };
+        if (last.passed) {
+          budget.report(base);
+          return;
+        }
+        if (!last.retry) {
+          budget.report({ ...base, final: 'not-retryable' });
+          throw new AbortError(new CheckFailed());
+        }
+        // The same test p-retry's shouldRetry makes next: another attempt only while the budget lasts.
+        if (now() < deadline) budget.report({ ...base, nextWaitMs: waitBefore(attemptNumber + 1) });
+        else budget.report({ ...base, final: 'budget-spent' });
         throw new CheckFailed();
       },
       // p-retry drives the attempts; waits happen above through the injected sleep, so its own delay is 0.

@@ -1,6 +1,6 @@
 /** The shapes the smoke checks share: what to test (targets, context), the ports they use, and one verdict. */
 import type { HttpPort, TokenPort } from '../ports.js';
-import type { AllowedCallers } from '../types.js';
+import type { AllowedCallers, SmokeCheckName } from '../types.js';
 
 /** One APIM API to smoke-test, as read from ARM (API `path`, `serviceUrl`, `subscriptionRequired`, …). */
 export interface SmokeTarget {
@@ -48,6 +48,36 @@ export interface SmokePorts {
   /** Current time in ms (default: Date.now). */
   now?: () => number;
   backoff?: Backoff;
+  /**
+   * Called after every attempt of every check, before any wait (progress while changes propagate), e.g.
+   * `(a) => log.info(a.text)`. An exception it throws is ignored: progress never changes a result.
+   */
+  onAttempt?: (attempt: SmokeAttempt) => void;
+}
+
+/** One attempt of one smoke check, as reported to {@link SmokePorts.onAttempt}. Secrets are never in it. */
+export interface SmokeAttempt {
+  check: SmokeCheckName;
+  /** The API the check runs for (as in the report), if any. */
+  api?: string;
+  /** 1-based attempt number of this check. */
+  attempt: number;
+  /** What this attempt got, e.g. `401 (Bearer challenge)`, `timed out after 15 s`. */
+  got: string;
+  passed: boolean;
+  /** Wait before the next attempt of this check (ms); absent when there is none (passed, final, budget spent). */
+  nextWaitMs?: number;
+  /** Why there is no next attempt of a failing check: not a propagation delay, or the budget is spent. */
+  final?: 'not-retryable' | 'budget-spent';
+  /** Time left in the shared smoke budget (ms, ≥ 0) after this attempt. */
+  remainingMs: number;
+  /** The whole budget (s); 0 means one attempt per check (check mode). */
+  budgetSeconds: number;
+  /**
+   * The attempt as one log line, e.g.
+   * `smoke gateway (orders) attempt 2: got 401 (Bearer challenge); next attempt in 4 s, 286 s of 300 s left`.
+   */
+  text: string;
 }
 
 /** The verdict on one HTTP answer. `retry`: the failure may still be propagating, so trying again can help. */
