@@ -7,10 +7,15 @@ import {
   oidcClaims,
   reusableAssertion,
   signInError,
-  withTokenCache
+  tokenIdentityClaims,
+  withTokenCache,
+  type SignInContext
 } from '../src/azure/auth.js';
+import { cliSessionProblems, oidcTokenError } from '../src/azure/sign-in-errors.js';
 import { isFinalTokenRefusal } from '../src/azure/session.js';
 import { ActionError } from '../src/errors.js';
+import { readError } from '../src/observe.js';
+import { ArmError } from '../src/ports.js';
 
 function counting(expiresInMs: number, fail = 0) {
   const calls: string[] = [];
@@ -279,32 +284,139 @@ describe('oidcClaims', () => {
   });
 });
 
-describe('signInError', () => {
+describe('signInError (which input is likely wrong)', () => {
   const ctx = {
     clientId: 'c1',
     tenantId: 't1',
     subject: 'repo:o/r:pull_request',
     audience: 'api://AzureADTokenExchange'
   };
-  it.each([
-    [
-      'AADSTS700213: No matching federated identity record found',
-      /no federated credential on app c1 matches subject 'repo:o\/r:pull_request'/
-    ],
-    [
-      'AADSTS700016: Application with identifier c1 was not found',
-      /application c1 was not found in tenant t1.*client-id/
-    ],
-    ['AADSTS90002: Tenant not found', /tenant t1 was not found/],
-    ['socket hang up', /Sign-in to Entra ID failed: socket hang up/]
-  ])('%s', (raw, expected) => {
-    const e = signInError(new Error(raw), ctx);
+  const message = (raw: string, more: Partial<SignInContext> = {}) => {
+    const e = signInError(new Error(raw), { ...ctx, ...more });
     expect(e).toBeInstanceOf(ActionError);
-    expect(e.message).toMatch(expected);
+    return e.message;
+  };
+
+  it('AADSTS90002 (tenant not found): check tenant-id, is it the subscription ID?', () => {
+    const m = message("AADSTS90002: Tenant 't1' not found. Check to make sure you have the correct tenant ID");
+    expect(m).toMatch(
+      /^Sign-in refused: tenant-id t1 was not found \(AADSTS90002\): check tenant-id \(is it the subscription ID\?/
+    );
+    expect(m).toMatch(/environment/);
+    expect(m).not.toMatch(/same GUID/);
+  });
+
+  it('MSAL endpoints_resolution_error: the same hint, and the unreachable-host alternative', () => {
+    const m = message('endpoints_resolution_error: Endpoints cannot be resolved');
+    expect(m).toMatch(/tenant-id t1 was not found \(MSAL endpoints_resolution_error: .*could not be reached\)/);
+    expect(m).toMatch(/check tenant-id \(is it the subscription ID\?/);
+    expect(m).toMatch(/authority-host/);
+  });
+
+  it('tenant not found with tenant-id equal to subscription-id: says one of them is wrong', () => {
+    expect(message('AADSTS90002: Tenant not found', { subscriptionId: 'T1' })).toMatch(
+      /tenant-id and subscription-id are the same GUID: one of them is wrong/
+    );
+  });
+
+  it('AADSTS700016 (application not found): check client-id, not the object ID, and the tenant', () => {
+    const m = message('AADSTS700016: Application with identifier c1 was not found in the directory');
+    expect(m).toMatch(/client-id c1 was not found in tenant t1: check client-id/);
+    expect(m).toMatch(/not its object ID/);
+    expect(m).toMatch(/tenant-id/);
+  });
+
+  it.each([
+    'AADSTS700213: No matching federated identity record found',
+    'AADSTS70021: No matching federated identity record found for presented assertion.'
+  ])('%s: prints the subject, the audience and the usual subjects', (raw) => {
+    const m = message(raw);
+    expect(m).toMatch(/no federated credential on client-id c1 matches/);
+    expect(m).toMatch(/subject 'repo:o\/r:pull_request', audience 'api:\/\/AzureADTokenExchange'/);
+    for (const usual of [
+      'repo:o/r:ref:refs/heads/main',
+      'repo:o/r:pull_request',
+      'repo:o/r:environment:<name>',
+      'repo:o/r:ref:refs/tags/<tag>'
+    ]) {
+      expect(m).toContain(usual);
+    }
+  });
+
+  it('no federated credential, token not read: the repository comes from GITHUB_REPOSITORY (repository)', () => {
+    const m = message('AADSTS700213: nope', { subject: undefined, repository: 'octo/app' });
+    expect(m).toMatch(/subject \(unknown/);
+    expect(m).toContain('repo:octo/app:ref:refs/heads/main');
+  });
+
+  it('anything else: the first line, as a sign-in failure', () => {
+    expect(message('socket hang up\nat …')).toBe('Sign-in to Entra ID failed: socket hang up');
   });
 
   it('passes an ActionError through (the missing id-token permission message)', () => {
     const original = new ActionError('add permissions: id-token: write');
     expect(signInError(original, ctx)).toBe(original);
+  });
+});
+
+describe('oidcTokenError (core.getIDToken failed)', () => {
+  const err = new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
+  it('outside GitHub Actions without the OIDC variables: says so (not "add permissions")', () => {
+    const m = oidcTokenError(err, {}).message;
+    expect(m).toMatch(/outside GitHub Actions \(GITHUB_ACTIONS is not 'true'\)/);
+    expect(m).toMatch(/ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set/);
+    expect(m).toMatch(/auth-type: azure-cli/);
+    expect(m).not.toMatch(/id-token: write/);
+  });
+
+  it('in GitHub Actions without the variables: the job lacks permissions: id-token: write', () => {
+    const m = oidcTokenError(err, { GITHUB_ACTIONS: 'true' }).message;
+    expect(m).toMatch(/Add `permissions: id-token: write`/);
+    expect(m).not.toMatch(/outside GitHub Actions/);
+  });
+
+  it('the variables set outside Actions (the twin): the error itself; "Not implemented" names local-action', () => {
+    const env = { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://x/?a=1', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' };
+    expect(oidcTokenError(new Error('Error Code : 500'), env).message).toBe(
+      'Could not get a GitHub OIDC token: Error Code : 500'
+    );
+    expect(oidcTokenError(new Error('Not implemented'), env).message).toMatch(
+      /does not implement getIDToken .*local-action.*auth-type: azure-cli/
+    );
+  });
+});
+
+describe('cliSessionProblems and tokenIdentityClaims (auth-type azure-cli)', () => {
+  const ctx = { clientId: 'C1', tenantId: 'T1' };
+  it('same tenant and client (any case): nothing', () => {
+    expect(cliSessionProblems({ tid: 't1', appid: 'c1' }, ctx)).toEqual({});
+    expect(cliSessionProblems({}, ctx)).toEqual({});
+  });
+  it('another tenant: an error; another client (appid or azp): a warning', () => {
+    expect(cliSessionProblems({ tid: 't2', appid: 'c1' }, ctx).error).toMatch(/tenant t2, but tenant-id is T1/);
+    expect(cliSessionProblems({ tid: 't1', azp: 'c2' }, ctx).warning).toMatch(/as client c2, not client-id C1/);
+  });
+  it('reads tid, appid and azp from a token; nothing from a non-JWT', () => {
+    const payload = Buffer.from(JSON.stringify({ tid: 't', appid: 'a', oid: 'o', azp: 5 })).toString('base64url');
+    expect(tokenIdentityClaims(`h.${payload}.s`)).toEqual({ tid: 't', appid: 'a' });
+    expect(tokenIdentityClaims('opaque')).toEqual({});
+  });
+});
+
+describe('readError: the tenant ID given as subscription-id (the first ARM read)', () => {
+  it('404 SubscriptionNotFound: check subscription-id (is it the tenant ID?)', () => {
+    const url = '/subscriptions/11111111-1111-4111-8111-111111111111/resourceGroups/rg/providers/x/service/apim-x';
+    const e = readError('APIM service apim-x', new ArmError('GET → 404', 404, 'SubscriptionNotFound', url));
+    expect(e).toBeInstanceOf(ActionError);
+    expect(e.message).toMatch(
+      /^subscription-id 11111111-1111-4111-8111-111111111111 was not found \(SubscriptionNotFound\) reading APIM service apim-x: check subscription-id \(is it the tenant ID\?\)/
+    );
+  });
+  it('another 404 keeps the generic message', () => {
+    const e = readError(
+      'APIM service apim-x',
+      new ArmError('GET → 404', 404, 'ResourceNotFound', '/subscriptions/s/x')
+    );
+    expect(e.message).toMatch(/^APIM service apim-x was not found \(\/subscriptions\/s\/x\)\. Check the names/);
   });
 });

@@ -176,6 +176,14 @@ describe('readSettings defaults', () => {
     expect(s.githubToken).toBe('ghs_exampletoken');
   });
 
+  it('auth-type: oidc by default; azure-cli in any letter case', () => {
+    expect(readSettings(lookup(minimal)).authType).toBe('oidc');
+    expect(readSettings(lookup({ ...minimal, 'auth-type': 'oidc' })).authType).toBe('oidc');
+    expect(readSettings(lookup({ ...minimal, 'auth-type': 'azure-cli' })).authType).toBe('azure-cli');
+    expect(readSettings(lookup({ ...minimal, 'auth-type': ' Azure-CLI ' })).authType).toBe('azure-cli');
+    expect(INPUT_DEFAULTS['auth-type']).toBe('oidc');
+  });
+
   it('treats an unexpanded ${{ github.token }} as no token', () => {
     expect(readSettings(lookup({ ...minimal, 'github-token': '${{ github.token }}' })).githubToken).toBeUndefined();
   });
@@ -195,6 +203,12 @@ describe('readSettings validation', () => {
       [/AzureCloud, AzureUSGovernment, AzureChinaCloud/]
     ],
     ['mode', { mode: 'plan' }, 'mode', [/apply, check/]],
+    [
+      'auth-type',
+      { 'auth-type': 'service-principal' },
+      'auth-type',
+      [/'service-principal' is not allowed/, /oidc, azure-cli/]
+    ],
     ['allowed-callers', { 'allowed-callers': 'everyone' }, 'allowed-callers', [/apim-only, tenant/]],
     ['apim-name starts with digit', { 'apim-name': '1apim' }, 'apim-name', [/start/, /resource-name-rules/]],
     ['apim-name too long', { 'apim-name': `a${'b'.repeat(50)}` }, 'apim-name', [/1-50/]],
@@ -386,6 +400,7 @@ const VALID: Record<string, string> = {
   'subscription-id': SUB,
   environment: 'AzureUSGovernment',
   audience: 'api://AzureADTokenExchange',
+  'auth-type': 'azure-cli',
   'arm-endpoint': 'https://management.azure.com',
   'authority-host': 'https://login.microsoftonline.com',
   'graph-endpoint': 'https://graph.microsoft.com',

@@ -46,12 +46,25 @@ describe('run (entry)', () => {
     expect(message).toMatch(/open-id-issuer/);
     expect(outputs().drift).toBeUndefined();
     expect(outputs().changes).toBe('[]');
+    // The exit code is set by the entry itself, not through core.setFailed: @github/local-action's stand-in for
+    // setFailed records the failure without setting one, and `npm run local-action` exits with the process's code.
+    expect(core.setFailed).not.toHaveBeenCalled();
+    expect(process.exitCode).toBe(1);
   });
 
   it('no id-token permission: the sign-in fails with the reason, nothing else is attempted', async () => {
     inputs(GOOD);
     core.getIDToken.mockRejectedValue(new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable'));
-    await run();
+    // On a runner (GITHUB_ACTIONS=true) without the OIDC variables: the job lacks the permission. (Outside GitHub
+    // Actions the message says that instead: __tests__/auth.test.ts, oidcTokenError.)
+    const saved = process.env.GITHUB_ACTIONS;
+    process.env.GITHUB_ACTIONS = 'true';
+    try {
+      await run();
+    } finally {
+      if (saved === undefined) delete process.env.GITHUB_ACTIONS;
+      else process.env.GITHUB_ACTIONS = saved;
+    }
     expect(core.getIDToken).toHaveBeenCalled();
     expect(core.error).toHaveBeenCalledTimes(1);
     expect(String(core.error.mock.calls[0][0])).toMatch(/id-token: write/);

@@ -13,6 +13,7 @@ import { baseInputs, scenario } from '../scripts/action-runner.js';
 import { createWorkflowCredential, withTokenCache } from '../src/azure/auth.js';
 import { isFinalTokenRefusal, signIn, targetPorts } from '../src/azure/session.js';
 import { readSettings } from '../src/inputs.js';
+import { ActionError } from '../src/errors.js';
 import type { Settings } from '../src/types.js';
 
 const state = scenario('in-sync');
@@ -169,5 +170,27 @@ describe('one sign-in per run (real MSAL against the twin)', () => {
     await expect(credential.getToken(scope)).rejects.toThrow(/AADSTS500011/);
     await expect(credential.getToken(scope)).rejects.toThrow(/AADSTS500011/);
     expect(since()).toMatchObject({ OIDC: 1, token: 1 });
+  });
+
+  it('tenant-id given the subscription ID: real MSAL fails, and the message says to check tenant-id', async () => {
+    const wrong = { ...settings, tenantId: settings.subscriptionId };
+    const e = (await signIn(wrong, getIdToken).then(
+      () => new Error('signed in'),
+      (x: unknown) => x
+    )) as Error;
+    expect(e).toBeInstanceOf(ActionError);
+    expect(e.message).toMatch(
+      new RegExp(
+        `^Sign-in refused: tenant-id ${settings.subscriptionId} was not found \\(.*\\): check tenant-id \\(is it the subscription ID\\?`
+      )
+    );
+    expect(e.message).toMatch(/tenant-id and subscription-id are the same GUID: one of them is wrong/);
+  });
+
+  it('client-id not in the tenant (AADSTS700016): the message says to check client-id', async () => {
+    const wrong = { ...settings, clientId: '77777777-7777-4777-8777-777777777777' };
+    await expect(signIn(wrong, getIdToken)).rejects.toThrow(
+      /client-id 77777777-7777-4777-8777-777777777777 was not found in tenant .*: check client-id/
+    );
   });
 });

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import * as core from '@actions/core';
 import { startEmulator, type Twin } from '../emulator/index.js';
 import type { Fault } from '../emulator/src/server.js';
-import { applyEnv, loadScenario, trustTwin } from '../emulator/__tests__/helpers.js';
+import { applyEnv, loadScenario, quietly, trustTwin } from '../emulator/__tests__/helpers.js';
 import { createArmPort } from '../src/azure/arm.js';
 import { createWorkflowCredential, withTokenCache } from '../src/azure/auth.js';
 import { createGraphPort } from '../src/azure/graph.js';
@@ -24,19 +24,8 @@ let twin: Twin;
 let restoreEnv: () => void;
 let endpoints: CloudEndpoints;
 
-/** core.getIDToken without the `::add-mask::<jwt>` workflow command it writes to stdout (no runner here). */
-async function quietIdToken(audience: string): Promise<string> {
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
-    String(chunk).startsWith('::')
-      ? true
-      : (write as (...a: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
-  try {
-    return await core.getIDToken(audience);
-  } finally {
-    process.stdout.write = write;
-  }
-}
+/** core.getIDToken without the workflow commands it writes to stdout (no runner here; see emulator helpers). */
+const quietIdToken = (audience: string): Promise<string> => quietly(() => core.getIDToken(audience));
 
 function credential(retries: RetryInfo[] = []) {
   return createWorkflowCredential(

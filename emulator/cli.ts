@@ -1,18 +1,62 @@
 /**
  * CLI of the local Azure twin: `npm run emulator -- --state <file.json>`.
  * First stdout line: one JSON object `{env, adminUrl, caCertPath}`; request logs go to stderr; SIGTERM/SIGINT stop it.
+ * `--help` prints the usage on stdout (exit 0); an unknown option or a missing `--state` prints it on stderr (exit 2).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startEmulator } from './src/server.js';
 import type { TwinState } from './src/contracts.js';
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { state: { type: 'string' }, quiet: { type: 'boolean', default: false } } });
-  if (!values.state) {
-    process.stderr.write('usage: npm run emulator -- --state <file.json> [--quiet]\n');
+const USAGE = `usage: npm run -s emulator -- --state <file.json> [--quiet]
+       tsx emulator/cli.ts --state <file.json> [--quiet]
+
+Starts the local Azure twin (ARM, Entra ID, Microsoft Graph, GitHub OIDC and REST, the APIM gateway, the Function
+host) over HTTPS on 127.0.0.1, with the state in <file.json> (e.g. emulator/scenarios/drifted.json).
+
+options:
+  --state <file.json>  the twin's starting state (version 1); required
+  --quiet              no request log on stderr
+  -h, --help           this text, then exit 0
+
+The first stdout line (the ready line) is one JSON object:
+  env         variables that point an action run at the twin: NODE_EXTRA_CA_CERTS (its CA), ACTIONS_ID_TOKEN_REQUEST_URL
+              and ACTIONS_ID_TOKEN_REQUEST_TOKEN (GitHub OIDC), GITHUB_* (REST API, repository, event), and
+              INPUT_ARM-ENDPOINT, INPUT_AUTHORITY-HOST, INPUT_GRAPH-ENDPOINT (pass them with env, not export)
+  adminUrl    the admin API (GET <adminUrl>/requests lists the requests served, GET <adminUrl>/state the state)
+  caCertPath  the twin's CA certificate (PEM)
+Request logs go to stderr; SIGTERM or SIGINT stops the twin (exit 0). Exit codes: 0 stopped or --help, 1 failed to
+start, 2 bad usage.
+`;
+
+/** Parses the command line; bad usage prints the usage on stderr and exits 2. */
+function options(): { state: string; quiet: boolean } {
+  let values: { state?: string; quiet?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        state: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false }
+      }
+    }));
+  } catch (e) {
+    process.stderr.write(`emulator: ${(e as Error).message}\n\n${USAGE}`);
     process.exit(2);
   }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (!values.state) {
+    process.stderr.write(`emulator: --state is required\n\n${USAGE}`);
+    process.exit(2);
+  }
+  return { state: values.state, quiet: values.quiet ?? false };
+}
+
+async function main(): Promise<void> {
+  const values = options();
   const state = JSON.parse(readFileSync(values.state, 'utf8')) as TwinState;
   if (state.version !== 1)
     throw new Error(`${values.state}: unsupported state version ${String(state.version)} (expected 1)`);

@@ -1,6 +1,6 @@
 /**
  * The action's entry (DESIGN §1): inputs → sign-in → the target → publish. Each step lives in its own module:
- * src/inputs (validated settings), src/azure/session.ts (one GitHub OIDC sign-in, the real ports),
+ * src/inputs (validated settings), src/azure/session.ts (one sign-in: GitHub OIDC or the Azure CLI; the real ports),
  * src/target.ts (reconcileTarget: observe → plan → check | apply → smoke), src/report/outputs.ts (outputs, summary,
  * PR comment). Check mode is decided in reconcileTarget, once.
  */
@@ -28,9 +28,8 @@ export async function run(): Promise<void> {
     for (const w of settings.warnings ?? []) coreLogger.warning(w);
     for (const s of [settings.smoke.subscriptionKey, settings.githubToken]) mask(s);
     const s = settings;
-    const session = await core.group('Sign in (GitHub OIDC → Entra ID)', () =>
-      signIn(s, (aud) => core.getIDToken(aud))
-    );
+    const how = s.authType === 'azure-cli' ? 'Azure CLI session' : 'GitHub OIDC → Entra ID';
+    const session = await core.group(`Sign in (${how})`, () => signIn(s, (aud) => core.getIDToken(aud)));
     result = await reconcileTarget(s, targetPorts(s, s, session), started);
   } catch (e) {
     result = failedBeforePlan(settings, e, started);

@@ -4,6 +4,7 @@
  * `{{named values}}` the policies' managed-identity elements use (ARM namedValues). Reads go through the validated
  * ArmPort (src/azure/validated-arm.ts); a failed read becomes an ActionError naming what was read and the fix.
  */
+import { getPath } from './json-path.js';
 import pLimit from 'p-limit';
 import { ActionError } from './errors.js';
 import { namedValueRefs, resolveNamedValues } from './named-values.js';
@@ -55,7 +56,7 @@ export async function observeTarget(settings: Settings, ids: TargetIds, ports: T
 /** One log line per resource: APIM's identity, Easy Auth on/off, each API's policy size. */
 function logObserved(settings: Settings, observed: Observed, ports: TargetPorts): void {
   const identity = (observed.service.identity ?? {}) as { type?: string; principalId?: string };
-  const platform = get(observed.authSettingsV2, ['properties', 'platform', 'enabled']);
+  const platform = getPath(observed.authSettingsV2, ['properties', 'platform', 'enabled']);
   ports.log.info(
     `APIM ${settings.apimName}: identity ${identity.type ?? 'None'}${identity.principalId ? ` (principalId ${identity.principalId})` : ''}`
   );
@@ -110,7 +111,7 @@ export async function resolveApimClientId(settings: Settings, service: Json, aut
   if (settings.apimIdentityClientId) return settings.apimIdentityClientId;
   if (settings.allowedCallers !== 'apim-only') return undefined;
   const principalId = (service.identity as { principalId?: string } | undefined)?.principalId;
-  const apps = get(authV2, [
+  const apps = getPath(authV2, [
     'properties',
     'identityProviders',
     'azureActiveDirectory',
@@ -130,9 +131,21 @@ export async function resolveApimClientId(settings: Settings, service: Json, aut
   }
 }
 
-function readError(what: string, e: unknown): Error {
+/**
+ * Explains a failed read of `what`: 404 (a subscription that does not exist — often the tenant ID given as
+ * subscription-id — or another missing resource), 403 (the role to assign), otherwise the error itself.
+ */
+export function readError(what: string, e: unknown): Error {
   if (e instanceof ActionError) return e;
   if (e instanceof ArmError) {
+    if (e.status === 404 && e.code === 'SubscriptionNotFound') {
+      const sub = /\/subscriptions\/([^/]+)/i.exec(e.url)?.[1] ?? '(unknown)';
+      return new ActionError(
+        `subscription-id ${sub} was not found (SubscriptionNotFound) reading ${what}: check subscription-id (is it ` +
+          'the tenant ID?) and that the workflow identity has a role in that subscription.',
+        e.url
+      );
+    }
     if (e.status === 404)
       return new ActionError(
         `${what} was not found (${e.url}). Check the names, resource groups and subscription-id.`,
@@ -157,13 +170,4 @@ function readError(what: string, e: unknown): Error {
   if (e instanceof GraphError) return new ActionError(e.message);
   // Network errors and timeouts (no HTTP answer): name what was being read.
   return new ActionError(`Reading ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
-}
-
-function get(obj: unknown, p: string[]): unknown {
-  let cur = obj;
-  for (const k of p) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[k];
-  }
-  return cur;
 }

@@ -3,6 +3,7 @@
  * subscription-key header) and the plan's facts, plus the subscription key when the gateway needs one (ARM
  * `listSecrets` of the smoke subscription, masked at once).
  */
+import { getPath } from './json-path.js';
 import { ActionError } from './errors.js';
 import type { Observed } from './plan.js';
 import { excludedPathConflict, type SmokeTarget } from './smoke.js';
@@ -14,7 +15,7 @@ export type SmokeContextResult = Awaited<ReturnType<typeof smokeContext>>;
 
 /** Smoke targets from what ARM said (gatewayUrl, API path, serviceUrl), and the subscription key when needed. */
 export async function smokeContext(settings: Settings, observed: Observed, plan: Plan, ports: TargetPorts) {
-  const gatewayUrl = String(get(observed.service, ['properties', 'gatewayUrl']) ?? '');
+  const gatewayUrl = String(getPath(observed.service, ['properties', 'gatewayUrl']) ?? '');
   const targets: SmokeTarget[] = observed.apis.map((a) => {
     const p = (a.api.properties ?? {}) as {
       path?: string;
@@ -63,13 +64,4 @@ export async function smokeContext(settings: Settings, observed: Observed, plan:
     openIdIssuer: plan.facts.openIdIssuer,
     allowedAudiences: plan.facts.effectiveAudiences
   };
-}
-
-function get(obj: unknown, p: string[]): unknown {
-  let cur = obj;
-  for (const k of p) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[k];
-  }
-  return cur;
 }

@@ -9,6 +9,11 @@ export type Mode = 'apply' | 'check';
 export type AllowedCallers = 'apim-only' | 'tenant';
 export type CloudName = 'AzureCloud' | 'AzureUSGovernment' | 'AzureChinaCloud';
 /**
+ * How the action signs in (input `auth-type`): `oidc` exchanges the job's GitHub OIDC token for an Entra token
+ * (federated credential); `azure-cli` reuses the Azure CLI session of an earlier step (azure/login, `az login`).
+ */
+export type AuthType = 'oidc' | 'azure-cli';
+/**
  * When the sticky PR comment is posted (input `pr-comment`): `always` (alias `true`), `on-change` (only when the run
  * has drift, changes, a failure or a failed smoke check — and to update an earlier comment once the run is clean),
  * `never` (alias `false`).
@@ -40,6 +45,8 @@ export interface RunSettings {
   endpoints: CloudEndpoints;
   /** GitHub OIDC audience; default: the one of `environment` (src/azure/clouds.ts `defaultAudience`). */
   audience: string;
+  /** How to sign in (input `auth-type`; readSettings always sets it); absent: `oidc`. */
+  authType?: AuthType;
   mode: Mode;
   failOnDrift: boolean;
   githubToken?: string;

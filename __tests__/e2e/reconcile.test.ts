@@ -156,16 +156,21 @@ describe('in-sync scenario', () => {
 });
 
 describe('sign-in failures: a clear message naming the fix, exit 1, zero writes', () => {
-  it('OIDC env missing (no ACTIONS_ID_TOKEN_REQUEST_URL) → says permissions: id-token: write', async () => {
+  it('OIDC env missing (no ACTIONS_ID_TOKEN_REQUEST_URL) → says permissions: id-token: write on a runner, "outside GitHub Actions" elsewhere', async () => {
     const state = scenario('drifted');
     await withTwin(state, async (twin) => {
+      const noOidc = { ACTIONS_ID_TOKEN_REQUEST_URL: '', ACTIONS_ID_TOKEN_REQUEST_TOKEN: '' };
       const r = await runAction(
         twin,
         { ...baseInputs(state), mode: 'apply' },
-        { env: { ACTIONS_ID_TOKEN_REQUEST_URL: '', ACTIONS_ID_TOKEN_REQUEST_TOKEN: '' } }
+        { env: { ...noOidc, GITHUB_ACTIONS: 'true' } }
       );
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(/::error( title=[^:]*)?::.*id-token: write/);
+      const outside = await runAction(twin, { ...baseInputs(state), mode: 'apply' }, { env: noOidc });
+      expect(outside.code).toBe(1);
+      expect(outside.stdout).toMatch(/::error( title=[^:]*)?::.*outside GitHub Actions/);
+      expect(outside.stdout).not.toMatch(/id-token: write/);
       expect(armWrites(twin)).toEqual([]);
       // no token request reached Entra
       expect(twin.requests().filter((q) => /oauth2\/v2\.0\/token/.test(q.url))).toEqual([]);

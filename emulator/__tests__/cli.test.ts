@@ -125,3 +125,41 @@ describe('emulator CLI', () => {
     expect(state.servicePrincipals.map((s) => s.id)).toContain(principalId);
   }, 60_000);
 });
+
+describe('emulator CLI usage', () => {
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
+  const cli = (...args: string[]) => run(tsx, [path.join(root, 'emulator/cli.ts'), ...args], env);
+
+  it('--help (and -h) prints the usage on stdout — the options and what the ready line holds — and exits 0', async () => {
+    for (const flag of ['--help', '-h']) {
+      const r = await cli(flag);
+      expect(r.code).toBe(0);
+      expect(r.err).toBe('');
+      expect(r.out).toMatch(/^usage: npm run -s emulator -- --state <file\.json> \[--quiet\]/);
+      for (const text of [
+        '--state <file.json>',
+        '--quiet',
+        '-h, --help',
+        'ready line',
+        'env',
+        'adminUrl',
+        'caCertPath'
+      ]) {
+        expect(r.out).toContain(text);
+      }
+      expect(r.out).toContain('ACTIONS_ID_TOKEN_REQUEST_URL');
+    }
+  }, 30_000);
+
+  it.each([[['--bogus']], [['--state']], [[]]])(
+    'bad usage %j exits 2 with the usage on stderr',
+    async (args) => {
+      const r = await cli(...args);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toMatch(/^emulator: /);
+      expect(r.err).toContain('usage: npm run -s emulator -- --state <file.json> [--quiet]');
+    },
+    30_000
+  );
+});

@@ -12,14 +12,17 @@ import {
   type PipelineResponse
 } from '@azure/core-rest-pipeline';
 import {
+  AzureCliCredential,
   ClientAssertionCredential,
   type AccessToken,
   type GetTokenOptions,
   type TokenCredential
 } from '@azure/identity';
-import { ActionError } from '../errors.js';
-import type { CloudEndpoints } from '../types.js';
+import type { CloudEndpoints, RunSettings } from '../types.js';
 import { OIDC_TOKEN_RETRY, transientOidcError, withRetry, type RetryOptions } from './retry.js';
+import { oidcTokenError } from './sign-in-errors.js';
+
+export { signInError, type SignInContext } from './sign-in-errors.js';
 
 /** Authority hosts MSAL knows; any other (Azure Stack, a proxy, the twin) needs instance discovery off (DESIGN §3). */
 const KNOWN_AUTHORITY_HOSTS = new Set([
@@ -63,6 +66,19 @@ export function tokenObjectId(accessToken: string): string | undefined {
     return typeof oid === 'string' ? oid : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** The `tid`, `appid` and `azp` claims of an Entra access token (its tenant and client), each when a string. */
+export function tokenIdentityClaims(accessToken: string): { tid?: string; appid?: string; azp?: string } {
+  const part = accessToken.split('.')[1];
+  if (!part) return {};
+  try {
+    const p = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const str = (k: string) => (typeof p[k] === 'string' ? { [k]: p[k] as string } : {});
+    return { ...str('tid'), ...str('appid'), ...str('azp') };
+  } catch {
+    return {};
   }
 }
 
@@ -217,7 +233,8 @@ async function pipelineGet(url: string): Promise<PipelineResponse> {
  * connection) — never on 4xx or a missing permission. Bounds: `hooks.retry` over OIDC_TOKEN_RETRY (3 attempts, waits
  * from 500 ms doubling, no retry 10 s after the first attempt began). `@actions/http-client` already retries
  * 502/503/504 itself for ~10 s, so in practice this adds attempts for 500 and connection resets (see ./retry.ts).
- * When every attempt fails, the last error becomes the ActionError below.
+ * When every attempt fails, the last error becomes an ActionError (oidcTokenError: it names the missing permission,
+ * a run outside GitHub Actions, or an @actions/core without getIDToken).
  * @param getIdToken `core.getIDToken`; throws when the job lacks `permissions: id-token: write`.
  * @param hooks.onClaims called once with the first token's `iss`/`sub`/`aud` (for the log), and `onToken` with each
  *   raw token fetched so the caller can mask it.
@@ -242,14 +259,9 @@ export function createWorkflowCredential(
     try {
       token = await withRetry(() => getIdToken(opts.audience), transientOidcError, retry);
     } catch (e) {
-      // @actions/core throws this when the runner gave the job no OIDC endpoint: the permission is missing.
-      const noPermission = !process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
-      throw new ActionError(
-        noPermission
-          ? 'Could not get a GitHub OIDC token: the job has no OIDC endpoint. Add `permissions: id-token: write` to ' +
-              'the job (or workflow) that runs this action; pull requests from forks never get one.'
-          : `Could not get a GitHub OIDC token: ${(e as Error).message}`
-      );
+      // @actions/core throws when the runner gave the job no OIDC endpoint (the permission is missing), or outside
+      // GitHub Actions; oidcTokenError tells them apart from the environment.
+      throw oidcTokenError(e, process.env);
     }
     hooks.onToken?.(token);
     if (!logged) {
@@ -277,41 +289,24 @@ export function createWorkflowCredential(
   };
 }
 
-/**
- * Turns a sign-in failure into an ActionError that names the fix. Entra error codes (Learn: "Microsoft Entra
- * authentication and authorization error codes"): AADSTS700213 no federated credential matches the subject;
- * AADSTS700016 application not found in the tenant; AADSTS70021 no matching federated identity record (audience);
- * AADSTS90002 tenant not found.
- */
-export function signInError(
-  e: unknown,
-  ctx: { clientId: string; tenantId: string; subject?: string; audience: string }
-): Error {
-  if (e instanceof ActionError) return e;
-  const text = e instanceof Error ? e.message : String(e);
-  const subject = ctx.subject ? `'${ctx.subject}'` : 'this workflow';
-  if (/AADSTS700213|AADSTS70021\b/.test(text)) {
-    return new ActionError(
-      `Sign-in refused: no federated credential on app ${ctx.clientId} matches subject ${subject} and audience '${ctx.audience}'. ` +
-        'Add one (Entra ID → App registrations → Certificates & secrets → Federated credentials, or ' +
-        `\`az ad app federated-credential create --id ${ctx.clientId} …\`) with exactly that subject.`
-    );
-  }
-  if (/AADSTS700016/.test(text)) {
-    return new ActionError(
-      `Sign-in refused: application ${ctx.clientId} was not found in tenant ${ctx.tenantId}. Check \`client-id\` and \`tenant-id\`.`
-    );
-  }
-  if (/AADSTS90002/.test(text)) {
-    return new ActionError(
-      `Sign-in refused: tenant ${ctx.tenantId} was not found. Check \`tenant-id\` and \`environment\`.`
-    );
-  }
-  return new ActionError(`Sign-in to Entra ID failed: ${firstLine(text)}`);
-}
+/** The hooks of {@link createWorkflowCredential}. */
+export type WorkflowCredentialHooks = Parameters<typeof createWorkflowCredential>[2];
 
-function firstLine(s: string): string {
-  return s.split('\n')[0].slice(0, 400);
+/**
+ * The run's credential for `auth-type` (RunSettings.authType): `azure-cli` → @azure/identity's AzureCliCredential,
+ * which runs `az account get-access-token` with the session an earlier step left (azure/login, `az login`); no GitHub
+ * OIDC token is requested (`getIdToken` is never called). No `--tenant` is passed (az refuses one for a managed
+ * identity session): the caller checks the token's tenant instead (cliSessionProblems). Otherwise (`oidc`, the
+ * default) → createWorkflowCredential. Either way the caller wraps it in withTokenCache.
+ * @param cliCredential builds the Azure CLI credential (tests).
+ */
+export function createSignInCredential(
+  run: Pick<RunSettings, 'tenantId' | 'clientId' | 'audience' | 'endpoints' | 'authType'>,
+  getIdToken: (audience: string) => Promise<string>,
+  hooks: WorkflowCredentialHooks = {},
+  cliCredential: () => TokenCredential = () => new AzureCliCredential()
+): TokenCredential {
+  return run.authType === 'azure-cli' ? cliCredential() : createWorkflowCredential(run, getIdToken, hooks);
 }
 
 /**

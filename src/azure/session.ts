@@ -1,5 +1,5 @@
 /**
- * One sign-in per run (GitHub OIDC → Entra ID, DESIGN §3) and the real ports for a target: the ARM and Graph
+ * One sign-in per run (GitHub OIDC → Entra ID, DESIGN §3; or the Azure CLI session with `auth-type: azure-cli`) and the real ports for a target: the ARM and Graph
  * adapters over the SDK pipelines, the smoke HTTP client and the token port, all sharing one cached credential.
  *
  * Requests per run (what the end-to-end tests assert on the twin, __tests__/e2e/round-trips.test.ts): one GitHub
@@ -15,8 +15,18 @@ import { preflightTokenScopes } from '../preflight.js';
 import type { TargetPorts } from '../target.js';
 import type { RunSettings, TargetSpec } from '../types.js';
 import { createArmPort } from './arm.js';
-import { createWorkflowCredential, signInError, tokenObjectId, withTokenCache, type OidcClaims } from './auth.js';
+import { ActionError } from '../errors.js';
+import {
+  createSignInCredential,
+  signInError,
+  tokenIdentityClaims,
+  tokenObjectId,
+  withTokenCache,
+  type OidcClaims,
+  type WorkflowCredentialHooks
+} from './auth.js';
 import { createGraphPort } from './graph.js';
+import { cliSessionProblems } from './sign-in-errors.js';
 
 /** The signed-in workflow identity: its credential (token cache shared by every pipeline) and object ID. */
 export interface Session {
@@ -34,40 +44,59 @@ export function isFinalTokenRefusal(error: unknown): boolean {
 }
 
 /**
- * Signs in as the workflow identity with the GitHub OIDC token (`getIDToken(audience)`, e.g. core.getIDToken), logs
- * the token's iss/sub/aud (never the token) and masks every token. Asks for the ARM token (the first request of
- * every run); the credential it returns caches tokens per audience (withTokenCache) and reuses the GitHub token
- * (createWorkflowCredential). Throws ActionError (signInError) naming the likely wrong input when Entra ID refuses.
+ * Signs in as the workflow identity — with `auth-type: oidc` (the default) through the GitHub OIDC token
+ * (`getIDToken(audience)`, e.g. core.getIDToken), logging the token's iss/sub/aud (never the token); with
+ * `auth-type: azure-cli` through the Azure CLI session of an earlier step (getIDToken is never called), checked
+ * against tenant-id and client-id (cliSessionProblems). Masks every token. Asks for the ARM token (the first request
+ * of every run); the credential it returns caches tokens per audience (withTokenCache) and, with OIDC, reuses the
+ * GitHub token (createWorkflowCredential). Throws ActionError (signInError) naming the likely wrong input when
+ * Entra ID or the Azure CLI refuses.
+ * @param run the run settings; `subscriptionId` (when given) lets a tenant-not-found message say whether tenant-id
+ *   and subscription-id are the same GUID.
+ * @param cliCredential builds the Azure CLI credential (tests).
  */
-export async function signIn(run: RunSettings, getIDToken: (aud: string) => Promise<string>): Promise<Session> {
+export async function signIn(
+  run: RunSettings & { subscriptionId?: string },
+  getIDToken: (aud: string) => Promise<string>,
+  cliCredential?: () => TokenCredential
+): Promise<Session> {
   let claims: OidcClaims = {};
-  const credential = withTokenCache(
-    createWorkflowCredential(run, getIDToken, {
-      onToken: (t) => mask(t),
-      onClaims: (c) => {
-        claims = c;
-        coreLogger.info(
-          `GitHub OIDC token: iss=${c.iss ?? '?'} sub=${c.sub ?? '?'} aud=${JSON.stringify(c.aud ?? '?')}`
-        );
-      },
-      retry: { onRetry: logRetry('GitHub OIDC token request') }
-    }),
-    { keepFailure: isFinalTokenRefusal }
-  );
+  const hooks: WorkflowCredentialHooks = {
+    onToken: (t) => mask(t),
+    onClaims: (c) => {
+      claims = c;
+      coreLogger.info(`GitHub OIDC token: iss=${c.iss ?? '?'} sub=${c.sub ?? '?'} aud=${JSON.stringify(c.aud ?? '?')}`);
+    },
+    retry: { onRetry: logRetry('GitHub OIDC token request') }
+  };
+  const credential = withTokenCache(createSignInCredential(run, getIDToken, hooks, cliCredential), {
+    keepFailure: isFinalTokenRefusal
+  });
+  let token: string;
   try {
     const t = await credential.getToken(run.endpoints.armScope);
     if (!t) throw new Error('Entra ID returned no token');
-    mask(t.token);
-    coreLogger.info(`Signed in as client ${run.clientId} in tenant ${run.tenantId} (${run.endpoints.armEndpoint}).`);
-    return { credential, workflowObjectId: tokenObjectId(t.token) };
+    token = t.token;
   } catch (e) {
     throw signInError(e, {
       clientId: run.clientId,
       tenantId: run.tenantId,
+      subscriptionId: run.subscriptionId,
       subject: claims.sub,
-      audience: run.audience
+      audience: run.audience,
+      authType: run.authType,
+      repository: process.env.GITHUB_REPOSITORY || undefined
     });
   }
+  mask(token);
+  if (run.authType === 'azure-cli') {
+    const found = cliSessionProblems(tokenIdentityClaims(token), run);
+    if (found.error) throw new ActionError(found.error);
+    if (found.warning) coreLogger.warning(found.warning);
+  }
+  const how = run.authType === 'azure-cli' ? 'with the Azure CLI session' : `as client ${run.clientId}`;
+  coreLogger.info(`Signed in ${how} in tenant ${run.tenantId} (${run.endpoints.armEndpoint}).`);
+  return { credential, workflowObjectId: tokenObjectId(token) };
 }
 
 /**

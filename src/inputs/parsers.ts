@@ -5,7 +5,7 @@
  * boolean, a list). Problems are phrased as `<what is wrong>; <fix>`, without the input's name.
  */
 import { CLOUD_NAMES, cloudNameOf } from '../azure/clouds.js';
-import type { AllowedCallers, CloudName, Mode, PrCommentMode } from '../types.js';
+import type { AllowedCallers, AuthType, CloudName, Mode, PrCommentMode } from '../types.js';
 import { apiIdCaseProblems, repeatedEntryWarnings } from './cross.js';
 import {
   MAX_LIST_ENTRIES,
@@ -108,6 +108,16 @@ export const environment: Parser<CloudName> = (text) => {
     : refuse(`${show(text)} is not supported; use one of ${CLOUD_NAMES.join(', ')} (any letter case)`);
 };
 export const mode: Parser<Mode> = oneOf<Mode>(['apply', 'check'], 'is not allowed');
+
+const AUTH_TYPES: readonly AuthType[] = ['oidc', 'azure-cli'];
+
+/** `auth-type`: `oidc` or `azure-cli`, in any letter case; value in lower case. */
+export const authType: Parser<AuthType> = (text) => {
+  const v = text.toLowerCase();
+  return (AUTH_TYPES as readonly string[]).includes(v)
+    ? ok(v as AuthType)
+    : refuse(`${show(text)} is not allowed; use one of ${AUTH_TYPES.join(', ')}`);
+};
 export const allowedCallers: Parser<AllowedCallers> = oneOf<AllowedCallers>(['apim-only', 'tenant'], 'is not allowed');
 
 const PR_COMMENT_MODES: readonly PrCommentMode[] = ['always', 'on-change', 'never'];

@@ -32,6 +32,7 @@ function runSettingsFrom(v: InputValues<RunInputName>, warnings: string[]): RunS
     environment: v.environment,
     endpoints: cloudEndpoints(v.environment, overrides),
     audience: v.audience ?? defaultAudience(v.environment),
+    authType: v['auth-type'],
     mode: v.mode,
     failOnDrift: v['fail-on-drift'],
     ...(v['github-token'] !== undefined ? { githubToken: v['github-token'] } : {}),
@@ -58,7 +59,7 @@ export function checkRunSettings(getInput: GetInput): CheckedRunSettings {
  * `getInput(name)` returns the raw input text ('' when not set), like `core.getInput(name)`; empty means the
  * action.yml default. Returns {@link RunSettings}: `environment` in its canonical spelling (the input is read in any
  * letter case), `endpoints` resolved with `cloudEndpoints` (overrides used as written, trailing slashes dropped),
- * `audience` the input or, when empty, the cloud's (`defaultAudience`), `prCommentMode` the `pr-comment` mode
+ * `audience` the input or, when empty, the cloud's (`defaultAudience`), `authType` `oidc` or `azure-cli`, `prCommentMode` the `pr-comment` mode
  * (`true` = always, `false` = never) and `prComment` false only for never, `githubToken` undefined when empty or an
  * unexpanded `${{ … }}` expression, `warnings` `[]` (no run-level input warns today). Limits and hygiene as for
  * every input (src/inputs/text.ts).

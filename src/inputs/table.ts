@@ -56,6 +56,8 @@ export const INPUTS = Object.freeze({
   environment: run({ default: 'AzureCloud', parse: parse.environment }),
   /** Empty → the audience of `environment` (src/azure/clouds.ts `defaultAudience`), applied by src/inputs/run.ts. */
   audience: run<string | undefined>({ ...LONG, parse: parse.audience }),
+  /** `oidc` (GitHub OIDC → federated credential) or `azure-cli` (the session of an earlier azure/login step). */
+  'auth-type': run({ default: 'oidc', parse: parse.authType }),
   'arm-endpoint': run<string | undefined>({ ...LONG, parse: parse.endpoint }),
   'authority-host': run<string | undefined>({ ...LONG, parse: parse.endpoint }),
   'graph-endpoint': run<string | undefined>({ ...LONG, parse: parse.endpoint }),
@@ -165,6 +167,7 @@ export const CHECK_ORDER: readonly InputName[] = Object.freeze<InputName[]>([
   'subscription-id',
   'environment',
   'audience',
+  'auth-type',
   'arm-endpoint',
   'authority-host',
   'graph-endpoint',

@@ -64,8 +64,11 @@ export function code(text: string, max = 120, inTable = true): string {
 /**
  * Longest run of characters without a break opportunity that a table cell may hold (code points): a longer one (a
  * JSON array without spaces, a long field path or URL) makes GitHub scroll the table sideways instead of wrapping.
+ * 40: the plan table has two such columns (field, before → after); a 40-character code span is about 290 px wide in
+ * GitHub's monospace at 85 % of 14 px, so the table's narrowest layout is about 800 px and fits a job summary at
+ * GitHub's 1012 px page width (measured in headless Chromium: at 80 the plan table scrolled 85 px sideways).
  */
-export const MAX_UNBROKEN_RUN = 80;
+export const MAX_UNBROKEN_RUN = 40;
 
 /**
  * A line-break opportunity that shows nothing and copies as nothing. GitHub keeps `<wbr>` (its HTML allowlist, as in
