@@ -94,8 +94,16 @@ function isAbort(e: unknown): boolean {
   return name === 'AbortError' || name === 'TimeoutError' || /aborted/i.test((e as Error)?.message ?? '');
 }
 
-/** Turns an ARM error answer into an ArmError carrying ARM's `error.code` and message (never request headers). */
-export function armError(method: string, resourcePath: string, r: { status: number; text: string }): ArmError {
+/**
+ * Turns an ARM error answer into an ArmError carrying ARM's `error.code` and message (never request headers), and
+ * the `x-ms-correlation-request-id` response header when ARM sent one — the ID Azure support asks for (Learn: "Azure
+ * Resource Manager request headers / troubleshoot with correlation ID"). Only a GUID is quoted.
+ */
+export function armError(
+  method: string,
+  resourcePath: string,
+  r: { status: number; text: string; headers?: Record<string, string> }
+): ArmError {
   let code: string | undefined;
   let message = r.text.slice(0, 500);
   try {
@@ -105,8 +113,10 @@ export function armError(method: string, resourcePath: string, r: { status: numb
   } catch {
     /* not JSON: keep the text */
   }
+  const correlation = r.headers?.['x-ms-correlation-request-id'];
+  const cid = correlation && /^[0-9a-f-]{36}$/i.test(correlation) ? ` (correlation ID ${correlation})` : '';
   return new ArmError(
-    `${method} ${resourcePath} → ${r.status}${code ? ` ${code}` : ''}: ${message}`,
+    `${method} ${resourcePath} → ${r.status}${code ? ` ${code}` : ''}: ${message}${cid}`,
     r.status,
     code,
     resourcePath

@@ -11,6 +11,7 @@
  *
  * Raw requests: ./arm-transport.ts; the ArmError contract of both kinds: ./arm-errors.ts.
  */
+import { USER_AGENT_PREFIX } from '../version.js';
 import type { TokenCredential } from '@azure/core-auth';
 import { ApiManagementClient } from '@azure/arm-apimanagement';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
@@ -95,13 +96,16 @@ export function createArmPort(
 ): ArmPort {
   const timeout = opts.requestTimeoutMs ?? 60_000;
   const readRetry: RetryOptions = { ...ARM_READ_RETRY, ...opts.readRetry };
+  const userAgentOptions = { userAgentPrefix: USER_AGENT_PREFIX };
   const apimClient = new ApiManagementClient(credential, target.subscriptionId, {
     endpoint: endpoints.armEndpoint,
-    credentialScopes: [endpoints.armScope]
+    credentialScopes: [endpoints.armScope],
+    userAgentOptions
   });
   const webClient = new WebSiteManagementClient(credential, target.subscriptionId, {
     endpoint: endpoints.armEndpoint,
-    credentials: { scopes: [endpoints.armScope] }
+    credentials: { scopes: [endpoints.armScope] },
+    userAgentOptions
   });
   const send = createArmSender({
     armEndpoint: endpoints.armEndpoint,

@@ -52,7 +52,9 @@ export async function publishRun(run: RunSettings | undefined, result: TargetRes
     core.setOutput(name, value);
   }
   try {
-    const { summaryPath, commentUrl } = await publishFiles(run, report);
+    const { summaryPath, commentUrl } = await core.group('Report (summary, PR comment)', () =>
+      publishFiles(run, report)
+    );
     core.setOutput('summary-path', summaryPath);
     core.setOutput('comment-url', commentUrl ?? '');
     coreLogger.info(renderText(report));
