@@ -23,8 +23,8 @@ import { baseInputs, runAction, scenario, withTwin, type Twin } from './action-r
 
 type Json = Record<string, unknown>;
 
-/** ARM request timeout the matrix runs the action with (ms): a "timeout" cell delays past it. */
-export const MATRIX_TIMEOUT_MS = 1500;
+/** ARM request timeout the matrix runs the action with (ms): a "timeout" cell delays past it; long enough that a loaded machine does not time out on its own. */
+export const MATRIX_TIMEOUT_MS = 3000;
 
 /** The faults of the matrix. `writes`/`polls`: only for ARM writes / LRO polls. */
 export const FAULTS = {
