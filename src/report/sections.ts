@@ -93,7 +93,7 @@ function planBlocks(report: RunReport, style: Style): Block[] {
   ];
 }
 
-function resourceItem(r: ResourcePlan): string {
+function resourceItem(r: ResourcePlan, mode: RunReport['mode']): string {
   const parts: string[] = [];
   if (r.error) parts.push(`❌ not reconciled: ${escapeText(r.error, 400)}`);
   if (r.changes.length === 0 && !r.error) parts.push('in sync');
@@ -103,7 +103,9 @@ function resourceItem(r: ResourcePlan): string {
     const more = paths.length > 20 ? ` and ${paths.length - 20} more` : '';
     parts.push(`${plural(r.changes.length, 'change')}: ${shown.join(', ')}${more}`);
   }
-  if (r.deferredUntil) parts.push(`written after ${escapeText(r.deferredUntil)}`);
+  // Check mode writes nothing: say what apply would do, not what was done.
+  const after = mode === 'check' ? 'to be written after' : 'written after';
+  if (r.deferredUntil) parts.push(`${after} ${escapeText(r.deferredUntil)}`);
   for (const n of r.notes) parts.push(escapeText(n, 300));
   return `**${escapeText(r.label, 100)}** (${code(r.resourceId, 200, false)}): ${parts.join('; ')}`;
 }
@@ -114,7 +116,7 @@ function resourceBlocks(report: RunReport, style: Style): Block[] {
   return [
     { kind: 'text', text: `${style.heading} Resources` },
     collapsible(
-      { kind: 'list', items: resources.map(resourceItem), noun: 'resources' },
+      { kind: 'list', items: resources.map((r) => resourceItem(r, report.mode)), noun: 'resources' },
       `${plural(resources.length, 'resource')}: ARM IDs, changed fields and notes`,
       true
     )
