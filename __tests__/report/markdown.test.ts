@@ -7,3 +7,11 @@ it('keeps @name inert (a word joiner after @) and leaves expressions and e-mail-
   expect(escapeText('@(context.Request)')).toBe('@(context.Request)');
   expect(escapeText('a @ b')).toBe('a @ b');
 });
+
+it('renders a null before/after like an absent one (one wording per state)', async () => {
+  const { valueMd, valueText } = await import('../../src/report/derive.js');
+  expect(valueMd(null, false, 80)).toBe('_absent_');
+  expect(valueMd(undefined, false, 80)).toBe('_absent_');
+  expect(valueText(null, false)).toBe('(absent)');
+  expect(valueText(false, false)).toBe('false');
+});

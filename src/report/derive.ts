@@ -69,9 +69,12 @@ export function pathIsSecret(path: string): boolean {
   return SECRET_KEY.test(last.replace(/\[.*\]$/, ''));
 }
 
-/** A value as plain text (no markup): strings as-is, absent as `(absent)`, the rest as JSON. */
+/**
+ * A value as plain text (no markup): strings as-is, absent as `(absent)`, the rest as JSON. `null` is absent too: the
+ * planners report an element or setting that does not exist as `null` or `undefined` alike (one wording per state).
+ */
 export function valueText(v: unknown, secret: boolean): string {
-  if (v === undefined) return '(absent)';
+  if (v === undefined || v === null) return '(absent)';
   if (secret) return MASK;
   if (typeof v === 'string') return v;
   return JSON.stringify(redact(v)) ?? String(v);
@@ -79,7 +82,7 @@ export function valueText(v: unknown, secret: boolean): string {
 
 /** A value for a table cell: `_absent_`, or a code span (several, joined by `<wbr>`, when it has a long run). */
 export function valueMd(v: unknown, secret: boolean, max: number): string {
-  if (v === undefined) return '_absent_';
+  if (v === undefined || v === null) return '_absent_';
   return codeCell(valueText(v, secret), max);
 }
 
