@@ -1,37 +1,7 @@
-import { ApiManagementClient } from '@azure/arm-apimanagement';
-import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { getOctokit } from '@actions/github';
-import { startEmulator, type Twin } from '../index.js';
-import type { TwinState } from '../src/contracts.js';
-import { applyEnv, loadScenario, rgId, trustTwin, workflowCredential } from './helpers.js';
+import { loadScenario, rgId, workflowCredential, withTwin, apimClient as apim, webClient as web } from './helpers.js';
 
 const SUB_RG = 'rg-demo';
-
-async function withTwin(state: TwinState, f: (twin: Twin) => Promise<void>): Promise<void> {
-  const twin = await startEmulator(state);
-  trustTwin(twin.caPem);
-  const restore = applyEnv(twin);
-  try {
-    await f(twin);
-  } finally {
-    restore();
-    await twin.stop();
-  }
-}
-
-function apim(twin: Twin, state: TwinState): ApiManagementClient {
-  return new ApiManagementClient(workflowCredential(twin, state), state.subscriptionId, {
-    endpoint: twin.armEndpoint,
-    credentialScopes: [`${twin.armEndpoint}/.default`]
-  });
-}
-
-function web(twin: Twin, state: TwinState): WebSiteManagementClient {
-  return new WebSiteManagementClient(workflowCredential(twin, state), state.subscriptionId, {
-    endpoint: twin.armEndpoint,
-    credentials: { scopes: [`${twin.armEndpoint}/.default`] }
-  });
-}
 
 function errorOf(p: Promise<unknown>): Promise<{ statusCode?: number; code?: string; message: string }> {
   return p.then(

@@ -3,23 +3,12 @@
  * over HTTPS), and the sticky comment of 5 concurrent runs against the twin (real interleaving over the network).
  */
 import { describe, expect, it } from '@jest/globals';
-import { startEmulator, type Twin } from '../index.js';
-import type { TwinState } from '../src/contracts.js';
+import type { Twin } from '../index.js';
 import { createGitHubPort } from '../../src/github.js';
 import { upsertStickyComment } from '../../src/report/publish.js';
-import { loadScenario, trustTwin } from './helpers.js';
+import { loadScenario, withTwin } from './helpers.js';
 
 const MARKER = '<!-- apim-function-auth: apim-x/func-x/orders -->';
-
-async function withTwin(state: TwinState, f: (twin: Twin) => Promise<void>): Promise<void> {
-  const twin = await startEmulator(state);
-  trustTwin(twin.caPem);
-  try {
-    await f(twin);
-  } finally {
-    await twin.stop();
-  }
-}
 
 function statusOf(p: Promise<unknown>): Promise<number | undefined> {
   return p.then(

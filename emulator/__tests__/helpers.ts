@@ -4,7 +4,10 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
+import { ApiManagementClient } from '@azure/arm-apimanagement';
+import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { ClientAssertionCredential } from '@azure/identity';
+import { startEmulator } from '../index.js';
 import type { TwinState } from '../src/contracts.js';
 import type { Twin } from '../src/server.js';
 
@@ -85,4 +88,36 @@ export function workflowCredential(
 /** The ARM ID prefix of the scenario's resource group. */
 export function rgId(state: TwinState, rg = 'rg-demo'): string {
   return `/subscriptions/${state.subscriptionId}/resourceGroups/${rg}`;
+}
+
+/**
+ * Runs `f` against a twin started in-process from `state`, with its CA trusted and its env applied (both undone
+ * afterwards), and stops the twin whatever `f` does.
+ */
+export async function withTwin(state: TwinState, f: (twin: Twin) => Promise<void>): Promise<void> {
+  const twin = await startEmulator(state);
+  trustTwin(twin.caPem);
+  const restore = applyEnv(twin);
+  try {
+    await f(twin);
+  } finally {
+    restore();
+    await twin.stop();
+  }
+}
+
+/** The real APIM SDK client against the twin's ARM, signed in as the scenario's workflow identity. */
+export function apimClient(twin: Twin, state: TwinState): ApiManagementClient {
+  return new ApiManagementClient(workflowCredential(twin, state), state.subscriptionId, {
+    endpoint: twin.armEndpoint,
+    credentialScopes: [`${twin.armEndpoint}/.default`]
+  });
+}
+
+/** The real App Service SDK client against the twin's ARM, signed in as the scenario's workflow identity. */
+export function webClient(twin: Twin, state: TwinState): WebSiteManagementClient {
+  return new WebSiteManagementClient(workflowCredential(twin, state), state.subscriptionId, {
+    endpoint: twin.armEndpoint,
+    credentials: { scopes: [`${twin.armEndpoint}/.default`] }
+  });
 }

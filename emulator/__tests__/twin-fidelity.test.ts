@@ -3,39 +3,12 @@
  * Retry-After as a behaviour setting, Subscriptions_List/Get, App Service config/web and publishxml.
  */
 import { ApiManagementClient } from '@azure/arm-apimanagement';
-import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { createPipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
-import { startEmulator, type Twin } from '../index.js';
+import type { Twin } from '../index.js';
 import type { Json, TwinState } from '../src/contracts.js';
-import { applyEnv, loadScenario, rgId, trustTwin, workflowCredential } from './helpers.js';
+import { loadScenario, rgId, withTwin, apimClient as apim, webClient as web } from './helpers.js';
 
 const RG = 'rg-demo';
-
-async function withTwin(state: TwinState, f: (twin: Twin) => Promise<void>): Promise<void> {
-  const twin = await startEmulator(state);
-  trustTwin(twin.caPem);
-  const restore = applyEnv(twin);
-  try {
-    await f(twin);
-  } finally {
-    restore();
-    await twin.stop();
-  }
-}
-
-function apim(twin: Twin, state: TwinState): ApiManagementClient {
-  return new ApiManagementClient(workflowCredential(twin, state), state.subscriptionId, {
-    endpoint: twin.armEndpoint,
-    credentialScopes: [`${twin.armEndpoint}/.default`]
-  });
-}
-
-function web(twin: Twin, state: TwinState): WebSiteManagementClient {
-  return new WebSiteManagementClient(workflowCredential(twin, state), state.subscriptionId, {
-    endpoint: twin.armEndpoint,
-    credentials: { scopes: [`${twin.armEndpoint}/.default`] }
-  });
-}
 
 /** A raw request through the APIM client's pipeline (bearer token for the twin's ARM, same retry policies). */
 function send(client: ApiManagementClient, method: 'GET', url: string): Promise<PipelineResponse> {
