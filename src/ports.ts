@@ -130,6 +130,41 @@ export interface GitHubPort {
   deleteComment(commentId: number): Promise<void>;
 }
 
+/** One issue as {@link IssuesPort} gives it (REST schema "issue": `number`, `title`, `body`, `state`, `labels[].name`). */
+export interface IssueItem {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  labels: string[];
+  /** `html_url`. */
+  url?: string;
+  /** `user.login` and `user.type` (`Bot` for github-actions[bot] and apps). */
+  author?: { login: string; type?: string };
+}
+
+/**
+ * GitHub issues for the drift issue (REST "Issues" and "Labels"; the closing note through "Create an issue comment").
+ * Every method rejects with GitHub's error (octokit's RequestError carries `status`: 403 "Resource not accessible by
+ * integration" for a GITHUB_TOKEN without `issues: write`, 404, 410 when issues are disabled, 422).
+ */
+export interface IssuesPort {
+  /** Every open issue of the repository, all pages; pull requests (items with a `pull_request` key) left out. */
+  listOpenIssues(): Promise<IssueItem[]>;
+  createIssue(issue: { title: string; body: string; labels: string[] }): Promise<IssueItem>;
+  /** PATCH the issue: only the fields given. `stateReason` only with `state` (GitHub ignores it otherwise). */
+  updateIssue(
+    issueNumber: number,
+    patch: { title?: string; body?: string; state?: 'open' | 'closed'; stateReason?: 'completed' | 'not_planned' }
+  ): Promise<IssueItem>;
+  /** Adds labels to the issue's existing ones (never removes one). */
+  addLabels(issueNumber: number, labels: string[]): Promise<void>;
+  /** Comments on the issue. */
+  createComment(issueNumber: number, body: string): Promise<void>;
+  /** The login the token acts as (GET /user), or undefined when GitHub does not say (GITHUB_TOKEN). */
+  whoAmI?(): Promise<string | undefined>;
+}
+
 /** Logging as the action does it (grouped, masked). */
 export interface Logger {
   info(message: string): void;

@@ -42,9 +42,24 @@ export interface TwinState {
     pullRequestNumber?: number;
     /** `owner/name` of the PR head; differs from `repository` for a fork PR. */
     headRepository?: string;
-    comments: { id: number; body: string; user?: string }[];
+    /**
+     * Issue comments. `issueNumber` absent: on the pull request (`pullRequestNumber`), as before issues were modelled;
+     * otherwise on that issue of `issues`.
+     */
+    comments: { id: number; body: string; user?: string; issueNumber?: number }[];
     /** When false, comment writes answer 403 (a token without `pull-requests: write`). Default true. */
     tokenCanWrite?: boolean;
+    /**
+     * Issues (not pull requests). Numbers share one sequence with the pull request's, as on GitHub (REST "Issues":
+     * "GitHub's REST API considers every pull request an issue"). `user` (the author's login) defaults to
+     * `github-actions[bot]`; `stateReason` is `completed`, `not_planned`, `duplicate`, `reopened` or absent.
+     */
+    issues?: GitHubIssue[];
+    /**
+     * When false, issue writes (create, update, labels, comments on an issue) answer 403 "Resource not accessible by
+     * integration" (a GITHUB_TOKEN without `issues: write`). Default: `tokenCanWrite`.
+     */
+    tokenCanWriteIssues?: boolean;
   };
   behaviour: {
     /** Delay (ms) after an authsettingsV2 write before the Function host applies it. */
@@ -59,6 +74,17 @@ export interface TwinState {
     /** `Retry-After` (seconds) on the 202 and on every "still running" poll answer. Default: no header. */
     lroRetryAfterSeconds?: number;
   };
+}
+
+/** One issue of the twin's repository (state file `github.issues`). */
+export interface GitHubIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  labels: string[];
+  user?: string;
+  stateReason?: 'completed' | 'not_planned' | 'duplicate' | 'reopened';
 }
 
 export interface FunctionRoute {

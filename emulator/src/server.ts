@@ -127,6 +127,7 @@ export async function startEmulator(initial: TwinState, opts: EmulatorOptions = 
   const state = clone(initial);
   state.servicePrincipals ??= [];
   state.github.comments ??= [];
+  state.github.issues ??= [];
   state.behaviour ??= {};
   state.functionRoutes ??= {};
   const getState = (): TwinState => state;
