@@ -367,6 +367,7 @@ describe('action.yml agrees with the inputs table', () => {
         'changes',
         'comment-url',
         'drift',
+        'issue-url',
         'result',
         'smoke-result',
         'summary-path'
@@ -425,7 +426,9 @@ const VALID: Record<string, string> = {
   'subscription-key': 'k3y-SECRET-value-0123',
   'smoke-subscription': 'smoke-sub',
   'github-token': 'ghs_SECRETtoken0123456789',
-  'pr-comment': 'false'
+  'pr-comment': 'false',
+  'drift-issue': 'true',
+  'drift-issue-labels': 'drift\nazure'
 };
 
 /** Characters refused everywhere (line feed and CRLF are tested apart: they separate list entries). */
@@ -1060,7 +1063,11 @@ describe('limits', () => {
     expect(INPUT_MAX_LENGTH['open-id-issuer']).toBe(MAX_VALUE_LENGTH);
     expect(INPUT_MAX_LENGTH['apim-name']).toBe(MAX_NAME_LENGTH);
     expect(INPUT_MAX_LENGTH['subscription-key']).toBe(MAX_SUBSCRIPTION_KEY_LENGTH);
-    expect(LIST_ENTRY_MAX_LENGTH).toEqual({ 'api-ids': MAX_NAME_LENGTH, 'excluded-paths': MAX_VALUE_LENGTH });
+    expect(LIST_ENTRY_MAX_LENGTH).toEqual({
+      'api-ids': MAX_NAME_LENGTH,
+      'excluded-paths': MAX_VALUE_LENGTH,
+      'drift-issue-labels': 50
+    });
   });
 
   it(`accepts ${MAX_LIST_ENTRIES} api-ids and ${MAX_LIST_ENTRIES} excluded paths`, () => {
@@ -1192,5 +1199,34 @@ describe('paths: look-alikes and double encoding (adversarial review)', () => {
   ])('%s %j is refused', (name, value, problem) => {
     const err = errorOf({ ...minimal, [name]: value });
     expect(problemLines(err)).toEqual([expect.stringMatching(problem)]);
+  });
+});
+
+describe('drift-issue and drift-issue-labels', () => {
+  it('default to off and no labels', () => {
+    const s = readSettings(lookup(minimal));
+    expect(s.driftIssue).toBe(false);
+    expect(s.driftIssueLabels).toEqual([]);
+  });
+
+  it('read a boolean and a list (distinct names, letter case ignored as GitHub does)', () => {
+    const s = readSettings(
+      lookup({ ...minimal, 'drift-issue': 'TRUE', 'drift-issue-labels': 'drift, Azure\nazure,ops' })
+    );
+    expect(s.driftIssue).toBe(true);
+    expect(s.driftIssueLabels).toEqual(['drift', 'Azure', 'ops']);
+  });
+
+  it('refuse a non-boolean, a label over 50 characters and more than 10 labels', () => {
+    expect(problemLines(errorOf({ ...minimal, 'drift-issue': 'yes' }))).toEqual([
+      expect.stringMatching(/^- drift-issue: .*true or false/)
+    ]);
+    expect(problemLines(errorOf({ ...minimal, 'drift-issue-labels': `ok,${'x'.repeat(51)}` }))).toEqual([
+      expect.stringMatching(/^- drift-issue-labels: .*(50 characters|at most 50)/)
+    ]);
+    const eleven = Array.from({ length: 11 }, (_, i) => `l${i}`).join(',');
+    expect(problemLines(errorOf({ ...minimal, 'drift-issue-labels': eleven }))).toEqual([
+      expect.stringMatching(/^- drift-issue-labels: lists 11 labels; give at most 10/)
+    ]);
   });
 });

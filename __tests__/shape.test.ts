@@ -37,6 +37,7 @@ const PURE = [
   'src/resources/',
   'src/policy/',
   'src/report/render.ts',
+  'src/report/drift-issue.ts',
   'src/report/derive.ts',
   'src/report/chain.ts',
   'src/report/sections.ts',

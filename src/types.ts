@@ -54,6 +54,10 @@ export interface RunSettings {
   prComment: boolean;
   /** The `pr-comment` input as parsed (readSettings always sets it); absent: `prComment` alone decides. */
   prCommentMode?: PrCommentMode;
+  /** Input `drift-issue`: keep one GitHub issue open while a check on a non-PR event finds drift. Absent: false. */
+  driftIssue?: boolean;
+  /** Input `drift-issue-labels`: labels added to the drift issue (readSettings always sets it; `[]` when none). */
+  driftIssueLabels?: string[];
   /**
    * Non-fatal findings about the inputs, for the log (readSettings always sets it; `[]` when none): e.g. an
    * excluded path that covers the smoke path or every function, an API ID listed twice.

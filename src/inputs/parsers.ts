@@ -252,3 +252,29 @@ export const subscriptionName: Parser<string> = checkedBy((v) =>
     ? nameSegmentProblem(v)
     : `${show(v)} is not an APIM subscription ID (the name in its resource ID, e.g. master)`
 );
+
+/**
+ * Longest label name GitHub accepts: 50 characters (REST "Create a label" answers 422 "name is too long (maximum is
+ * 50 characters)").
+ */
+export const ISSUE_LABEL_MAX_LENGTH = 50;
+
+/** Most labels `drift-issue-labels` may list (a handful is the use; GitHub allows up to 100 per issue). */
+export const MAX_ISSUE_LABELS = 10;
+
+/**
+ * `drift-issue-labels`: a comma/newline list of at most {@link MAX_ISSUE_LABELS} label names, each at most
+ * {@link ISSUE_LABEL_MAX_LENGTH} characters. Value: the distinct names in order (letter case ignored when comparing,
+ * as GitHub does for label names); `[]` for a text of separators only.
+ */
+export const issueLabels: Parser<string[]> = (text) => {
+  const labels: string[] = [];
+  for (const l of parseList(text)) if (!labels.some((k) => k.toLowerCase() === l.toLowerCase())) labels.push(l);
+  if (labels.length > MAX_ISSUE_LABELS) {
+    return refuse(`lists ${count(labels.length)} labels; give at most ${MAX_ISSUE_LABELS}`);
+  }
+  const problems = labels
+    .filter((l) => Array.from(l).length > ISSUE_LABEL_MAX_LENGTH)
+    .map((l) => `${show(l)} is longer than ${ISSUE_LABEL_MAX_LENGTH} characters, GitHub's limit for a label name`);
+  return problems.length > 0 ? refuse(...problems) : ok(labels);
+};

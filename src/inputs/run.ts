@@ -38,6 +38,8 @@ function runSettingsFrom(v: InputValues<RunInputName>, warnings: string[]): RunS
     ...(v['github-token'] !== undefined ? { githubToken: v['github-token'] } : {}),
     prComment: v['pr-comment'] !== 'never',
     prCommentMode: v['pr-comment'],
+    driftIssue: v['drift-issue'],
+    driftIssueLabels: v['drift-issue-labels'],
     warnings
   };
 }

@@ -121,7 +121,16 @@ export const INPUTS = Object.freeze({
   }),
   'smoke-subscription': target({ default: 'master', parse: parse.subscriptionName }),
   'github-token': run({ default: '${{ github.token }}', secret: true, ...LONG, parse: parse.githubToken }),
-  'pr-comment': run({ default: 'always', parse: parse.prComment })
+  'pr-comment': run({ default: 'always', parse: parse.prComment }),
+  /** On events other than pull requests, keep one GitHub issue open while a check finds drift (src/report/drift-issue.ts). */
+  'drift-issue': run({ default: 'false', parse: parse.boolean }),
+  'drift-issue-labels': run<string[]>({
+    empty: [],
+    list: true,
+    maxLength: MAX_VALUE_LENGTH,
+    entryMaxLength: parse.ISSUE_LABEL_MAX_LENGTH,
+    parse: parse.issueLabels
+  })
 });
 
 /** The name of an input (an action.yml `inputs:` key). */
@@ -192,7 +201,9 @@ export const CHECK_ORDER: readonly InputName[] = Object.freeze<InputName[]>([
   'smoke-timeout-seconds',
   'subscription-key',
   'github-token',
-  'smoke-subscription'
+  'smoke-subscription',
+  'drift-issue',
+  'drift-issue-labels'
 ]);
 if (CHECK_ORDER.length !== NAMES.length || NAMES.some((n) => !CHECK_ORDER.includes(n))) {
   // An input missing here would never be validated: fail at load time, in every test.

@@ -12,10 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { coreLogger, secrets } from '../action-io.js';
 import { createGitHubPort } from '../github.js';
+import { createIssuesPort } from '../github-issues.js';
 import type { Logger } from '../ports.js';
 import type { TargetResult } from '../target.js';
 import type { RunReport, RunSettings } from '../types.js';
 import { TOOL } from './derive.js';
+import { publishDriftIssue } from './drift-issue-sync.js';
 import { publishReport } from './publish.js';
 import { renderText } from './render.js';
 import { runOutputs, runSource } from './run-outputs.js';
@@ -42,8 +44,9 @@ export function failStep(message: string): void {
 /**
  * Sets the outputs (./run-outputs.ts: `drift` only when a plan was made; `changes` with a `state` per row in apply
  * mode; `result`; `change-count`; `apim-principal-id`; `smoke-result`; after publishing `summary-path` and
- * `comment-url`, '' when no comment was posted) and publishes the report, with the run's link and commit in its
- * footer when the runner's GITHUB_* variables are set.
+ * `comment-url`, '' when no comment was posted; last `issue-url`, see below) and publishes the report, with the run's
+ * link and commit in its footer when the runner's GITHUB_* variables are set. With `drift-issue: true` the drift issue
+ * follows (./drift-issue-sync.ts): `issue-url` is its URL when this run created or updated it, else ''.
  * `run` undefined: the inputs were refused (no token, no PR comment preference: the defaults apply).
  */
 export async function publishRun(run: RunSettings | undefined, result: TargetResult): Promise<void> {
@@ -61,6 +64,28 @@ export async function publishRun(run: RunSettings | undefined, result: TargetRes
   } catch (e) {
     core.setOutput('comment-url', '');
     core.warning(`Could not publish the report: ${secrets.scrub((e as Error).message)}`, { title: ANNOTATION_TITLE });
+  }
+  core.setOutput('issue-url', run?.driftIssue ? await driftIssue(run, report) : '');
+}
+
+/** The drift issue (./drift-issue-sync.ts; never throws): its URL when this run created or updated it, else ''. */
+async function driftIssue(run: RunSettings, report: RunReport): Promise<string> {
+  const repository = process.env.GITHUB_REPOSITORY ?? '';
+  const port = run.githubToken && repository ? createIssuesPort(run.githubToken, repository) : undefined;
+  try {
+    const r = await core.group('Drift issue', () =>
+      publishDriftIssue(
+        report,
+        port,
+        { enabled: true, eventName: github.context.eventName ?? '', labels: run.driftIssueLabels ?? [] },
+        publishLog,
+        (t) => secrets.scrub(t)
+      )
+    );
+    return ['created', 'updated', 'unchanged'].includes(r.outcome) ? (r.url ?? '') : '';
+  } catch (e) {
+    publishLog.warning(`Could not publish the drift issue: ${(e as Error).message}`);
+    return '';
   }
 }
 
