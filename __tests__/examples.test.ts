@@ -130,7 +130,8 @@ describe('examples/', () => {
         'pr-check-and-apply.yml',
         'matrix-environments.yml',
         'reusable.yml',
-        'reusable-caller.yml'
+        'reusable-caller.yml',
+        'drift-watch.yml'
       ])
     );
     const readme = fs.readFileSync(path.join(examplesDir, 'README.md'), 'utf8');
@@ -230,6 +231,32 @@ describe('examples/', () => {
     // The header comment names the subjects the federated credentials need.
     expect(text).toContain('repo:<owner>/<repo>:environment:production');
     expect(text).toContain('repo:<owner>/<repo>:pull_request');
+  });
+
+  test('drift-watch: nightly schedule + workflow_dispatch, check with drift-issue, issues: write granted', () => {
+    const text = fs.readFileSync(path.join(examplesDir, 'drift-watch.yml'), 'utf8');
+    const wf = load('drift-watch.yml');
+    const on = triggers(wf);
+    expect(Object.keys(on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    const crons = (on.schedule as Json[]).map((c) => String(c.cron));
+    expect(crons).toHaveLength(1);
+    // Five fields, once a day (fixed minute and hour).
+    expect(crons[0]!.split(' ')).toEqual([
+      expect.stringMatching(/^\d+$/),
+      expect.stringMatching(/^\d+$/),
+      '*',
+      '*',
+      '*'
+    ]);
+    const [[, job]] = jobsOf(wf) as [[string, Json]];
+    const withKeys = asMap(actionSteps(job)[0]!.with);
+    expect(withKeys.mode).toBe('check');
+    expect(withKeys['drift-issue']).toBe(true);
+    expect(grants(permissionsOf(wf, job), 'issues')).toBe(2);
+    expect(grants(permissionsOf(wf, job), 'id-token')).toBe(2);
+    // No pull-request trigger: the PR comment covers those; and the subject the schedule signs in with is named.
+    expect(Object.keys(on).some((e) => e.startsWith('pull_request'))).toBe(false);
+    expect(text).toContain('repo:<owner>/<repo>:ref:refs/heads/main');
   });
 
   test('matrix-environments: one job per environment dev/test/prod, each reading its own variables', () => {
