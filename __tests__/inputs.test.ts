@@ -1082,13 +1082,11 @@ describe('limits', () => {
     ]);
   });
 
-  it('refuses 12,000 api-ids with one line (no per-entry flood), quickly', () => {
-    const started = Date.now();
+  it('refuses 12,000 api-ids with one line (no per-entry flood)', () => {
     const bad = Array.from({ length: 12_000 }, (_, i) => `B@d${i}`).join('\n');
     expect(problemLines(errorOf({ ...minimal, 'api-ids': bad }))).toEqual([
       expect.stringMatching(/^- api-ids: lists 12,000 API IDs; the limit is 50/)
     ]);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('counts distinct entries: exact repeats do not count against the limit', () => {
