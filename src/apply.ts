@@ -250,7 +250,8 @@ function explainWriteError(rp: ResourcePlan, e: unknown, state: WriteState): Err
 
 /**
  * "Changed: …. Written but not verified: …. Outcome unknown: …. Not changed: …." — what a failed apply did, from the
- * write states, so a reader knows what to look at (DESIGN: a failure midway says what was and was not changed).
+ * write states, so a reader knows what to look at (DESIGN: a failure midway says what was and was not changed) —
+ * followed by {@link outcomeHint} when there is one.
  */
 export function describeOutcome(outcome: ApplyOutcome): string {
   const by = (st: string[]) => outcome.applied.filter((a) => a.state && st.includes(a.state)).map((a) => a.label);
@@ -262,16 +263,24 @@ export function describeOutcome(outcome: ApplyOutcome): string {
     ...(by(['unknown']).length ? [`Outcome unknown (check it): ${by(['unknown']).join(', ')}.`] : []),
     `Not changed: ${[...by(['not-written']), ...outcome.notApplied].join(', ') || 'nothing'}.`
   ];
+  const hint = outcomeHint(outcome);
+  if (hint) parts.push(hint);
+  return parts.join(' ');
+}
+
+/**
+ * What a failed apply means for calls through APIM, when the write states imply something: Easy Auth may require a
+ * token that the API policy does not send yet (the policy write failed or was not attempted). `undefined` otherwise.
+ */
+export function outcomeHint(outcome: ApplyOutcome): string | undefined {
   const easyAuthOn = outcome.applied.some((a) => a.kind === 'easy-auth' && a.state !== 'not-written');
   const policyMissed = [
     ...outcome.applied.filter((a) => !a.ok).map((a) => a.kind),
     ...outcome.notAppliedKinds
   ].includes('api-policy');
-  if (easyAuthOn && policyMissed) {
-    parts.push(
-      'If the Easy Auth change took effect, it requires a token that the API policy does not send yet: calls through ' +
-        'APIM may get 401 until a re-run writes the policy.'
-    );
-  }
-  return parts.join(' ');
+  if (!easyAuthOn || !policyMissed) return undefined;
+  return (
+    'If the Easy Auth change took effect, it requires a token that the API policy does not send yet: calls through ' +
+    'APIM may get 401 until a re-run writes the policy.'
+  );
 }
