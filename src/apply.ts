@@ -6,7 +6,7 @@
  * check mode never calls this. Logic keys on `kind`, never on labels.
  */
 import { ActionError } from './errors.js';
-import { ArmError, type ArmPort, type Json, type Logger } from './ports.js';
+import { ArmError, EARLIER_ATTEMPT_NOTE, type ArmPort, type Json, type Logger } from './ports.js';
 import { reconcilerFor, type Rederive, type WriteBasis } from './reconcilers/index.js';
 import { planBlockers } from './plan.js';
 import type { Plan, ResourceKind, ResourcePlan } from './types.js';
@@ -243,7 +243,11 @@ function explainWriteError(rp: ResourcePlan, e: unknown, state: WriteState): Err
       );
     }
   }
-  if (e instanceof ArmError) return new ActionError(`${rp.label}: ${e.message}${how}`, rp.resourceId);
+  if (e instanceof ArmError) {
+    // Said once: the transport's note already says the write may have been applied.
+    const said = e.message.endsWith(EARLIER_ATTEMPT_NOTE);
+    return new ActionError(`${rp.label}: ${e.message}${said ? '' : how}`, rp.resourceId);
+  }
   const message = (e instanceof Error ? e.message : String(e)) || 'unknown error (no message)';
   return new ActionError(`${rp.label}: ${message}${how}`, rp.resourceId);
 }
