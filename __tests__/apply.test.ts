@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { applyPlan, type ApplyDeps } from '../src/apply.js';
 import { describeOutcome } from '../src/main.js';
-import { ArmError, type ArmPort, type Json } from '../src/ports.js';
+import { ArmError, EARLIER_ATTEMPT_NOTE, type ArmPort, type Json } from '../src/ports.js';
 import type { Plan, ResourcePlan } from '../src/types.js';
 
 const APP = '55555555-5555-4555-8555-555555555555';
@@ -162,6 +162,19 @@ describe('applyPlan', () => {
       /changed by someone else since it was read \(ETag mismatch, 412\)\. Nothing was overwritten/
     );
     expect(out.applied.at(-1)?.state).toBe('not-written');
+  });
+
+  it('a write whose error already says it may have been applied says it once', async () => {
+    // What the ARM transport throws for a write refused after an earlier attempt without a clear answer.
+    const f = fakeArm({
+      putApiPolicy: () => {
+        throw new ArmError(`PUT /x → 500 InternalServerError: no ${EARLIER_ATTEMPT_NOTE}`, 500, 'X', '/x', true);
+      }
+    });
+    const out = await applyPlan(plan(), deps(f.arm));
+    expect(out.applied.at(-1)?.state).toBe('unknown');
+    expect(out.error?.message).toBe(`API policy orders: PUT /x → 500 InternalServerError: no ${EARLIER_ATTEMPT_NOTE}`);
+    expect(out.error?.message.match(/may (or may not )?have been applied/g)).toHaveLength(1);
   });
 
   it('an error without a message still names the resource', async () => {

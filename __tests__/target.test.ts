@@ -95,9 +95,12 @@ describe('reconcileTarget (in-process): adversarial review', () => {
     auth.properties.platform.configFilePath = 'auth.json';
     const f = fakeArm(state);
     const { log } = recordingLog();
-    await expect(reconcileTarget(settingsFor(state, { mode: 'apply' }), fakePorts(f.arm, log))).rejects.toThrow(
-      /configured from the file "auth.json" \(platform.configFilePath\)/
-    );
+    // Refused after the plan was built: a failed result carrying the plan (not applied), not an exception.
+    const result = await reconcileTarget(settingsFor(state, { mode: 'apply' }), fakePorts(f.arm, log));
+    expect(result.failed).toBe(true);
+    expect(result.failure).toMatch(/configured from the file "auth.json" \(platform.configFilePath\)/);
+    expect(result.report).toMatchObject({ verdict: 'failed', stoppedBeforeWrites: true });
+    expect(result.report.plan?.resources.some((r) => r.changes.length > 0)).toBe(true);
     expect(f.writes()).toEqual([]);
   });
 

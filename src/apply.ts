@@ -6,7 +6,7 @@
  * check mode never calls this. Logic keys on `kind`, never on labels.
  */
 import { ActionError } from './errors.js';
-import { ArmError, type ArmPort, type Json, type Logger } from './ports.js';
+import { ArmError, EARLIER_ATTEMPT_NOTE, type ArmPort, type Json, type Logger } from './ports.js';
 import { reconcilerFor, type Rederive, type WriteBasis } from './reconcilers/index.js';
 import { planBlockers } from './plan.js';
 import type { Plan, ResourceKind, ResourcePlan } from './types.js';
@@ -243,14 +243,19 @@ function explainWriteError(rp: ResourcePlan, e: unknown, state: WriteState): Err
       );
     }
   }
-  if (e instanceof ArmError) return new ActionError(`${rp.label}: ${e.message}${how}`, rp.resourceId);
+  if (e instanceof ArmError) {
+    // Said once: the transport's note already says the write may have been applied.
+    const said = e.message.endsWith(EARLIER_ATTEMPT_NOTE);
+    return new ActionError(`${rp.label}: ${e.message}${said ? '' : how}`, rp.resourceId);
+  }
   const message = (e instanceof Error ? e.message : String(e)) || 'unknown error (no message)';
   return new ActionError(`${rp.label}: ${message}${how}`, rp.resourceId);
 }
 
 /**
  * "Changed: …. Written but not verified: …. Outcome unknown: …. Not changed: …." — what a failed apply did, from the
- * write states, so a reader knows what to look at (DESIGN: a failure midway says what was and was not changed).
+ * write states, so a reader knows what to look at (DESIGN: a failure midway says what was and was not changed) —
+ * followed by {@link outcomeHint} when there is one.
  */
 export function describeOutcome(outcome: ApplyOutcome): string {
   const by = (st: string[]) => outcome.applied.filter((a) => a.state && st.includes(a.state)).map((a) => a.label);
@@ -262,16 +267,24 @@ export function describeOutcome(outcome: ApplyOutcome): string {
     ...(by(['unknown']).length ? [`Outcome unknown (check it): ${by(['unknown']).join(', ')}.`] : []),
     `Not changed: ${[...by(['not-written']), ...outcome.notApplied].join(', ') || 'nothing'}.`
   ];
+  const hint = outcomeHint(outcome);
+  if (hint) parts.push(hint);
+  return parts.join(' ');
+}
+
+/**
+ * What a failed apply means for calls through APIM, when the write states imply something: Easy Auth may require a
+ * token that the API policy does not send yet (the policy write failed or was not attempted). `undefined` otherwise.
+ */
+export function outcomeHint(outcome: ApplyOutcome): string | undefined {
   const easyAuthOn = outcome.applied.some((a) => a.kind === 'easy-auth' && a.state !== 'not-written');
   const policyMissed = [
     ...outcome.applied.filter((a) => !a.ok).map((a) => a.kind),
     ...outcome.notAppliedKinds
   ].includes('api-policy');
-  if (easyAuthOn && policyMissed) {
-    parts.push(
-      'If the Easy Auth change took effect, it requires a token that the API policy does not send yet: calls through ' +
-        'APIM may get 401 until a re-run writes the policy.'
-    );
-  }
-  return parts.join(' ');
+  if (!easyAuthOn || !policyMissed) return undefined;
+  return (
+    'If the Easy Auth change took effect, it requires a token that the API policy does not send yet: calls through ' +
+    'APIM may get 401 until a re-run writes the policy.'
+  );
 }

@@ -38,7 +38,10 @@ export async function run(): Promise<void> {
   if (result.failed) failStep(result.failure ?? 'failed');
 }
 
-/** The result of a run that stopped before a plan was made (bad inputs, sign-in, a read, a pre-flight). */
+/**
+ * The result of a run that stopped before a plan was made (bad inputs, sign-in, a read). A refusal after the plan
+ * (a plan blocker, a pre-flight, …) is not one: reconcileTarget returns it with its plan.
+ */
 function failedBeforePlan(settings: Settings | undefined, e: unknown, started: number): TargetResult {
   const message = e instanceof Error ? e.message : String(e);
   return {

@@ -174,6 +174,13 @@ export interface Logger {
   group?<T>(name: string, f: () => Promise<T>): Promise<T>;
 }
 
+/**
+ * What an ArmError's message ends with when a write was refused after an earlier attempt of it ended without a
+ * clear answer (the ARM transport, src/azure/arm-transport.ts): its outcome is unknown, and the message says so.
+ */
+export const EARLIER_ATTEMPT_NOTE =
+  '(after an earlier attempt that failed without a clear answer and may have been applied)';
+
 /** An ARM error with the HTTP status and ARM's `error.code`. */
 export class ArmError extends Error {
   constructor(

@@ -4,7 +4,7 @@
  * self-contained unit for one APIM service + its APIs + one Function App, so a loop or a matrix job runs it
  * unchanged; its side effects are the ports handed in (src/ports.ts), so tests drive it in-process.
  */
-import { applyPlan, describeOutcome, type ApplyOutcome, type WriteBasis } from './apply.js';
+import { applyPlan, describeOutcome, outcomeHint, type ApplyOutcome, type WriteBasis } from './apply.js';
 import { targetResourceIds } from './azure/arm.js';
 import { validatedArmPort } from './azure/validated-arm.js';
 import { checkBackends } from './backend.js';
@@ -53,17 +53,24 @@ export interface TargetResult {
   failure?: string;
 }
 
-/** What the mode decided: the verdict, the failure (if the step must fail) and the apply outcome (apply only). */
+/**
+ * What the mode decided: the verdict, the failure (if the step must fail; the annotation, read on its own), what the
+ * report says of it (`error`, default `failure`: said once, without what the report's sections already say) and the
+ * apply outcome (apply only).
+ */
 interface Decision {
   verdict: Verdict;
   failure?: string;
+  error?: string;
   outcome?: ApplyOutcome;
 }
 
 /**
- * Reconciles one target: observe → plan → (check | apply → read back) → smoke. Never throws for drift; throws
- * ActionError for a broken precondition found before any write (bad input, unparsable policy, permissions, a read
- * without the content relied on). `started`: the run's start (ms since the epoch), for the report's duration.
+ * Reconciles one target: observe → plan → (check | apply → read back) → smoke. Never throws for drift. Throws when
+ * the run stops before a plan is built (a read failed or came without the content relied on). Once the plan is built
+ * it does not throw: a refusal before any write (a plan blocker, Easy Auth managed by a file, a foreign backend, a
+ * pre-flight, the smoke requests' context) returns a failed result whose report carries the plan, marked not applied
+ * (`stoppedBeforeWrites`), and the reason. `started`: the run's start (ms since the epoch), for the report's duration.
  */
 export async function reconcileTarget(
   settings: Settings,
@@ -75,20 +82,30 @@ export async function reconcileTarget(
   ports = { ...ports, arm: validatedArmPort(ports.arm, ids, settings.apimName, siteLabel(settings)) };
   const observed = await group(ports.log, 'Observe (ARM reads)', () => observeTarget(settings, ids, ports));
   const plan = await group(ports.log, 'Plan', async () => planTarget(settings, ids, observed, ports.log));
-  checkTarget(settings, observed, plan, ports.log);
-  // The Entra pre-flight runs in every mode (a check fails on a refused token resource as apply does); its token
-  // requests started right after sign-in, so it adds no round trip. Its Graph part guards apply's writes only.
-  await group(ports.log, 'Pre-flight: resources known to Entra ID', () => preflight(settings, plan, ports));
-  const smokeCtx = await smokeContext(settings, observed, plan, ports);
-  const decision =
-    settings.mode === 'check'
-      ? checkDecision(settings, plan)
-      : await applyDecision(settings, ids, observed, plan, ports);
+  let smokeCtx: SmokeContextResult;
+  try {
+    smokeCtx = await beforeWrites(settings, observed, plan, ports);
+  } catch (e) {
+    // The plan was built (and logged): the report shows it, not applied, with the reason.
+    return stoppedResult(settings, plan, e, started);
+  }
+  let decision: Decision;
+  try {
+    decision =
+      settings.mode === 'check'
+        ? checkDecision(settings, plan)
+        : await applyDecision(settings, ids, observed, plan, ports);
+  } catch (e) {
+    // applyPlan throws (ActionError) only when it refuses the plan before its first write; a failed write is in
+    // the outcome instead.
+    if (e instanceof ActionError) return stoppedResult(settings, plan, e, started);
+    throw e;
+  }
   const smoke = decision.outcome?.error ? undefined : await smokeStep(settings, plan, smokeCtx, decision, ports);
   return result(settings, plan, decision, smoke, started);
 }
 
-/** Builds the plan, logs it, and stops (ActionError, nothing written) when a resource cannot be reconciled. */
+/** Builds the plan and logs it. */
 function planTarget(settings: Settings, ids: TargetIds, observed: Observed, log: Logger): Plan {
   const p = buildPlan(settings, ids, observed);
   for (const r of p.resources) {
@@ -98,14 +115,64 @@ function planTarget(settings: Settings, ids: TargetIds, observed: Observed, log:
     log.debug(`${r.label} plan: ${JSON.stringify(r.changes)}`);
   }
   for (const w of p.warnings) log.warning(w);
-  const broken = planBlockers(p);
+  return p;
+}
+
+/**
+ * What must hold before anything is written, in every mode, in order: no resource that cannot be reconciled
+ * (planBlockers), Easy Auth managed through ARM and backends that are the Function App (checkTarget), the Entra
+ * pre-flight, and the smoke requests' context, which it returns. Throws (ActionError, nothing written) at the first
+ * that does not hold.
+ */
+async function beforeWrites(
+  settings: Settings,
+  observed: Observed,
+  plan: Plan,
+  ports: TargetPorts
+): Promise<SmokeContextResult> {
+  const broken = planBlockers(plan);
   if (broken.length) {
     throw new ActionError(
       `Nothing was changed: ${broken.map((r) => `${r.label}: ${r.error}`).join('; ')}`,
       broken[0].resourceId
     );
   }
-  return p;
+  checkTarget(settings, observed, plan, ports.log);
+  // The Entra pre-flight runs in every mode (a check fails on a refused token resource as apply does); its token
+  // requests started right after sign-in, so it adds no round trip. Its Graph part guards apply's writes only.
+  await group(ports.log, 'Pre-flight: resources known to Entra ID', () => preflight(settings, plan, ports));
+  return smokeContext(settings, observed, plan, ports);
+}
+
+/**
+ * The result of a run that stopped after the plan was built and before any write: failed, the report carrying the
+ * plan (`stoppedBeforeWrites`) and `e`'s message once as its error; in apply mode every resource with a change is
+ * `not-written` (so the `changes` output says so row by row).
+ */
+function stoppedResult(settings: Settings, plan: Plan, e: unknown, started: number): TargetResult {
+  const message = e instanceof Error ? e.message : String(e);
+  const applied =
+    settings.mode === 'apply'
+      ? plan.resources
+          .filter((r) => r.changes.length > 0)
+          .map((r) => ({ label: r.label, ok: false, state: 'not-written' as const }))
+      : [];
+  const report: RunReport = {
+    mode: settings.mode,
+    verdict: 'failed',
+    target: targetOf(settings),
+    plan,
+    applied,
+    warnings: plan.warnings,
+    error: message,
+    stoppedBeforeWrites: true,
+    durationSeconds: (Date.now() - started) / 1000
+  };
+  return { report, plan, apimPrincipalId: plan.facts.apimPrincipalId, failed: true, failure: message };
+}
+
+function targetOf(settings: Settings): RunReport['target'] {
+  return { apim: settings.apimName, apis: settings.apiIds, functionApp: settings.functionAppName };
 }
 
 /**
@@ -168,7 +235,14 @@ async function applyDecision(
   // The report's facts describe the state after the run: the identity exists now.
   plan.facts.apimPrincipalId ??= outcome.apimPrincipalId;
   if (!outcome.error) return { verdict: 'applied', outcome };
-  return { verdict: 'failed', failure: `${outcome.error.message} ${describeOutcome(outcome)}`, outcome };
+  // The report's Applied section says what was and was not changed: its error is the write's error (and the hint).
+  const hint = outcomeHint(outcome);
+  return {
+    verdict: 'failed',
+    failure: `${outcome.error.message} ${describeOutcome(outcome)}`,
+    error: hint ? `${outcome.error.message} ${hint}` : outcome.error.message,
+    outcome
+  };
 }
 
 /** The smoke requests; a failure fails the step unless it is the consequence of drift that does not (check mode). */
@@ -197,8 +271,11 @@ async function smokeStep(
   const drift = hasDrift(plan);
   const smokeFails = smoke.result === 'failed' && !(settings.mode === 'check' && drift && !settings.failOnDrift);
   if (smokeFails && !decision.failure) {
-    const failed = smoke.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.diagnosis ?? c.got}`);
-    decision.failure = `Smoke requests failed: ${failed.join('; ')}`;
+    const failed = smoke.checks.filter((c) => !c.passed);
+    const name = (c: (typeof failed)[number]) => `${c.name}${c.api ? ` (API ${c.api})` : ''}`;
+    decision.failure = `Smoke requests failed: ${failed.map((c) => `${name(c)}: ${c.diagnosis ?? c.got}`).join('; ')}`;
+    // The report's smoke checks say why, once.
+    decision.error = `Smoke requests failed: ${failed.map(name).join(', ')} (the smoke checks say why).`;
     if (settings.mode === 'apply') decision.verdict = 'failed';
   }
   return smoke;
@@ -213,21 +290,21 @@ function result(
   started: number
 ): TargetResult {
   const { verdict, failure, outcome } = decision;
+  // Worded by the report (one wording per state: "not attempted").
   const notAttempted = (outcome?.notApplied ?? []).map((label) => ({
     label,
     ok: false,
-    state: 'not-attempted' as const,
-    detail: 'not applied'
+    state: 'not-attempted' as const
   }));
   const report: RunReport = {
     mode: settings.mode,
     verdict,
-    target: { apim: settings.apimName, apis: settings.apiIds, functionApp: settings.functionAppName },
+    target: targetOf(settings),
     plan,
     applied: [...(outcome?.applied ?? []), ...notAttempted],
     smoke,
     warnings: plan.warnings,
-    error: verdict === 'failed' ? failure : undefined,
+    error: verdict === 'failed' ? (decision.error ?? failure) : undefined,
     durationSeconds: (Date.now() - started) / 1000
   };
   const apimPrincipalId = outcome?.apimPrincipalId ?? plan.facts.apimPrincipalId;

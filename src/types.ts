@@ -239,6 +239,12 @@ export interface RunReport {
   warnings: string[];
   /** The failure message when verdict is `failed`. */
   error?: string;
+  /**
+   * True when the run stopped after the plan was built and before any write (a plan blocker, Easy Auth managed by a
+   * file, an API whose backend is not the Function App, a pre-flight, the smoke requests' context): the plan is shown
+   * marked not applied, and `error` says why.
+   */
+  stoppedBeforeWrites?: boolean;
   durationSeconds: number;
   /** Where the run can be seen, for the report's footer (set by the publisher on a runner; absent elsewhere). */
   source?: RunSource;

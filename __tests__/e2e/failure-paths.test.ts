@@ -79,4 +79,39 @@ describe('failure paths', () => {
       expect(policyOf(t.getState())).toBe(policyOf(s));
     });
   });
+
+  it('a plan refused before any write: the summary shows the plan the log showed, not applied, and the reason once', async () => {
+    const s = scenario('drifted');
+    const api = s.resources[ids(s).api] as { properties: Record<string, unknown> };
+    api.properties.serviceUrl = 'https://elsewhere.example.com/api';
+    await withTwin(s, async (t) => {
+      const r = await runAction(t, { ...baseInputs(s), mode: 'apply', 'smoke-path': '/orders' });
+      expect(r.code).toBe(1);
+      expect(armWrites(t)).toEqual([]);
+      // The log's plan: "<resource>: will update: <path>, <path>, …" per resource.
+      const logged = r.stdout
+        .split('\n')
+        .map((l) => /^(.+?): will update: (.+)$/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .flatMap((m) => m[2].split(', ').map((p) => `${m[1]} ${p}`));
+      expect(logged.length).toBeGreaterThan(5);
+      const summary = r.summary;
+      expect(summary).not.toContain('No plan was built');
+      expect(summary).toContain('_Not applied: the run stopped before any write (the error above says why)._');
+      const rows = summary.split('\n').filter((l) => /^\| .+ \| (add|update) \|$/.test(l));
+      expect(rows).toHaveLength(logged.length);
+      expect(summary).toMatch(/\*\*changed:\*\* _nothing_/);
+      // The reason, once; the heading says the state only.
+      expect(summary).toMatch(/^### apim-function-auth — ❌ failed$/m);
+      expect(summary.split("its serviceUrl 'https://elsewhere.example.com/api'")).toHaveLength(2);
+      // Nothing claimed that was not seen: the links through the unwritten resources are not "configured".
+      expect(summary).toMatch(/MI token: not configured \(change not applied\)/);
+      // Outputs: a plan was made; no row was written.
+      expect(r.outputs.drift).toBe('true');
+      expect(r.outputs['change-count']).toBe('0');
+      const states = (JSON.parse(r.outputs.changes) as { state: string }[]).map((c) => c.state);
+      expect(states).toHaveLength(logged.length);
+      expect(new Set(states)).toEqual(new Set(['not-written']));
+    });
+  });
 });

@@ -369,7 +369,10 @@ describe('verdict and content', () => {
     expect(renderSummary(reports['drift']).split('\n')[0]).toContain('⚠️ drift found (6 changes needed)');
     expect(renderSummary(reports['applied-retries']).split('\n')[0]).toContain('🔧 applied 6 changes');
     expect(renderSummary(reports['smoke-skipped']).split('\n')[0]).toContain('🔧 applied 1 change');
-    expect(renderSummary(reports['failed-midway']).split('\n')[0]).toContain('❌ failed: Easy Auth func-x');
+    // A failure's heading names the state only; its error is quoted once, right under the target line.
+    const failed = renderSummary(reports['failed-midway']).split('\n');
+    expect(failed[0]).toBe('### apim-function-auth — ❌ failed');
+    expect(failed[4]).toMatch(/^> Easy Auth func-x: provider not persisted/);
   });
 
   test('C02/C14: facts list the effective audiences, excluded paths, issuer and APIM IDs', () => {

@@ -341,6 +341,24 @@ describe('planEasyAuth: preserving what is not owned (C07, C14)', () => {
     );
     expect(verifyEasyAuthReadBack(c07, put(plan).body, after, put(plan).ownedPaths)).toEqual([]);
   });
+
+  it('counts one number of preserved settings before the write and after it: an empty object it fills is not one', () => {
+    // identityProviders: {} and login: {} are empty objects; only the first is filled by the merge (the provider).
+    const doc = {
+      properties: {
+        platform: { enabled: false, runtimeVersion: '~1' },
+        identityProviders: {},
+        login: {},
+        httpSettings: { requireHttps: true, routes: { apiPrefix: '/.auth' } }
+      }
+    };
+    const preserved = (p: { notes: string[] }) => p.notes.find((n) => /^preserved \d+ other settings$/.test(n));
+    const plan = planEasyAuth(input(doc, { appClientId: APP }));
+    // runtimeVersion, login: {}, requireHttps, apiPrefix — not identityProviders: {}.
+    expect(preserved(plan)).toBe('preserved 4 other settings');
+    const after = applyWrite(doc, plan);
+    expect(preserved(planEasyAuth(input(after, { appClientId: APP })))).toBe('preserved 4 other settings');
+  });
 });
 
 describe('verifyEasyAuthReadBack (C06, C07)', () => {

@@ -11,7 +11,7 @@ import {
   type Pipeline,
   type PipelineResponse
 } from '@azure/core-rest-pipeline';
-import { ArmError, type Json, type PolicyDocument } from '../ports.js';
+import { ArmError, EARLIER_ATTEMPT_NOTE, type Json, type PolicyDocument } from '../ports.js';
 import { armError, transportError } from './arm-errors.js';
 import { transientArmRead, withRetry, type RetryOptions } from './retry.js';
 
@@ -93,13 +93,7 @@ async function sendOnce(o: ArmSendOptions, pipeline: Pipeline, r: RawRequest): P
   if (res.status >= 400) {
     const err = armError(method, resourcePath, out);
     if (method === 'GET' || !tracked.uncertain()) throw err;
-    throw new ArmError(
-      `${err.message} (after an earlier attempt that failed without a clear answer and may have been applied)`,
-      err.status,
-      err.code,
-      err.url,
-      true
-    );
+    throw new ArmError(`${err.message} ${EARLIER_ATTEMPT_NOTE}`, err.status, err.code, err.url, true);
   }
   return out;
 }

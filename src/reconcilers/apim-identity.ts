@@ -5,6 +5,7 @@
  */
 import type { ArmPort, Json } from '../ports.js';
 import type { Write } from '../types.js';
+import { preservedUserAssigned } from '../resources/apim-identity.js';
 import { guardIdentityWrite } from '../write-guard.js';
 import type { Reconciler } from './contract.js';
 
@@ -47,7 +48,10 @@ export const apimIdentityReconciler: Reconciler<IdentityWrite> = {
     if (lost.length) problems.push(`user-assigned identities lost: ${lost.join(', ')}`);
     return {
       problems: problems.length ? [`system-assigned identity not verified after PATCH: ${problems.join('; ')}`] : [],
-      detail: `enabled system-assigned (principalId ${identity.principalId}); preserved ${sent.length} user-assigned`,
+      detail: [
+        `enabled system-assigned (principalId ${identity.principalId})`,
+        ...(sent.length ? [preservedUserAssigned(sent.length)] : [])
+      ].join('; '),
       apimPrincipalId: identity.principalId
     };
   }

@@ -31,8 +31,21 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** The verdict line without markup, e.g. `⚠️ drift found (3 changes needed)`. */
+/**
+ * The verdict line without markup, e.g. `⚠️ drift found (3 changes needed)`; a failure with the first line of its
+ * error, shortened to `maxError` code points (`❌ failed: …`), for the plain text, which says the rest right below.
+ */
 export function verdictText(report: RunReport, maxError = 200): string {
+  const head = verdictHeadline(report);
+  if (report.verdict !== 'failed') return head;
+  return `${head}: ${shorten(firstLine(report.error ?? 'unknown error'), maxError)}`;
+}
+
+/**
+ * The verdict alone, one wording per state: `✅ in sync`, `⚠️ drift found (N changes needed)`, `🔧 applied N
+ * changes`, `❌ failed` (the markdown's heading: its error is quoted once, right below).
+ */
+export function verdictHeadline(report: RunReport): string {
   switch (report.verdict) {
     case 'in-sync':
       return '✅ in sync';
@@ -41,9 +54,20 @@ export function verdictText(report: RunReport, maxError = 200): string {
     case 'applied':
       return `🔧 applied ${plural(appliedChanges(report), 'change')}`;
     case 'failed':
-      return `❌ failed: ${shorten(firstLine(report.error ?? 'unknown error'), maxError)}`;
+      return '❌ failed';
   }
 }
+
+/**
+ * True when the run's error already says `text` (a resource's error or a write's detail): the report says each thing
+ * once, so a section leaves such a text out and the error says it.
+ */
+export function saidInError(report: RunReport, text: string | undefined): boolean {
+  return Boolean(text && report.verdict === 'failed' && report.error?.includes(text.trim()));
+}
+
+/** What the report says of a resource the run stopped before (`not-attempted`), when the item has no detail. */
+export const NOT_ATTEMPTED = 'not attempted';
 
 export function firstLine(text: string): string {
   return text.trim().split(/\r\n|[\r\n]/)[0] ?? '';
@@ -132,19 +156,24 @@ export interface AppliedSplit {
  * What apply did to each resource, from the write states alone (RunReport.applied[].state): `changed` (written and
  * read back as intended), `unverified` (written; the read-back failed or differed), `unknown` (the write may or may
  * not have happened), `notChanged` (refused, not attempted, or already in sync). Resources with changes that
- * `applied` never mentions count as not changed. An item without a state (older callers) counts by `ok`.
+ * `applied` never mentions count as not changed. An item without a state (older callers) counts by `ok`. A
+ * `notChanged` detail is left out when the run's error already says it ({@link saidInError}); a resource not
+ * attempted without one reads {@link NOT_ATTEMPTED}.
  */
 export function appliedSplit(report: RunReport): AppliedSplit {
   const stateOf = (a: RunReport['applied'][number]) => a.state ?? (a.ok ? 'verified' : 'not-written');
   const labels = (st: string) => report.applied.filter((a) => stateOf(a) === st).map((a) => a.label);
+  // A detail the error already says is left out (said once); a resource not attempted has one wording.
+  const detail = (text: string | undefined, st: string) =>
+    saidInError(report, text) ? undefined : (text ?? (st === 'not-attempted' ? NOT_ATTEMPTED : undefined));
   const notChanged: { label: string; detail?: string }[] = report.applied
     .filter((a) => !['verified', 'written-unverified', 'unknown'].includes(stateOf(a)))
-    .map((a) => ({ label: a.label, detail: a.detail }));
+    .map((a) => ({ label: a.label, detail: detail(a.detail, stateOf(a)) }));
   if (report.mode === 'apply') {
     const mentioned = new Set(report.applied.map((a) => a.label));
     for (const r of report.plan?.resources ?? []) {
       if (r.changes.length > 0 && !mentioned.has(r.label)) {
-        notChanged.push({ label: r.label, detail: r.error ?? 'not attempted' });
+        notChanged.push({ label: r.label, detail: detail(r.error, 'not-attempted') });
       }
     }
   }

@@ -30,10 +30,14 @@ export const SUMMARY_MAX_BYTES = 1024 * 1024 - 48 * 1024;
 export const COMMENT_MAX_CHARS = 65_536 - 536;
 
 /**
- * Renders the job summary: GitHub-flavoured markdown with the verdict on top, the target, the plan table
- * (resource, field, before → after, action add/update/none), per-resource notes, facts (effective audiences,
+ * Renders the job summary: GitHub-flavoured markdown with the verdict on top (a failure's heading says `❌ failed`
+ * and its error is quoted once right below; no section repeats it), the target, the plan table
+ * (resource, field, before → after, action add/update/none; marked not applied when the run stopped before any
+ * write), per-resource notes, facts (effective audiences,
  * excluded paths, issuer, APIM principal/client IDs), the smoke table (attempts, time in seconds, layer,
- * diagnosis), a Mermaid `flowchart LR` of client → APIM → Function with each link marked proven/failed/configured
+ * diagnosis), a Mermaid `flowchart LR` of client → APIM → Function with each link marked proven/failed by the smoke
+ * checks, or else as the reads and writes showed it: configured (read in sync, or written and read back), not
+ * configured (a change not applied), unknown, not read (no plan)
  * (APIM → Function is proven only when the gateway check AND the direct no-token check passed; a gateway success
  * with the no-token check failing is "not proven (Function accepts requests without a token)"),
  * warnings, the applied/not-applied split, and the duration (s).

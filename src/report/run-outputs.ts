@@ -30,7 +30,9 @@ export function runOutputs(
   scrub: (text: string) => string = (t) => t
 ): Record<string, string> {
   const plan = result.plan;
-  const applied = report.mode === 'apply' && result.outcome ? report.applied : undefined;
+  // In apply mode every row has a state: a write's, or `not-written` for a run stopped before any write.
+  const applied =
+    report.mode === 'apply' && (result.outcome || report.stoppedBeforeWrites) ? report.applied : undefined;
   const rows = plan ? planChanges(plan, applied) : [];
   const count = report.mode === 'apply' ? rows.filter((r) => r.state === 'verified').length : rows.length;
   return {

@@ -15,14 +15,14 @@ import {
   allWarnings,
   appliedSplit,
   checkLabel,
-  firstLine,
   pathIsSecret,
   plural,
+  saidInError,
   seconds,
   secs,
   TOOL,
   valueMd,
-  verdictText
+  verdictHeadline
 } from './derive.js';
 import { type Block, code, codeCell, escapeCell, escapeText, shorten } from './markdown.js';
 
@@ -46,8 +46,11 @@ export interface Style {
 /** The sections shared by the summary and the comment, in order; `prefix` goes before the verdict line. */
 export function reportBlocks(report: RunReport, style: Style, prefix: string, errorMax: number): Block[] {
   return [
-    { kind: 'text', text: `${prefix}### ${TOOL} — ${escapeText(verdictText(report), 300)}\n\n${targetLine(report)}` },
-    ...errorBlocks(report, errorMax, 200),
+    {
+      kind: 'text',
+      text: `${prefix}### ${TOOL} — ${escapeText(verdictHeadline(report), 300)}\n\n${targetLine(report)}`
+    },
+    ...errorBlocks(report, errorMax),
     ...planBlocks(report, style),
     ...appliedBlocks(report, style),
     ...smokeBlocks(report, style),
@@ -68,6 +71,14 @@ function targetLine(report: RunReport): string {
   );
 }
 
+/** Shown under the plan's heading when the run stopped before any write (`stoppedBeforeWrites`). */
+export const NOT_APPLIED = 'Not applied: the run stopped before any write (the error above says why).';
+
+/** `not reconciled`, with the resource's error unless the run's error already says it. */
+function notReconciled(report: RunReport, error: string, max: number, escape: (t: string, m: number) => string) {
+  return saidInError(report, error) ? 'not reconciled' : `not reconciled: ${escape(error, max)}`;
+}
+
 function planBlocks(report: RunReport, style: Style): Block[] {
   const plan = report.plan;
   if (!plan) return [{ kind: 'text', text: `${style.heading} Plan\n\n_No plan was built._` }];
@@ -76,7 +87,7 @@ function planBlocks(report: RunReport, style: Style): Block[] {
   for (const r of plan.resources) {
     const label = escapeCell(r.label, 100);
     if (r.changes.length === 0) {
-      rows.push([label, '—', r.error ? `not reconciled: ${escapeCell(r.error, 200)}` : 'in sync', 'none']);
+      rows.push([label, '—', r.error ? notReconciled(report, r.error, 200, escapeCell) : 'in sync', 'none']);
       continue;
     }
     for (const c of r.changes) {
@@ -87,15 +98,17 @@ function planBlocks(report: RunReport, style: Style): Block[] {
     }
   }
   const summary = `${plural(changes, 'change')} in ${plural(plan.resources.length, 'resource')}: show the table`;
+  const stopped = report.stoppedBeforeWrites ? `\n\n_${NOT_APPLIED}_` : '';
   return [
-    { kind: 'text', text: `${style.heading} Plan` },
+    { kind: 'text', text: `${style.heading} Plan${stopped}` },
     collapsible({ kind: 'table', header: ['Resource', 'Field', 'Before → After', 'Action'], rows }, summary)
   ];
 }
 
-function resourceItem(r: ResourcePlan, mode: RunReport['mode']): string {
+function resourceItem(r: ResourcePlan, report: RunReport): string {
+  const mode = report.mode;
   const parts: string[] = [];
-  if (r.error) parts.push(`❌ not reconciled: ${escapeText(r.error, 400)}`);
+  if (r.error) parts.push(`❌ ${notReconciled(report, r.error, 400, escapeText)}`);
   if (r.changes.length === 0 && !r.error) parts.push('in sync');
   if (r.changes.length > 0) {
     const paths = [...new Set(r.changes.map((c) => c.path))];
@@ -116,7 +129,7 @@ function resourceBlocks(report: RunReport, style: Style): Block[] {
   return [
     { kind: 'text', text: `${style.heading} Resources` },
     collapsible(
-      { kind: 'list', items: resources.map((r) => resourceItem(r, report.mode)), noun: 'resources' },
+      { kind: 'list', items: resources.map((r) => resourceItem(r, report)), noun: 'resources' },
       `${plural(resources.length, 'resource')}: ARM IDs, changed fields and notes`,
       true
     )
@@ -224,7 +237,9 @@ function appliedBlocks(report: RunReport, style: Style): Block[] {
     `**not changed:** ${names(notChanged.map((n) => n.label))}`
   ].join('; ');
   const blocks: Block[] = [{ kind: 'text', text: `${style.heading} Applied\n\n${line}` }];
-  const written = report.applied.filter((a) => a.state === 'written-unverified' || a.state === 'unknown');
+  const written = report.applied.filter(
+    (a) => (a.state === 'written-unverified' || a.state === 'unknown') && !saidInError(report, a.detail)
+  );
   const details = [...written, ...notChanged]
     .filter((n) => n.detail)
     .map((n) => `${escapeText(n.label, 100)}: ${escapeText(n.detail ?? '', 300)}`);
@@ -232,11 +247,13 @@ function appliedBlocks(report: RunReport, style: Style): Block[] {
   return blocks;
 }
 
-/** The whole error, line by line, in a blockquote, when the verdict line could not hold all of it. */
-function errorBlocks(report: RunReport, max: number, headMax: number): Block[] {
+/**
+ * The run's error, once, line by line, in a blockquote right under the target (the heading says only `❌ failed`;
+ * the sections leave out what it says: see saidInError).
+ */
+function errorBlocks(report: RunReport, max: number): Block[] {
   if (report.verdict !== 'failed' || !report.error) return [];
   const err = report.error.trim();
-  if (firstLine(err) === err && Array.from(err).length <= headMax) return [];
   const lines = shorten(err, max)
     .split(/\r\n|[\r\n]/)
     .filter((l) => l.trim() !== '')

@@ -8,6 +8,7 @@ import {
   firstLine,
   pathIsSecret,
   plural,
+  saidInError,
   seconds,
   secs,
   TOOL,
@@ -70,9 +71,10 @@ function verdictLines(report: RunReport): string[] {
 function planLines(report: RunReport): string[] {
   const plan = report.plan;
   if (!plan) return ['plan: none'];
-  const out = ['plan:'];
+  const out = [report.stoppedBeforeWrites ? 'plan (not applied: the run stopped before any write):' : 'plan:'];
   for (const r of plan.resources) {
-    if (r.error) out.push(`  ${t(r.label)}: not reconciled: ${t(r.error, 400)}`);
+    if (r.error)
+      out.push(`  ${t(r.label)}: not reconciled${saidInError(report, r.error) ? '' : `: ${t(r.error, 400)}`}`);
     else if (r.changes.length === 0) out.push(`  ${t(r.label)}: in sync`);
     for (const c of r.changes) {
       const secret = pathIsSecret(c.path);

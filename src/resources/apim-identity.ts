@@ -49,6 +49,14 @@ export function apimPrincipal(service: Json): ApimPrincipal {
 }
 
 /**
+ * The one wording of the user-assigned identities an identity write keeps (`n` of them), for the plan's note and the
+ * write's log line alike: `preserved 1 user-assigned identity(ies)`.
+ */
+export function preservedUserAssigned(n: number): string {
+  return `preserved ${n} user-assigned identity(ies)`;
+}
+
+/**
  * Plans the APIM identity: `serviceId` is the service's ARM ID, `service` its GET body.
  * - type includes SystemAssigned → no change (never narrowed);
  * - None / missing identity → PATCH `{identity:{type:'SystemAssigned'}}`;
@@ -63,7 +71,7 @@ export function planApimIdentity(serviceId: string, service: Json): ResourcePlan
   const label = `APIM ${name} identity`;
   const uaiKeys = Object.keys(isPlainObject(identity.userAssignedIdentities) ? identity.userAssignedIdentities : {});
   const notes: string[] = [];
-  if (uaiKeys.length > 0) notes.push(`preserved ${uaiKeys.length} user-assigned identity(ies)`);
+  if (uaiKeys.length > 0) notes.push(preservedUserAssigned(uaiKeys.length));
 
   if (parts.has('systemassigned')) {
     notes.unshift('system-assigned identity present');

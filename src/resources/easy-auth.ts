@@ -165,8 +165,7 @@ export function planEasyAuth(input: EasyAuthInput): EasyAuthPlan {
   }
   dropEmptyCallerLists(props);
 
-  const preserved = leaves(original).filter(([p]) => !OWNED.some((o) => isUnder(p, o))).length;
-  d.notes.push(`preserved ${preserved} other settings`);
+  d.notes.push(`preserved ${preservedSettings(original, props)} other settings`);
 
   const { changes, notes, warnings } = d;
   const plan: EasyAuthPlan = {
@@ -183,6 +182,17 @@ export function planEasyAuth(input: EasyAuthInput): EasyAuthPlan {
   }
   if (identitiesDeferred || applicationsDeferred) plan.deferredUntil = 'apim-identity';
   return plan;
+}
+
+/**
+ * The one count behind "preserved N other settings": the settings (leaves) of the document as it will be written
+ * (`written`, the `properties`), outside the owned paths, that hold the value they have in the document read
+ * (`read`). An empty object the merge fills (e.g. `identityProviders: {}` gaining `azureActiveDirectory`) is structure,
+ * not a setting: it is not counted, so a document counts the same before it is written (check, apply) and when it
+ * is read again (the next run).
+ */
+export function preservedSettings(read: Record<string, unknown>, written: Record<string, unknown>): number {
+  return leaves(written).filter(([p, v]) => !OWNED.some((o) => isUnder(p, o)) && deepEqual(getPath(read, p), v)).length;
 }
 
 /**
