@@ -38,6 +38,12 @@ export interface ArmPort {
   getApiPolicy(apiId: string): Promise<PolicyDocument | undefined>;
   /** PUT .../apis/{apiId}/policies/policy with `{properties:{format:'rawxml', value}}` and `If-Match`. */
   putApiPolicy(apiId: string, value: string, ifMatch: string): Promise<PolicyDocument>;
+  /**
+   * DELETE .../apis/{apiId}/policies/policy with `If-Match` (REST ApiPolicy_Delete, api-version 2024-05-01: If-Match
+   * required; 200 or 204). Used only by a restore, to remove a policy this action created. Optional only so that
+   * older plain-object fakes still type-check: without it, such a policy is not restored (the report says so).
+   */
+  deleteApiPolicy?(apiId: string, ifMatch: string): Promise<void>;
   /** GET Microsoft.Web/sites/{name} (or the slot). */
   getSite(): Promise<Etagged<Json>>;
   /** GET .../config/authsettingsV2/list — the whole Easy Auth document. */
