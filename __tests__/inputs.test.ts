@@ -369,6 +369,7 @@ describe('action.yml agrees with the inputs table', () => {
         'drift',
         'result',
         'smoke-result',
+        'snapshot-path',
         'summary-path'
       ].sort()
     );
@@ -418,6 +419,8 @@ const VALID: Record<string, string> = {
   'excluded-paths': '/api/health\n/robots933456.txt',
   mode: 'check',
   'fail-on-drift': 'false',
+  'on-failure': 'restore',
+  snapshot: '/home/runner/snapshots/snapshot-apim-x-func-x.json',
   'smoke-path': '/ping',
   'smoke-method': 'POST',
   'smoke-expected-status': '2xx',

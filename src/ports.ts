@@ -3,6 +3,7 @@
  * Pure modules take these as arguments; tests hand in the real adapters against the twin, or plain objects.
  * Bodies are plain JSON exactly as ARM returns them (no SDK model mapping), so no field is ever dropped.
  */
+import type { Snapshot } from './snapshot/schema.js';
 
 /** A JSON body plus the ETag ARM returned for it (if any). */
 export interface Etagged<T> {
@@ -134,6 +135,17 @@ export interface GitHubPort {
    * concurrent runs left with it).
    */
   deleteComment(commentId: number): Promise<void>;
+}
+
+/**
+ * Where a target's snapshot lives (src/snapshot): one file per target, replaced on every save. The runner's adapter
+ * (src/snapshot/file.ts) writes under RUNNER_TEMP and scrubs the run's secrets first; tests may keep it in memory.
+ */
+export interface SnapshotStore {
+  /** Writes (replaces) the snapshot of its target; resolves with the file's path and the JSON text written. */
+  save(snapshot: Snapshot): Promise<{ path: string; json: string }>;
+  /** Reads the file at `path` and parses it as JSON, unvalidated (parseSnapshot checks it); throws ActionError. */
+  load(path: string): Promise<unknown>;
 }
 
 /** Logging as the action does it (grouped, masked). */

@@ -42,6 +42,10 @@ export function verdictText(report: RunReport, maxError = 200): string {
       return `🔧 applied ${plural(appliedChanges(report), 'change')}`;
     case 'failed':
       return `❌ failed: ${shorten(firstLine(report.error ?? 'unknown error'), maxError)}`;
+    case 'restored': {
+      const n = (report.restore?.items ?? []).filter((i) => i.state === 'restored').length;
+      return n ? `↩️ restored ${plural(n, 'resource')} from the snapshot` : '↩️ restore: already as in the snapshot';
+    }
   }
 }
 
