@@ -370,6 +370,7 @@ describe('action.yml agrees with the inputs table', () => {
         'issue-url',
         'result',
         'smoke-result',
+        'snapshot-path',
         'summary-path'
       ].sort()
     );
@@ -419,6 +420,8 @@ const VALID: Record<string, string> = {
   'excluded-paths': '/api/health\n/robots933456.txt',
   mode: 'check',
   'fail-on-drift': 'false',
+  'on-failure': 'restore',
+  snapshot: '/home/runner/snapshots/snapshot-apim-x-func-x.json',
   'smoke-path': '/ping',
   'smoke-method': 'POST',
   'smoke-expected-status': '2xx',

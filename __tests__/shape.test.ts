@@ -46,7 +46,11 @@ const PURE = [
   'src/write-guard.ts',
   'src/inputs/',
   'src/json-path.ts',
-  'src/secrets.ts'
+  'src/secrets.ts',
+  'src/snapshot/schema.ts',
+  'src/snapshot/capture.ts',
+  'src/snapshot/restore-plan.ts',
+  'src/report/restore-sections.ts'
 ];
 const IMPURE_IMPORT =
   /from '(@actions\/[^']+|node:(fs|http|https|net|child_process)[^']*|@azure\/[^']+|@octokit\/[^']+)'/;

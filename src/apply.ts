@@ -9,7 +9,7 @@ import { ActionError } from './errors.js';
 import { ArmError, EARLIER_ATTEMPT_NOTE, type ArmPort, type Json, type Logger } from './ports.js';
 import { reconcilerFor, type Rederive, type WriteBasis } from './reconcilers/index.js';
 import { planBlockers } from './plan.js';
-import type { Plan, ResourceKind, ResourcePlan } from './types.js';
+import type { Plan, ResourceKind, ResourcePlan, Write } from './types.js';
 
 export type { WriteBasis } from './reconcilers/index.js';
 
@@ -62,6 +62,24 @@ export interface ApplyDeps {
   rederive: Rederive;
   /** The reads the writes were planned on (for the write guard). */
   basis: WriteBasis;
+  /**
+   * Called once per resource whose write was sent, after its outcome is known (verified, written but not verified, or
+   * unknown): the snapshot records what each write left (src/snapshot). An error it throws is logged, never fatal.
+   */
+  onWritten?: (record: WriteRecord) => Promise<void> | void;
+}
+
+/** What one sent write left, for the snapshot: the write, the document it was merged into, ARM's answers. */
+export interface WriteRecord {
+  rp: ResourcePlan;
+  write: Write;
+  /** The fresh read the write was merged into and guarded against (`{}` for a policy: it carries If-Match). */
+  fresh: Json;
+  /** The write's response (Easy Auth: the body; policy: the document with the ETag ARM returned), when it answered. */
+  response?: unknown;
+  /** The read-back, when it succeeded. */
+  readBack?: unknown;
+  state: Exclude<WriteState, 'in-sync' | 'not-written'>;
 }
 
 /** Carries how far a write got when an error interrupted it. */
@@ -96,11 +114,14 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyOutco
         outcome.applied.push({ label: rp.label, kind: rp.kind, ok: true, state: 'in-sync', detail: 'already in sync' });
         continue;
       }
+      progress.fresh = ready.fresh;
       const detail = await execute(rp, ready.fresh, deps, outcome, progress);
       outcome.applied.push({ label: rp.label, kind: rp.kind, ok: true, state: 'verified', detail });
       deps.log.info(`${rp.label}: applied (${rp.changes.map((c) => c.path).join(', ')}); ${detail}`);
+      await recordWrite(deps, rp, progress, 'verified');
     } catch (e) {
       const staged = e instanceof StagedError ? e : new StagedError(e, stateAfter(progress));
+      await recordWrite(deps, rp, progress, staged.state);
       const error = explainWriteError(rp, staged.cause, staged.state);
       outcome.applied.push({ label: rp.label, kind: rp.kind, ok: false, state: staged.state, detail: error.message });
       outcome.notApplied = planned.slice(i + 1).map((r) => r.label);
@@ -153,6 +174,27 @@ async function prepare(
 interface Progress {
   sent: boolean;
   acknowledged: boolean;
+  /** What the snapshot records (WriteRecord): the fresh read, the write's response, the read-back. */
+  fresh?: Json;
+  response?: unknown;
+  readBack?: unknown;
+}
+
+/** Hands a sent write's outcome to `deps.onWritten` (nothing when the write was never sent). Never throws. */
+async function recordWrite(deps: ApplyDeps, rp: ResourcePlan, p: Progress, state: WriteState): Promise<void> {
+  if (!deps.onWritten || !p.sent || !rp.write || state === 'in-sync' || state === 'not-written') return;
+  try {
+    await deps.onWritten({
+      rp,
+      write: rp.write,
+      fresh: p.fresh ?? {},
+      response: p.response,
+      readBack: p.readBack,
+      state
+    });
+  } catch (e) {
+    deps.log.warning(`${rp.label}: the write could not be recorded in the snapshot: ${(e as Error).message}`);
+  }
 }
 
 /** The state an unexpected error leaves a resource in, from how far its write got. */
@@ -209,8 +251,9 @@ async function execute(
     throw new StagedError(new ActionError(message, rp.resourceId), 'not-written');
   }
   outcome.writes++;
-  await write(progress, () => r.write(deps.arm, w));
+  progress.response = await write(progress, () => r.write(deps.arm, w));
   const after = await stage('written-unverified', () => r.readBack(deps.arm, w));
+  progress.readBack = after;
   const verified = r.verify(after, w, fresh, deps.basis);
   if (verified.apimPrincipalId) outcome.apimPrincipalId = verified.apimPrincipalId;
   if (verified.problems.length) {

@@ -3,6 +3,7 @@
  * Pure modules take these as arguments; tests hand in the real adapters against the twin, or plain objects.
  * Bodies are plain JSON exactly as ARM returns them (no SDK model mapping), so no field is ever dropped.
  */
+import type { Snapshot } from './snapshot/schema.js';
 
 /** A JSON body plus the ETag ARM returned for it (if any). */
 export interface Etagged<T> {
@@ -38,6 +39,12 @@ export interface ArmPort {
   getApiPolicy(apiId: string): Promise<PolicyDocument | undefined>;
   /** PUT .../apis/{apiId}/policies/policy with `{properties:{format:'rawxml', value}}` and `If-Match`. */
   putApiPolicy(apiId: string, value: string, ifMatch: string): Promise<PolicyDocument>;
+  /**
+   * DELETE .../apis/{apiId}/policies/policy with `If-Match` (REST ApiPolicy_Delete, api-version 2024-05-01: If-Match
+   * required; 200 or 204). Used only by a restore, to remove a policy this action created. Optional only so that
+   * older plain-object fakes still type-check: without it, such a policy is not restored (the report says so).
+   */
+  deleteApiPolicy?(apiId: string, ifMatch: string): Promise<void>;
   /** GET Microsoft.Web/sites/{name} (or the slot). */
   getSite(): Promise<Etagged<Json>>;
   /** GET .../config/authsettingsV2/list — the whole Easy Auth document. */
@@ -163,6 +170,17 @@ export interface IssuesPort {
   createComment(issueNumber: number, body: string): Promise<void>;
   /** The login the token acts as (GET /user), or undefined when GitHub does not say (GITHUB_TOKEN). */
   whoAmI?(): Promise<string | undefined>;
+}
+
+/**
+ * Where a target's snapshot lives (src/snapshot): one file per target, replaced on every save. The runner's adapter
+ * (src/snapshot/file.ts) writes under RUNNER_TEMP and scrubs the run's secrets first; tests may keep it in memory.
+ */
+export interface SnapshotStore {
+  /** Writes (replaces) the snapshot of its target; resolves with the file's path and the JSON text written. */
+  save(snapshot: Snapshot): Promise<{ path: string; json: string }>;
+  /** Reads the file at `path` and parses it as JSON, unvalidated (parseSnapshot checks it); throws ActionError. */
+  load(path: string): Promise<unknown>;
 }
 
 /** Logging as the action does it (grouped, masked). */

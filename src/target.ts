@@ -1,6 +1,7 @@
 /**
- * Reconciles one target (DESIGN §1): observe → Plan (data) → check: report, fail on drift | apply: execute the plan
- * through the reconcilers, read back → smoke → report. Check mode is decided here, once. `reconcileTarget` is a
+ * Reconciles one target (DESIGN §1): observe → Plan (data) → check: report, fail on drift | apply: snapshot, execute
+ * the plan through the reconcilers, read back → smoke → (on-failure: restore) → report; `mode: restore` puts a
+ * snapshot back instead (src/snapshot). Check mode is decided here, once. `reconcileTarget` is a
  * self-contained unit for one APIM service + its APIs + one Function App, so a loop or a matrix job runs it
  * unchanged; its side effects are the ports handed in (src/ports.ts), so tests drive it in-process.
  */
@@ -22,12 +23,17 @@ import {
   type Observed
 } from './plan.js';
 import type { OwnershipOptions } from './policy/index.js';
-import type { ArmPort, GraphPort, HttpPort, Logger, TokenPort } from './ports.js';
+import type { ArmPort, GraphPort, HttpPort, Logger, SnapshotStore, TokenPort } from './ports.js';
 import { preflight } from './preflight.js';
 import { apimPrincipal } from './resources/apim-identity.js';
 import { planEasyAuth } from './resources/easy-auth.js';
 import { runSmoke } from './smoke.js';
 import { smokeContext, type SmokeContextResult } from './smoke-context.js';
+import { captureSnapshot } from './snapshot/capture.js';
+import { restoreOnFailure, restoreSentence, restoreTarget } from './snapshot/restore-target.js';
+import type { RestoreReport } from './snapshot/schema.js';
+import { SnapshotSession } from './snapshot/session.js';
+import { ACTION_VERSION } from './version.js';
 import type { Plan, RunReport, Settings, SmokeReport, TargetIds, Verdict } from './types.js';
 
 /** Side effects one reconcile needs, handed in (the real adapters in `run`, or plain objects in tests). */
@@ -41,6 +47,8 @@ export interface TargetPorts {
   mask(secret: string): void;
   /** Object ID (`oid`) of the signed-in workflow identity, when known (for the Graph pre-flight). */
   workflowObjectId?: string;
+  /** Where the target's snapshot is saved before the first write (absent: kept in memory only). */
+  snapshots?: SnapshotStore;
 }
 
 export interface TargetResult {
@@ -51,6 +59,8 @@ export interface TargetResult {
   /** True when the step must fail (drift in check mode with fail-on-drift, apply or smoke failure). */
   failed: boolean;
   failure?: string;
+  /** The snapshot file written before the first write (output `snapshot-path`), when one was. */
+  snapshotPath?: string;
 }
 
 /**
@@ -63,20 +73,26 @@ interface Decision {
   failure?: string;
   error?: string;
   outcome?: ApplyOutcome;
+  /** The target's snapshot (apply with writes), taken before the first write. */
+  snapshot?: SnapshotSession;
 }
 
 /**
- * Reconciles one target: observe → plan → (check | apply → read back) → smoke. Never throws for drift. Throws when
- * the run stops before a plan is built (a read failed or came without the content relied on). Once the plan is built
- * it does not throw: a refusal before any write (a plan blocker, Easy Auth managed by a file, a foreign backend, a
- * pre-flight, the smoke requests' context) returns a failed result whose report carries the plan, marked not applied
- * (`stoppedBeforeWrites`), and the reason. `started`: the run's start (ms since the epoch), for the report's duration.
+ * Reconciles one target: observe → plan → (check | apply → read back) → smoke, then with `on-failure: restore` and a
+ * failed apply or smoke, the snapshot put back (src/snapshot/restore-target.ts); `mode: restore` restores the
+ * `snapshot` file instead (restoreTarget). Never throws for drift. Throws (ActionError) when the run stops before a
+ * plan is built (bad input, a read failed or came without the content relied on, a snapshot that cannot be restored).
+ * Once the plan is built it does not throw: a refusal before any write (a plan blocker, Easy Auth managed by a file, a
+ * foreign backend, a pre-flight, the smoke requests' context, a snapshot that cannot be saved) returns a failed result
+ * whose report carries the plan, marked not applied (`stoppedBeforeWrites`), and the reason. `started`: the run's
+ * start (ms since the epoch), for the report's duration.
  */
 export async function reconcileTarget(
   settings: Settings,
   ports: TargetPorts,
   started = Date.now()
 ): Promise<TargetResult> {
+  if (settings.mode === 'restore') return restoreTarget(settings, ports, started);
   const ids = targetResourceIds(settings, settings.apiIds);
   // A 200 is not proof of content: every read (the first ones and every re-read before a write) is checked.
   ports = { ...ports, arm: validatedArmPort(ports.arm, ids, settings.apimName, siteLabel(settings)) };
@@ -102,7 +118,13 @@ export async function reconcileTarget(
     throw e;
   }
   const smoke = decision.outcome?.error ? undefined : await smokeStep(settings, plan, smokeCtx, decision, ports);
-  return result(settings, plan, decision, smoke, started);
+  const facts = { applyError: decision.outcome?.error, smoke, namedValues: observed.namedValues };
+  const restore = await restoreOnFailure(settings, decision.snapshot, facts, ports);
+  if (restore && decision.failure) {
+    decision.failure = `${decision.failure} ${restoreSentence(restore)}`;
+    if (decision.error) decision.error = `${decision.error} ${restoreSentence(restore)}`;
+  }
+  return result(settings, plan, decision, smoke, started, restore);
 }
 
 /** Builds the plan and logs it. */
@@ -222,26 +244,36 @@ async function applyDecision(
 ): Promise<Decision> {
   if (!hasDrift(plan)) return { verdict: 'in-sync' };
   const ownership = policyOwnership(settings, ids, observed);
+  const basis = writeBasis(observed, plan, ownership);
+  // Before the first write: the documents as read, saved where a later restore can find them (src/snapshot).
+  const meta = { actionVersion: ACTION_VERSION, now: new Date() };
+  const snapshot = await SnapshotSession.start(
+    captureSnapshot(settings, observed, plan, basis, meta),
+    ports.snapshots,
+    ports.log
+  );
   const outcome = await group(ports.log, 'Apply', () =>
     applyPlan(plan, {
       arm: ports.arm,
       log: ports.log,
       rederive: (rp) => rederiveEasyAuth(settings, observed, ownership, rp.resourceId, ports),
-      basis: writeBasis(observed, plan, ownership)
+      basis,
+      onWritten: (rec) => snapshot.record(rec)
     })
   );
   // What was actually written replaces placeholders of deferred resources (e.g. APIM's principalId).
   plan.resources = plan.resources.map((r) => outcome.replanned.find((n) => n.resourceId === r.resourceId) ?? r);
   // The report's facts describe the state after the run: the identity exists now.
   plan.facts.apimPrincipalId ??= outcome.apimPrincipalId;
-  if (!outcome.error) return { verdict: 'applied', outcome };
+  if (!outcome.error) return { verdict: 'applied', outcome, snapshot };
   // The report's Applied section says what was and was not changed: its error is the write's error (and the hint).
   const hint = outcomeHint(outcome);
   return {
     verdict: 'failed',
     failure: `${outcome.error.message} ${describeOutcome(outcome)}`,
     error: hint ? `${outcome.error.message} ${hint}` : outcome.error.message,
-    outcome
+    outcome,
+    snapshot
   };
 }
 
@@ -287,7 +319,8 @@ function result(
   plan: Plan,
   decision: Decision,
   smoke: SmokeReport | undefined,
-  started: number
+  started: number,
+  restore?: RestoreReport
 ): TargetResult {
   const { verdict, failure, outcome } = decision;
   // Worded by the report (one wording per state: "not attempted").
@@ -305,10 +338,13 @@ function result(
     smoke,
     warnings: plan.warnings,
     error: verdict === 'failed' ? (decision.error ?? failure) : undefined,
-    durationSeconds: (Date.now() - started) / 1000
+    durationSeconds: (Date.now() - started) / 1000,
+    ...(decision.snapshot ? { snapshot: decision.snapshot.report() } : {}),
+    ...(restore ? { restore } : {})
   };
   const apimPrincipalId = outcome?.apimPrincipalId ?? plan.facts.apimPrincipalId;
-  return { report, plan, outcome, apimPrincipalId, failed: Boolean(failure), failure };
+  const snapshotPath = decision.snapshot?.report().path;
+  return { report, plan, outcome, apimPrincipalId, failed: Boolean(failure), failure, snapshotPath };
 }
 
 /** The reads the writes were planned on, for the write guard (src/write-guard.ts). */

@@ -5,7 +5,19 @@
  * → check: report / apply: execute the Plan's writes → read back → smoke → render → publish.
  */
 
-export type Mode = 'apply' | 'check';
+import type { RestoreReport, SnapshotReport } from './snapshot/schema.js';
+
+/**
+ * `apply` brings Azure to the desired state, `check` reports drift and changes nothing, `restore` puts back what a
+ * snapshot of an earlier run holds (input `snapshot`; src/snapshot).
+ */
+export type Mode = 'apply' | 'check' | 'restore';
+/**
+ * What apply does when it fails after writes, or the smoke requests fail after apply (input `on-failure`): `keep` the
+ * change (the Function stays closed to callers without APIM's token), or `restore` Easy Auth and the policies as
+ * they were (availability first; the system-assigned identity is never removed).
+ */
+export type OnFailure = 'keep' | 'restore';
 export type AllowedCallers = 'apim-only' | 'tenant';
 export type CloudName = 'AzureCloud' | 'AzureUSGovernment' | 'AzureChinaCloud';
 /**
@@ -87,6 +99,10 @@ export interface TargetSpec {
   allowedCallers: AllowedCallers;
   excludedPaths: string[];
   smoke: SmokeSettings;
+  /** Input `on-failure`; absent: `keep`. */
+  onFailure?: OnFailure;
+  /** Input `snapshot`: the snapshot file `mode: restore` restores (absent otherwise). */
+  snapshotPath?: string;
 }
 
 /**
@@ -219,7 +235,7 @@ export interface SmokeReport {
   notes: string[];
 }
 
-export type Verdict = 'in-sync' | 'drift' | 'applied' | 'failed';
+export type Verdict = 'in-sync' | 'drift' | 'applied' | 'failed' | 'restored';
 
 /**
  * What became of one resource in apply (src/apply.ts WriteState, plus `not-attempted` after an earlier failure):
@@ -248,6 +264,10 @@ export interface RunReport {
   durationSeconds: number;
   /** Where the run can be seen, for the report's footer (set by the publisher on a runner; absent elsewhere). */
   source?: RunSource;
+  /** The snapshot taken before the first write (apply with writes), or restored from (`mode: restore`). */
+  snapshot?: SnapshotReport;
+  /** What a restore did (`on-failure: restore` after a failure, or `mode: restore`), per resource. */
+  restore?: RestoreReport;
 }
 
 /**

@@ -21,7 +21,7 @@ export interface RawResponse {
   text: string;
 }
 
-export type ArmMethod = 'GET' | 'PUT' | 'POST' | 'PATCH';
+export type ArmMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 
 /**
  * Sends one ARM request through `pipeline` with the body as raw JSON; resolves with status, headers and text of a

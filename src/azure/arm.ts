@@ -208,7 +208,7 @@ function pollReporter(apimName: string, onPoll: (poll: ApimUpdatePoll) => void):
 }
 
 /** An API's policy, read and written as raw JSON in `rawxml`. */
-function apiPolicyMethods(ctx: PortContext): Pick<ArmPort, 'getApiPolicy' | 'putApiPolicy'> {
+function apiPolicyMethods(ctx: PortContext): Pick<ArmPort, 'getApiPolicy' | 'putApiPolicy' | 'deleteApiPolicy'> {
   const { send, apimPipeline, ids } = ctx;
   return {
     async getApiPolicy(apiId: string): Promise<PolicyDocument | undefined> {
@@ -240,6 +240,17 @@ function apiPolicyMethods(ctx: PortContext): Pick<ArmPort, 'getApiPolicy' | 'put
       );
       const doc = policyFrom(r);
       return typeof doc.value === 'string' && doc.value ? doc : { value, format: 'rawxml', etag: doc.etag };
+    },
+    async deleteApiPolicy(apiId: string, ifMatch: string): Promise<void> {
+      // ApiPolicy_Delete: If-Match is required (a stale one → 412 PreconditionFailed, nothing deleted).
+      await send(
+        apimPipeline,
+        'DELETE',
+        `${ids.apim}/apis/${encodeURIComponent(apiId)}/policies/policy`,
+        APIM_API_VERSION,
+        undefined,
+        { 'if-match': ifMatch }
+      );
     }
   };
 }

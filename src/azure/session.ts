@@ -9,9 +9,10 @@
  * round of ARM reads alongside the pre-flight's token requests.
  */
 import type { TokenCredential } from '@azure/core-auth';
-import { armTimeoutMs, coreLogger, logRetry, mask } from '../action-io.js';
+import { armTimeoutMs, coreLogger, logRetry, mask, secrets } from '../action-io.js';
 import { createHttpPort } from '../http.js';
 import { preflightTokenScopes } from '../preflight.js';
+import { fileSnapshotStore, snapshotDir } from '../snapshot/file.js';
 import type { TargetPorts } from '../target.js';
 import type { RunSettings, TargetSpec } from '../types.js';
 import { createArmPort } from './arm.js';
@@ -132,6 +133,8 @@ export function targetPorts(run: RunSettings, spec: TargetSpec, session: Session
     },
     log: coreLogger,
     mask,
-    workflowObjectId: session.workflowObjectId
+    workflowObjectId: session.workflowObjectId,
+    // One file per target under RUNNER_TEMP, scrubbed of the run's secrets (src/snapshot/file.ts).
+    snapshots: fileSnapshotStore(snapshotDir(process.env.RUNNER_TEMP), (v) => secrets.scrubDeep(v))
   };
 }

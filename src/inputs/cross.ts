@@ -3,7 +3,25 @@
  * target (excluded paths against the smoke path). Pure; each returns messages, never throws. Problems (refusals) are
  * phrased like every input problem (`<what>; <fix>`), warnings start with the input's name.
  */
+import type { InputProblem } from './check.js';
 import { show } from './text.js';
+
+/**
+ * `mode: restore` restores a snapshot file: without input `snapshot` there is nothing to restore. Returns that one
+ * problem (stage `required`, input `snapshot`), or `[]` for any other mode or when the path is given.
+ */
+export function restoreInputProblems(mode: string | undefined, snapshot: string | undefined): InputProblem[] {
+  if (mode !== 'restore' || snapshot) return [];
+  return [
+    {
+      input: 'snapshot',
+      stage: 'required',
+      text:
+        'is required with mode: restore; give the snapshot file an apply step wrote (its output snapshot-path, ' +
+        'e.g. after actions/download-artifact)'
+    }
+  ];
+}
 
 /**
  * Problems for `api-ids` entries that name one API in different letter case (`orders`, `ORDERS`): ARM compares API

@@ -30,6 +30,7 @@ import { compareProblems, throwIfProblems } from './check.js';
 import type { GetInput } from './check.js';
 import { checkRunSettings } from './run.js';
 import { checkTargetSpec } from './target.js';
+import { restoreInputProblems } from './cross.js';
 
 export {
   MAX_LIST_ENTRIES,
@@ -55,7 +56,7 @@ export {
 } from './validators.js';
 export { isRefused } from './parsers.js';
 export type { Parsed, Parser } from './parsers.js';
-export { apiIdCaseProblems, excludedPathWarnings, repeatedEntryWarnings } from './cross.js';
+export { apiIdCaseProblems, excludedPathWarnings, repeatedEntryWarnings, restoreInputProblems } from './cross.js';
 export {
   CHECK_ORDER,
   INPUTS,
@@ -124,7 +125,8 @@ export type { CheckedTarget, CheckedTargetSpec, TargetDefaults } from './target.
 export function readSettings(getInput: GetInput): Settings & { warnings: string[] } {
   const run = checkRunSettings(getInput);
   const target = checkTargetSpec(getInput);
-  throwIfProblems([...run.problems, ...target.problems].sort(compareProblems));
+  const restore = run.settings && target.spec ? restoreInputProblems(run.settings.mode, target.spec.snapshotPath) : [];
+  throwIfProblems([...run.problems, ...target.problems, ...restore].sort(compareProblems));
   // No problem on either side: both were built.
   const warnings = [...run.warnings, ...target.warnings];
   return { ...run.settings!, ...target.spec!, warnings };

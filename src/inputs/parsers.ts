@@ -5,7 +5,7 @@
  * boolean, a list). Problems are phrased as `<what is wrong>; <fix>`, without the input's name.
  */
 import { CLOUD_NAMES, cloudNameOf } from '../azure/clouds.js';
-import type { AllowedCallers, AuthType, CloudName, Mode, PrCommentMode } from '../types.js';
+import type { AllowedCallers, AuthType, CloudName, Mode, OnFailure, PrCommentMode } from '../types.js';
 import { apiIdCaseProblems, repeatedEntryWarnings } from './cross.js';
 import {
   MAX_LIST_ENTRIES,
@@ -107,7 +107,19 @@ export const environment: Parser<CloudName> = (text) => {
     ? ok(name)
     : refuse(`${show(text)} is not supported; use one of ${CLOUD_NAMES.join(', ')} (any letter case)`);
 };
-export const mode: Parser<Mode> = oneOf<Mode>(['apply', 'check'], 'is not allowed');
+export const mode: Parser<Mode> = oneOf<Mode>(['apply', 'check', 'restore'], 'is not allowed');
+
+/** `on-failure`: `keep` (leave the change) or `restore` (put Easy Auth and the policies back), in lower case. */
+export const onFailure: Parser<OnFailure> = oneOf<OnFailure>(['keep', 'restore'], 'is not allowed');
+
+/**
+ * `snapshot`: the path of a snapshot file (output `snapshot-path` of an earlier apply, e.g. after
+ * actions/download-artifact). Any path the runner can read; the text (already free of control characters) is used as
+ * is. A path that names a folder (ends with `/` or `\`) is refused.
+ */
+export const snapshotPath: Parser<string> = checkedBy((v) =>
+  /[/\\]$/.test(v) ? `${show(v)} names a folder; give the snapshot file's path (a .json file)` : undefined
+);
 
 const AUTH_TYPES: readonly AuthType[] = ['oidc', 'azure-cli'];
 

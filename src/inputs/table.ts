@@ -110,6 +110,10 @@ export const INPUTS = Object.freeze({
   }),
   mode: run({ default: 'apply', parse: parse.mode }),
   'fail-on-drift': run({ default: 'true', parse: parse.boolean }),
+  /** What apply does when it fails after writes or the smoke requests fail after apply (src/snapshot). */
+  'on-failure': target({ default: 'keep', parse: parse.onFailure }),
+  /** The snapshot file `mode: restore` restores; required with that mode (src/inputs/index.ts). */
+  snapshot: target<string | undefined>({ ...LONG, parse: parse.snapshotPath }),
   'smoke-path': target<string>({ empty: '', ...LONG, parse: parse.smokePath }),
   'smoke-method': target({ default: 'GET', parse: parse.smokeMethod }),
   'smoke-expected-status': target({ default: '200', parse: parse.expectedStatus }),
@@ -195,6 +199,8 @@ export const CHECK_ORDER: readonly InputName[] = Object.freeze<InputName[]>([
   'mode',
   'fail-on-drift',
   'pr-comment',
+  'on-failure',
+  'snapshot',
   'smoke-path',
   'smoke-method',
   'smoke-expected-status',

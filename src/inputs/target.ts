@@ -61,6 +61,8 @@ function targetSpecFrom(v: InputValues<TargetInputName>, warnings: string[]): Ch
       ...optional('subscriptionKey', v['subscription-key']),
       subscriptionName: v['smoke-subscription']
     },
+    onFailure: v['on-failure'],
+    ...optional('snapshotPath', v.snapshot),
     warnings
   };
 }

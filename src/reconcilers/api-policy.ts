@@ -57,7 +57,7 @@ export const apiPolicyReconciler: Reconciler<PolicyWrite> = {
     });
   },
   async write(arm, w) {
-    await arm.putApiPolicy(w.apiId, w.value, w.ifMatch);
+    return arm.putApiPolicy(w.apiId, w.value, w.ifMatch);
   },
   async readBack(arm, w) {
     return arm.getApiPolicy(w.apiId);

@@ -66,8 +66,8 @@ export interface Reconciler<W extends Write = Write> {
   refresh?(arm: ArmPort, rp: ResourcePlan, rederive: Rederive): Promise<Refreshed>;
   /** Write-guard findings (empty: the write may go) for `w` against `fresh` and the first reads in `basis`. */
   guard(w: W, fresh: Json, basis: WriteBasis): string[];
-  /** The one ARM write (throws ArmError). */
-  write(arm: ArmPort, w: W): Promise<void>;
+  /** The one ARM write (throws ArmError); resolves with ARM's answer (body or document with its ETag), if any. */
+  write(arm: ArmPort, w: W): Promise<unknown>;
   /** Reads what the write left. */
   readBack(arm: ArmPort, w: W): Promise<unknown>;
   /** Pure: the read-back against what was written (`fresh`: the document the write was merged into). */

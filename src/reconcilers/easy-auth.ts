@@ -38,7 +38,7 @@ export const easyAuthReconciler: Reconciler<EasyAuthWrite> = {
     return [...new Set([...guardEasyAuthWrite(fresh, w.body, OWNED), ...sinceFirst])];
   },
   async write(arm, w) {
-    await arm.putAuthSettingsV2(w.body);
+    return arm.putAuthSettingsV2(w.body);
   },
   async readBack(arm) {
     return arm.getAuthSettingsV2();

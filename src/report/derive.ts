@@ -43,7 +43,7 @@ export function verdictText(report: RunReport, maxError = 200): string {
 
 /**
  * The verdict alone, one wording per state: `✅ in sync`, `⚠️ drift found (N changes needed)`, `🔧 applied N
- * changes`, `❌ failed` (the markdown's heading: its error is quoted once, right below).
+ * changes`, `❌ failed`, `↩️ restored N resources from the snapshot` (the markdown's heading: its error is quoted once, right below).
  */
 export function verdictHeadline(report: RunReport): string {
   switch (report.verdict) {
@@ -55,6 +55,10 @@ export function verdictHeadline(report: RunReport): string {
       return `🔧 applied ${plural(appliedChanges(report), 'change')}`;
     case 'failed':
       return '❌ failed';
+    case 'restored': {
+      const n = (report.restore?.items ?? []).filter((i) => i.state === 'restored').length;
+      return n ? `↩️ restored ${plural(n, 'resource')} from the snapshot` : '↩️ restore: already as in the snapshot';
+    }
   }
 }
 

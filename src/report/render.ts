@@ -24,6 +24,12 @@ export { renderText } from './text.js';
 export const SUMMARY_MAX_BYTES = 1024 * 1024 - 48 * 1024;
 
 /**
+ * Longest snapshot JSON the job summary shows collapsed, in characters: a snapshot holds Easy Auth and each policy
+ * (typically a few KiB); a larger one stays in its file (output `snapshot-path`) so the summary keeps its budget.
+ */
+export const SNAPSHOT_JSON_MAX = 200_000;
+
+/**
  * Default comment budget, in UTF-16 code units (`string.length`, never fewer than GitHub's character count).
  * GitHub answers 422 "Body is too long (maximum is 65536 characters)" above 65,536 (REST "Create an issue comment").
  */
@@ -47,7 +53,8 @@ export const COMMENT_MAX_CHARS = 65_536 - 536;
  * Limit source: GitHub Docs, "Workflow commands for GitHub Actions → Adding a job summary" (1 MiB per step).
  */
 export function renderSummary(report: RunReport, opts?: { maxBytes?: number }): string {
-  const blocks = reportBlocks(report, { valueMax: 200, heading: '####', mermaid: true }, '', 4000);
+  const style = { valueMax: 200, heading: '####', mermaid: true, snapshotJsonMax: SNAPSHOT_JSON_MAX };
+  const blocks = reportBlocks(report, style, '', 4000);
   return fitBlocks(blocks, opts?.maxBytes ?? SUMMARY_MAX_BYTES, utf8Bytes).text;
 }
 

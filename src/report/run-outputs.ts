@@ -21,11 +21,12 @@ export function resultOutput(verdict: Verdict, failed: boolean): Verdict {
  * The outputs known once the run is over (before publishing): `drift` (only when a plan was made), `changes` (JSON
  * rows; in apply mode with a `state` per row — the write states, never the plan alone), `result`
  * ({@link resultOutput}), `change-count` (check mode: the rows planned; apply mode: the rows whose state is
- * `verified`, i.e. written and read back; 0 without a plan), `apim-principal-id`, `smoke-result`. `report` is the
+ * `verified`, i.e. written and read back; 0 without a plan), `apim-principal-id`, `smoke-result`, `snapshot-path`
+ * (the snapshot file written before the first write; '' when none). `report` is the
  * report as published (scrubbed); `scrub` removes the run's secrets from the JSON text.
  */
 export function runOutputs(
-  result: Pick<TargetResult, 'plan' | 'outcome' | 'failed' | 'apimPrincipalId'>,
+  result: Pick<TargetResult, 'plan' | 'outcome' | 'failed' | 'apimPrincipalId' | 'snapshotPath'>,
   report: RunReport,
   scrub: (text: string) => string = (t) => t
 ): Record<string, string> {
@@ -41,7 +42,8 @@ export function runOutputs(
     result: resultOutput(report.verdict, result.failed),
     'change-count': String(count),
     'apim-principal-id': result.apimPrincipalId ?? '',
-    'smoke-result': report.smoke?.result ?? 'skipped'
+    'smoke-result': report.smoke?.result ?? 'skipped',
+    'snapshot-path': result.snapshotPath ?? ''
   };
 }
 

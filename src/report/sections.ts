@@ -25,6 +25,7 @@ import {
   verdictHeadline
 } from './derive.js';
 import { type Block, code, codeCell, escapeCell, escapeText, shorten } from './markdown.js';
+import { restoreBlocks, snapshotBlocks } from './restore-sections.js';
 
 /** A table or list with more rows than this is collapsed in `<details>` (its heading stays visible). */
 export const LONG_SECTION_ROWS = 15;
@@ -41,23 +42,29 @@ export interface Style {
   valueMax: number;
   heading: string;
   mermaid: boolean;
+  /** Longest snapshot JSON shown collapsed (characters; 0 or absent: the path only — the comment). */
+  snapshotJsonMax?: number;
 }
 
 /** The sections shared by the summary and the comment, in order; `prefix` goes before the verdict line. */
 export function reportBlocks(report: RunReport, style: Style, prefix: string, errorMax: number): Block[] {
+  // mode: restore builds no plan and sends no smoke request: those sections would only say so.
+  const restoring = report.mode === 'restore';
   return [
     {
       kind: 'text',
       text: `${prefix}### ${TOOL} — ${escapeText(verdictHeadline(report), 300)}\n\n${targetLine(report)}`
     },
     ...errorBlocks(report, errorMax),
-    ...planBlocks(report, style),
+    ...(restoring ? [] : planBlocks(report, style)),
     ...appliedBlocks(report, style),
-    ...smokeBlocks(report, style),
+    ...restoreBlocks(report, style.heading),
+    ...(restoring ? [] : smokeBlocks(report, style)),
     ...warningBlocks(report, style),
-    ...chainBlocks(report, style),
+    ...(restoring ? [] : chainBlocks(report, style)),
     ...resourceBlocks(report, style),
     ...factBlocks(report, style),
+    ...snapshotBlocks(report, style.heading, style.snapshotJsonMax ?? 0),
     footer(report)
   ];
 }

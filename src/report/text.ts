@@ -16,6 +16,7 @@ import {
   verdictText
 } from './derive.js';
 import { oneLine, shorten } from './markdown.js';
+import { restoreLines } from './restore-sections.js';
 
 /**
  * Plain text for terminals (the demo script): verdict, target, one line per plan change (`before → after`) or
@@ -31,6 +32,7 @@ export function renderText(report: RunReport): string {
       `Function App ${t(report.target.functionApp)} (mode ${report.mode})`,
     ...planLines(report),
     ...appliedLines(report),
+    ...restoreLines(report),
     ...smokeLines(report),
     `chain: ${chainLine(report)}`,
     ...warningLines(report),
