@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startEmulator } from '../../emulator/index.js';
 import { AZ_MISSING, azPath, azSession, federatedToken, type AzRun, type AzSession } from '../../scripts/az-cli.js';
-import { baseInputs, runAction, scenario, type Twin } from '../../scripts/action-runner.js';
+import { baseInputs, repoRoot, runAction, scenario, type Twin } from '../../scripts/action-runner.js';
 import { changesOf, ids, identityOf, policyOf, TARGET } from './helpers.js';
 
 const installed = azPath() !== undefined;
@@ -153,3 +153,53 @@ function jsonOf<T>(r: AzRun): T {
     });
   }
 );
+
+(installed ? describe : describe.skip)('bench/az-peer.sh, the peer of npm run bench, does the action’s job', () => {
+  it('check finds the drift (exit 1); apply fixes it (exit 0); the action’s check after it is clean', async () => {
+    const state = scenario('drifted');
+    const twin = await startEmulator(state, { proxy: true });
+    const session = azSession(twin);
+    try {
+      const env = {
+        ...twin.proxy!.env,
+        ...session.env,
+        CLIENT_ID: state.workflowIdentity.clientId,
+        TENANT_ID: state.tenantId,
+        SUBSCRIPTION_ID: state.subscriptionId,
+        RG: TARGET.rg,
+        APIM: TARGET.apim,
+        API: TARGET.api,
+        SITE: TARGET.site,
+        APP_CLIENT_ID: state.appRegistrations[0]!.appId
+      };
+      const script = path.join(repoRoot, 'bench/az-peer.sh');
+      const check = await session.run('bash', [script, 'check'], env);
+      expect([check.code, check.stdout]).toEqual([
+        1,
+        'drift: APIM identity (UserAssigned)\ndrift: Easy Auth\ndrift: API policy orders\n'
+      ]);
+      const apply = await session.run('bash', [script, 'apply'], env);
+      expect([apply.code, apply.stderr.slice(-1000)]).toEqual([0, expect.any(String)]);
+      expect(apply.stdout).toMatch(
+        /applied: APIM identity \(SystemAssigned, UserAssigned, principalId [0-9a-f-]{36}\)/
+      );
+      // The three writes, as the action makes them: the identity PATCH, the Easy Auth PUT, the policy PUT.
+      const writes = twin
+        .requests()
+        .filter((r) => ['PUT', 'PATCH'].includes(r.method) && r.status < 400)
+        .map((r) => `${r.method} ${new URL(r.url).pathname.split('/').slice(-2).join('/')}`);
+      expect(writes).toEqual(['PATCH service/apim-x', 'PUT config/authsettingsV2', 'PUT policies/policy']);
+      const after = await runAction(
+        twin,
+        { ...baseInputs(state), mode: 'check', 'pr-comment': 'false' },
+        { twinEnv: twin.proxy!.env }
+      );
+      expect([after.code, after.outputs.drift]).toEqual([0, 'false']);
+      expect(session.guardLog()).toEqual([]);
+      expect(twin.proxy!.log().filter((e) => e.status !== 200)).toEqual([]);
+    } finally {
+      session.cleanup();
+      await twin.stop();
+    }
+  }, 180_000);
+});
