@@ -62,16 +62,15 @@ describe('no endpoint overrides: the action with public-cloud defaults, through 
     }
   });
 
-  it('smoke requests reach the gateway and the Function by their Azure hostnames (Node with NODE_USE_ENV_PROXY=1)', async () => {
-    // The action's smoke requests use Node's fetch, which honours HTTPS_PROXY only with NODE_USE_ENV_PROXY=1
-    // (Node ≥ 24.5; nodejs.org/api/cli.html#node_use_env_proxy1); the SDK and @actions/http-client honour it always.
+  it('smoke requests reach the gateway and the Function by their Azure hostnames, through the proxy', async () => {
+    // Node's fetch alone would ignore HTTPS_PROXY (it needs NODE_USE_ENV_PROXY=1); src/http.ts sends through it.
     const state = scenario('drifted');
     const twin = await startEmulator(state, { proxy: true });
     try {
       const r = await runAction(
         twin,
         { ...baseInputs(state), mode: 'apply', 'smoke-path': '/orders', 'pr-comment': 'false' },
-        { twinEnv: twin.proxy!.env, env: { NODE_USE_ENV_PROXY: '1' } }
+        { twinEnv: twin.proxy!.env }
       );
       expect(r.code).toBe(0);
       expect(r.outputs['smoke-result']).toBe('passed');
