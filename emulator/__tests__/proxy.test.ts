@@ -9,7 +9,12 @@ import http from 'node:http';
 import net from 'node:net';
 import * as core from '@actions/core';
 import { ApiManagementClient } from '@azure/arm-apimanagement';
-import { createDefaultHttpClient, createPipelineFromOptions, createPipelineRequest } from '@azure/core-rest-pipeline';
+import {
+  createDefaultHttpClient,
+  createHttpHeaders,
+  createPipelineFromOptions,
+  createPipelineRequest
+} from '@azure/core-rest-pipeline';
 import { ClientAssertionCredential } from '@azure/identity';
 import { startEmulator } from '../index.js';
 import type { Twin } from '../src/server.js';
@@ -137,6 +142,28 @@ describe('twin proxy: the real hostnames on loopback', () => {
       .filter((e) => e.status === 200)
       .map((e) => e.target);
     expect(new Set(tunnels)).toEqual(new Set(['management.azure.com:443', 'login.microsoftonline.com:443']));
+  });
+
+  it('serves Microsoft Graph as graph.microsoft.com: a token for https://graph.microsoft.com is accepted', async () => {
+    const credential = new ClientAssertionCredential(
+      state.tenantId,
+      state.workflowIdentity.clientId,
+      () => quietly(() => core.getIDToken('api://AzureADTokenExchange')),
+      { proxyOptions }
+    );
+    const token = await credential.getToken('https://graph.microsoft.com/.default');
+    const pipeline = createPipelineFromOptions({ proxyOptions });
+    const sp = state.servicePrincipals![0]!.id;
+    const res = await pipeline.sendRequest(
+      createDefaultHttpClient(),
+      createPipelineRequest({
+        url: `https://graph.microsoft.com/v1.0/servicePrincipals/${sp}`,
+        headers: createHttpHeaders({ authorization: `Bearer ${token!.token}` })
+      })
+    );
+    expect(res.status).toBe(200);
+    expect((JSON.parse(res.bodyAsText ?? '{}') as { id?: string }).id).toBe(sp);
+    expect(twin.requests().at(-1)?.host).toBe('graph.microsoft.com');
   });
 
   it('words Entra metadata and ARM operation URLs with the real hostnames (core-rest-pipeline through the proxy)', async () => {
