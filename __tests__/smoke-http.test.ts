@@ -1,11 +1,14 @@
 /**
  * The real HttpPort (src/http.ts) against a local HTTP server that never answers: a request's own `timeoutMs`
- * bounds it (AbortSignal.timeout), and the rejection is a TimeoutError, which runSmoke reports as "timed out".
+ * bounds it (AbortSignal.timeout), and the rejection is a TimeoutError, which runSmoke reports as "timed out". Behind
+ * a proxy (HTTPS_PROXY) it goes through the proxy, as the SDK and @actions/http-client do (the twin's proxy plays it).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHttpPort } from '../src/http.js';
+import { createHttpPort, proxyDispatcher } from '../src/http.js';
+import { startEmulator } from '../emulator/index.js';
+import { loadScenario, trustTwin } from '../emulator/__tests__/helpers.js';
 import { runSmoke } from '../src/smoke.js';
 
 let server: Server;
@@ -76,5 +79,49 @@ describe('createHttpPort', () => {
     );
     expect(rep.checks.map((c) => c.got)).toEqual(['timed out after 1 s', 'timed out after 1 s']);
     expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+});
+
+describe('createHttpPort behind a proxy (HTTPS_PROXY, NO_PROXY)', () => {
+  const saved = { ...process.env };
+  afterAll(() => {
+    for (const k of ['HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy']) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+
+  it('sends a smoke request through HTTPS_PROXY: the twin proxy sees the Function host by its Azure hostname', async () => {
+    const twin = await startEmulator(loadScenario('in-sync'), { proxy: true });
+    try {
+      trustTwin(twin.caPem);
+      process.env.HTTPS_PROXY = twin.proxy!.url;
+      delete process.env.https_proxy;
+      delete process.env.NO_PROXY;
+      delete process.env.no_proxy;
+      const res = await createHttpPort().request({
+        method: 'GET',
+        url: 'https://func-x.azurewebsites.net/api/orders',
+        timeoutMs: 10_000
+      });
+      expect(res.status).toBe(401); // Easy Auth, no token
+      expect(twin.requests().map((r) => [r.method, r.host, r.status])).toEqual([
+        ['GET', 'func-x.azurewebsites.net', 401]
+      ]);
+      expect(twin.proxy!.log().map((e) => [e.target, e.status])).toEqual([['func-x.azurewebsites.net:443', 200]]);
+    } finally {
+      await twin.stop();
+    }
+  });
+
+  it('goes direct for NO_PROXY hosts, loopback, and without a proxy variable', () => {
+    process.env.HTTPS_PROXY = 'http://127.0.0.1:9';
+    process.env.NO_PROXY = '.azurewebsites.net';
+    expect(proxyDispatcher('https://func-x.azurewebsites.net/api/orders')).toBeUndefined();
+    expect(proxyDispatcher('https://apim-x.azure-api.net/orders')).toBeDefined();
+    expect(proxyDispatcher(`${base}/fast`)).toBeUndefined(); // loopback
+    delete process.env.HTTPS_PROXY;
+    delete process.env.https_proxy;
+    expect(proxyDispatcher('https://apim-x.azure-api.net/orders')).toBeUndefined();
   });
 });

@@ -14,10 +14,15 @@
  *
  * Each figure is the minimum of BENCH_RUNS runs (default 3). Prints figures; asserts nothing. `AFA_DIST=<bundle>`
  * benchmarks another build (e.g. the one before a change) with the same table.
+ *
+ * Then the peer comparison (./peer.ts): the action next to an Azure CLI script doing the same job, paired runs
+ * (BENCH_PEER_PAIRS, default 5), medians and ratio; skipped with a message without `az`. `BENCH_PEER_ONLY=1` runs
+ * only that; `BENCH_PEER=0` skips it.
  */
 import { startEmulator } from '../emulator/index.js';
 import { baseInputs, distEntry, runAction, scenario } from '../scripts/action-runner.js';
 import { KINDS, countByKind, criticalPath, type ServedAt } from './twin-requests.js';
+import { peerComparison } from './peer.js';
 
 const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 250);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -64,7 +69,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 const rows = [];
-for (const s of SCENARIOS) {
+for (const s of process.env.BENCH_PEER_ONLY === '1' ? [] : SCENARIOS) {
   const base = await best(s, 0);
   const slow = await best(s, DELAY_MS);
   const kinds = Object.fromEntries(
@@ -81,5 +86,8 @@ for (const s of SCENARIOS) {
     'path (log)': slow.path
   });
 }
-console.log(`${distEntry}; node ${process.version}; ${RUNS} runs each, minimum shown`);
-console.table(rows);
+if (rows.length) {
+  console.log(`${distEntry}; node ${process.version}; ${RUNS} runs each, minimum shown`);
+  console.table(rows);
+}
+if (process.env.BENCH_PEER !== '0') await peerComparison();

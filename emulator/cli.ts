@@ -1,6 +1,7 @@
 /**
  * CLI of the local Azure twin: `npm run emulator -- --state <file.json>`.
- * First stdout line: one JSON object `{env, adminUrl, caCertPath}`; request logs go to stderr; SIGTERM/SIGINT stop it.
+ * First stdout line: one JSON object `{env, adminUrl, caCertPath}` (+ `proxy` with `--proxy`); request logs go to stderr;
+ * SIGTERM/SIGINT stop it.
  * `--help` prints the usage on stdout (exit 0); an unknown option or a missing `--state` prints it on stderr (exit 2).
  */
 import { readFileSync } from 'node:fs';
@@ -8,14 +9,17 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from './src/server.js';
 import type { TwinState } from './src/contracts.js';
 
-const USAGE = `usage: npm run -s emulator -- --state <file.json> [--quiet]
-       tsx emulator/cli.ts --state <file.json> [--quiet]
+const USAGE = `usage: npm run -s emulator -- --state <file.json> [--proxy] [--quiet]
+       tsx emulator/cli.ts --state <file.json> [--proxy] [--quiet]
 
 Starts the local Azure twin (ARM, Entra ID, Microsoft Graph, GitHub OIDC and REST, the APIM gateway, the Function
 host) over HTTPS on 127.0.0.1, with the state in <file.json> (e.g. emulator/scenarios/drifted.json).
 
 options:
   --state <file.json>  the twin's starting state (version 1); required
+  --proxy              also serve the real hostnames (management.azure.com, login.microsoftonline.com,
+                       graph.microsoft.com, api.github.com, the state's *.azure-api.net and *.azurewebsites.net)
+                       through an HTTPS CONNECT proxy on 127.0.0.1 that never connects out (ready line: proxy)
   --quiet              no request log on stderr
   -h, --help           this text, then exit 0
 
@@ -25,18 +29,22 @@ The first stdout line (the ready line) is one JSON object:
               INPUT_ARM-ENDPOINT, INPUT_AUTHORITY-HOST, INPUT_GRAPH-ENDPOINT (pass them with env, not export)
   adminUrl    the admin API (GET <adminUrl>/requests lists the requests served, GET <adminUrl>/state the state)
   caCertPath  the twin's CA certificate (PEM)
+  proxy       with --proxy: {url, env}; env points an unmodified client at the twin through the proxy: HTTPS_PROXY
+              (and https_proxy, HTTP_PROXY, http_proxy), NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE, the GitHub runner
+              variables with real hostnames, and no INPUT_* endpoint overrides
 Request logs go to stderr; SIGTERM or SIGINT stops the twin (exit 0). Exit codes: 0 stopped or --help, 1 failed to
 start, 2 bad usage.
 `;
 
 /** Parses the command line; bad usage prints the usage on stderr and exits 2. */
-function options(): { state: string; quiet: boolean } {
-  let values: { state?: string; quiet?: boolean; help?: boolean };
+function options(): { state: string; quiet: boolean; proxy: boolean } {
+  let values: { state?: string; quiet?: boolean; help?: boolean; proxy?: boolean };
   try {
     ({ values } = parseArgs({
       options: {
         state: { type: 'string' },
         quiet: { type: 'boolean', default: false },
+        proxy: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false }
       }
     }));
@@ -52,7 +60,7 @@ function options(): { state: string; quiet: boolean } {
     process.stderr.write(`emulator: --state is required\n\n${USAGE}`);
     process.exit(2);
   }
-  return { state: values.state, quiet: values.quiet ?? false };
+  return { state: values.state, quiet: values.quiet ?? false, proxy: values.proxy ?? false };
 }
 
 async function main(): Promise<void> {
@@ -61,9 +69,12 @@ async function main(): Promise<void> {
   if (state.version !== 1)
     throw new Error(`${values.state}: unsupported state version ${String(state.version)} (expected 1)`);
   const twin = await startEmulator(state, {
-    log: values.quiet ? undefined : (line) => process.stderr.write(line + '\n')
+    log: values.quiet ? undefined : (line) => process.stderr.write(line + '\n'),
+    proxy: values.proxy
   });
-  process.stdout.write(JSON.stringify({ env: twin.env, adminUrl: twin.adminUrl, caCertPath: twin.caCertPath }) + '\n');
+  const proxy = twin.proxy ? { proxy: { url: twin.proxy.url, env: twin.proxy.env } } : {};
+  const ready = { env: twin.env, adminUrl: twin.adminUrl, caCertPath: twin.caCertPath, ...proxy };
+  process.stdout.write(JSON.stringify(ready) + '\n');
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;

@@ -90,11 +90,19 @@ export function parseOutputs(text: string): Record<string, string> {
  * @param opts.withDefaults apply action.yml defaults as the runner does (default true).
  * @param opts.node the Node binary (default: the one running the tests — Node 24 under `npm test`).
  * @param opts.keepFiles keep the run's temp folder (outputs, summary, report file); removed by default.
+ * @param opts.twinEnv the twin's variables to run with instead of `twin.env` (e.g. `twin.proxy.env`: real hostnames
+ *   through the twin's proxy, no endpoint overrides); `opts.env` still applies on top.
  */
 export async function runAction(
   twin: Twin,
   inputs: Record<string, string>,
-  opts: { withDefaults?: boolean; node?: string; env?: Record<string, string>; keepFiles?: boolean } = {}
+  opts: {
+    withDefaults?: boolean;
+    node?: string;
+    env?: Record<string, string>;
+    twinEnv?: Record<string, string>;
+    keepFiles?: boolean;
+  } = {}
 ): Promise<ActionRun> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'afa-e2e-'));
   const outputFile = path.join(dir, 'output');
@@ -108,7 +116,7 @@ export async function runAction(
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     RUNNER_TEMP: dir,
-    ...twin.env,
+    ...(opts.twinEnv ?? twin.env),
     ...opts.env
   };
   for (const [k, v] of Object.entries(all)) env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;

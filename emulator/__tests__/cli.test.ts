@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { get as httpsGet } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -135,9 +137,10 @@ describe('emulator CLI usage', () => {
       const r = await cli(flag);
       expect(r.code).toBe(0);
       expect(r.err).toBe('');
-      expect(r.out).toMatch(/^usage: npm run -s emulator -- --state <file\.json> \[--quiet\]/);
+      expect(r.out).toMatch(/^usage: npm run -s emulator -- --state <file\.json> \[--proxy\] \[--quiet\]/);
       for (const text of [
         '--state <file.json>',
+        '--proxy',
         '--quiet',
         '-h, --help',
         'ready line',
@@ -158,8 +161,85 @@ describe('emulator CLI usage', () => {
       expect(r.code).toBe(2);
       expect(r.out).toBe('');
       expect(r.err).toMatch(/^emulator: /);
-      expect(r.err).toContain('usage: npm run -s emulator -- --state <file.json> [--quiet]');
+      expect(r.err).toContain('usage: npm run -s emulator -- --state <file.json> [--proxy] [--quiet]');
     },
     30_000
   );
+});
+
+/** CONNECT `target` through the proxy at `proxyUrl`; resolves with the status and, on 200, the tunnel's socket. */
+function connect(proxyUrl: string, target: string): Promise<{ status: number; socket?: import('node:net').Socket }> {
+  const u = new URL(proxyUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: u.hostname, port: Number(u.port), method: 'CONNECT', path: target });
+    req.on('connect', (res, socket) => resolve({ status: res.statusCode ?? 0, socket }));
+    req.on('response', (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0 });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('emulator CLI --proxy', () => {
+  let cli: ChildProcess;
+  let ready: Ready & { proxy: { url: string; env: Record<string, string> } };
+
+  beforeAll(async () => {
+    cli = spawn(tsx, ['emulator/cli.ts', '--state', 'emulator/scenarios/drifted.json', '--proxy', '--quiet'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    });
+    ready = JSON.parse(
+      await new Promise<string>((resolve, reject) => {
+        createInterface({ input: cli.stdout! }).once('line', resolve);
+        cli.once('exit', (c) => reject(new Error(`emulator exited ${c}`)));
+      })
+    ) as typeof ready;
+  }, 30_000);
+
+  afterAll(async () => {
+    if (cli.exitCode === null) {
+      const exited = new Promise((r) => cli.once('exit', r));
+      cli.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('adds proxy {url, env} to the ready line: loopback, real hostnames, no endpoint overrides', () => {
+    expect(ready.proxy.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const env = ready.proxy.env;
+    expect(env['HTTPS_PROXY']).toBe(ready.proxy.url);
+    expect(env['NODE_EXTRA_CA_CERTS']).toBe(ready.caCertPath);
+    expect(env['REQUESTS_CA_BUNDLE']).toBe(ready.caCertPath);
+    expect(env['ACTIONS_ID_TOKEN_REQUEST_URL']).toMatch(/^https:\/\/pipelines\.actions\.githubusercontent\.com\//);
+    expect(env['GITHUB_API_URL']).toBe('https://api.github.com');
+    expect(Object.keys(env).filter((k) => k.startsWith('INPUT_'))).toEqual([]);
+  });
+
+  it('tunnels management.azure.com to the twin, which presents a certificate for that name from its CA', async () => {
+    const { status, socket } = await connect(ready.proxy.url, 'management.azure.com:443');
+    expect(status).toBe(200);
+    const ca = readFileSync(ready.caCertPath, 'utf8');
+    const answer = await new Promise<string>((resolve, reject) => {
+      const t = tls.connect({ socket: socket!, servername: 'management.azure.com', ca }, () => {
+        t.write(
+          'GET /subscriptions?api-version=2022-12-01 HTTP/1.1\r\nHost: management.azure.com\r\nConnection: close\r\n\r\n'
+        );
+      });
+      let text = '';
+      t.on('data', (d) => (text += d));
+      t.on('end', () => resolve(text));
+      t.on('error', reject);
+    });
+    // No token: ARM's 401, pointing at the real authority.
+    expect(answer).toMatch(/^HTTP\/1\.1 401/);
+    expect(answer).toContain('login.microsoftonline.com');
+  });
+
+  it('refuses a host the twin does not play', async () => {
+    expect((await connect(ready.proxy.url, 'example.com:443')).status).toBe(403);
+  });
 });

@@ -15,7 +15,7 @@ import {
   type Handler,
   type ParsedRequest
 } from './http.js';
-import { normResource, type Tenant } from './tenant.js';
+import type { Tenant } from './tenant.js';
 import { fromXmlFormat, normalizeOnSave, parsePolicyText, toXmlFormat } from './policy-text.js';
 
 /** ARM's error body `{error:{code, message}}` (ARM RPC common-api-details.md "Error response content"). */
@@ -180,7 +180,7 @@ export class ArmService {
       return armError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', {
         'www-authenticate': 'Bearer error="invalid_token"'
       });
-    if (normResource(claims.aud) !== normResource(this.o.tenant.resources.armResource)) {
+    if (!this.o.tenant.acceptsAudience('arm', claims.aud)) {
       return armError(
         401,
         'InvalidAuthenticationTokenAudience',

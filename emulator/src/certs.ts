@@ -12,6 +12,12 @@ export interface TlsMaterial {
   certPem: string;
   /** PEM (PKCS#8) private key of the server certificate. */
   keyPem: string;
+  /**
+   * Issues another server certificate, signed by the same CA, for the same key (`keyPem`), whose SAN lists
+   * 127.0.0.1, localhost and `hostnames` (DNS names; an IPv4 literal becomes an IP entry). Valid 1 day. Used to serve
+   * real Azure/GitHub hostnames on loopback (./proxy.ts). Throws only on crypto failure.
+   */
+  issue(hostnames: string[]): string;
 }
 
 /** SHA-256 DigestInfo prefix (RFC 8017 §9.2 note 1). */
@@ -76,27 +82,28 @@ export function makeTlsMaterial(): TlsMaterial {
   caCert.sign(ca.privateKey, forge.md.sha256.create());
 
   const srv = rsaPair();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = srv.publicKey;
-  cert.serialNumber = serial();
-  cert.validity.notBefore = now;
-  cert.validity.notAfter = later;
-  cert.setSubject([{ name: 'commonName', value: '127.0.0.1' }]);
-  cert.setIssuer(caAttrs);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    {
-      name: 'subjectAltName',
-      altNames: [
-        { type: 7, ip: '127.0.0.1' },
-        { type: 2, value: 'localhost' }
-      ]
-    },
-    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() }
-  ]);
-  cert.sign(ca.privateKey, forge.md.sha256.create());
+  const issue = (hostnames: string[]): string => {
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = srv.publicKey;
+    cert.serialNumber = serial();
+    cert.validity.notBefore = now;
+    cert.validity.notAfter = later;
+    cert.setSubject([{ name: 'commonName', value: hostnames[0] ?? '127.0.0.1' }]);
+    cert.setIssuer(caAttrs);
+    const names = [...new Set(['127.0.0.1', 'localhost', ...hostnames.map((h) => h.toLowerCase())])];
+    cert.setExtensions([
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: names.map((n) => (/^\d+\.\d+\.\d+\.\d+$/.test(n) ? { type: 7, ip: n } : { type: 2, value: n }))
+      },
+      { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() }
+    ]);
+    cert.sign(ca.privateKey, forge.md.sha256.create());
+    return forge.pki.certificateToPem(cert);
+  };
 
-  return { caPem: forge.pki.certificateToPem(caCert), certPem: forge.pki.certificateToPem(cert), keyPem: srv.keyPem };
+  return { caPem: forge.pki.certificateToPem(caCert), certPem: issue([]), keyPem: srv.keyPem, issue };
 }

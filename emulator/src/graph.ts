@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TwinResponse, TwinState } from './contracts.js';
 import { bearer, json, type Handler } from './http.js';
-import { normResource, type Tenant } from './tenant.js';
+import type { Tenant } from './tenant.js';
 
 /** Graph's error shape `{error:{code, message, innerError:{date, request-id, client-request-id}}}` (Learn: graph/errors). */
 export function graphError(status: number, code: string, message: string): TwinResponse {
@@ -36,7 +36,7 @@ export function graphHandler(getState: () => TwinState, tenant: Tenant): Handler
         'InvalidAuthenticationToken',
         token ? 'Access token validation failure. Invalid audience.' : 'Access token is empty.'
       );
-    if (normResource(claims.aud) !== normResource(tenant.resources.graphResource)) {
+    if (!tenant.acceptsAudience('graph', claims.aud)) {
       return graphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.');
     }
     const m = /^\/v1\.0\/servicePrincipals\/([^/]+)$/i.exec(req.path);

@@ -15,6 +15,16 @@ import { makeTlsMaterial } from './certs.js';
 import { entraHandler, oidcHandler, OIDC_PATH } from './entra.js';
 import { githubHandler } from './github.js';
 import { graphHandler } from './graph.js';
+import {
+  asPublicResponse,
+  PUBLIC_ARM_AUDIENCES,
+  PUBLIC_GRAPH_AUDIENCES,
+  PUBLIC_HOSTNAMES,
+  publicHostOf,
+  startTwinProxy,
+  type ProxyLogEntry,
+  type TwinProxy
+} from './proxy.js';
 import { clone, isObject, json, parseRequest, type Handler } from './http.js';
 import { Tenant } from './tenant.js';
 import type { FunctionHostHandler, GatewayHandler } from './contracts.js';
@@ -59,12 +69,34 @@ export interface RequestRecord {
   status: number;
   /** JSON body of an ARM write (PUT/PATCH), as sent; never recorded for other listeners (token requests carry secrets). */
   body?: unknown;
+  /** The real hostname the request named (`Host`), when it came through the proxy (e.g. `management.azure.com`). */
+  host?: string;
 }
 
 /** Options of startEmulator. */
 export interface EmulatorOptions {
   /** Called with one line per served request (the CLI writes them to stderr). Default: silent. */
   log?: (line: string) => void;
+  /**
+   * Also serve the real Azure and GitHub hostnames through an HTTPS CONNECT proxy on loopback (./proxy.ts), for
+   * clients that know only those (the action without endpoint overrides, the Azure CLI): `Twin.proxy`. Default off.
+   */
+  proxy?: boolean;
+}
+
+/** The proxy of a twin started with `proxy: true`. */
+export interface TwinProxyInfo {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /**
+   * Environment for a client with public-cloud defaults: `HTTPS_PROXY`/`https_proxy`/`HTTP_PROXY`/`http_proxy`,
+   * `NODE_EXTRA_CA_CERTS` and `REQUESTS_CA_BUNDLE` (the twin's CA), the GitHub runner variables with real hostnames
+   * (`ACTIONS_ID_TOKEN_REQUEST_URL` on `pipelines.actions.githubusercontent.com`, `GITHUB_API_URL`
+   * `https://api.github.com`), and no `INPUT_*` endpoint overrides.
+   */
+  env: Record<string, string>;
+  /** Every CONNECT (and refusal) the proxy saw. */
+  log(): ProxyLogEntry[];
 }
 
 /** A running twin. */
@@ -86,6 +118,8 @@ export interface Twin {
   requests(): RequestRecord[];
   /** Adds faults, as admin `POST /faults` does. */
   addFaults(faults: Fault[]): void;
+  /** Present when started with `proxy: true`. */
+  proxy?: TwinProxyInfo;
   stop(): Promise<void>;
 }
 
@@ -141,6 +175,8 @@ export async function startEmulator(initial: TwinState, opts: EmulatorOptions = 
   const records: RequestRecord[] = [];
   const faults: (Fault & { left: number; skipLeft: number })[] = [];
   const servers: https.Server[] = [];
+  /** Listener port → the real hostnames it plays through the proxy (empty without `opts.proxy`). */
+  const publicHosts = new Map<number, string[]>();
 
   async function listen(
     name: string,
@@ -208,8 +244,16 @@ export async function startEmulator(initial: TwinState, opts: EmulatorOptions = 
     } catch (e) {
       out = json(500, { error: { code: 'TwinInternalError', message: (e as Error).message } });
     }
+    const via = publicHostOf(treq.headers['host'], publicHosts.get(port));
+    if (via) out = asPublicResponse(out, `https://127.0.0.1:${port}`, via);
     if (record) {
-      records.push({ method: treq.method, url, status: out.status, ...writeBody(name, treq) });
+      records.push({
+        method: treq.method,
+        url,
+        status: out.status,
+        ...writeBody(name, treq),
+        ...(via ? { host: via } : {})
+      });
       opts.log?.(`${name} ${treq.method} ${url} -> ${out.status}`);
     }
     const headers = { ...out.headers };
@@ -253,15 +297,21 @@ export async function startEmulator(initial: TwinState, opts: EmulatorOptions = 
   const graphL = await listen('graph', byName('graph'));
   const githubL = await listen('github', byName('github'));
   const oidcL = await listen('oidc', byName('oidc'));
-  const tenant = await Tenant.create(getState, { armResource: armL.base, graphResource: graphL.base });
+  const tenant = await Tenant.create(getState, {
+    armResource: armL.base,
+    graphResource: graphL.base,
+    ...(opts.proxy ? { armAudiences: PUBLIC_ARM_AUDIENCES, graphAudiences: PUBLIC_GRAPH_AUDIENCES } : {})
+  });
   const arm = new ArmService({ base: () => armL.base, getState, mutate, tenant });
   const requestToken = randomBytes(24).toString('hex');
 
-  // ARM: bodies are rewritten so Azure hostnames point at the twin's listeners, and back on writes.
+  // ARM: bodies are rewritten so Azure hostnames point at the twin's listeners, and back on writes — except for a
+  // client that came through the proxy as management.azure.com: it reaches Azure hostnames through the proxy too.
   const armInner = arm.handler();
   handlers['arm'] = async (req) => {
     const body = req.body.length ? Buffer.from(toAzure(req.body.toString('utf8'))) : req.body;
     const res = await armInner({ ...req, body });
+    if (publicHostOf(req.headers['host'], publicHosts.get(armL.port))) return res;
     return typeof res.body === 'string' && res.body ? { ...res, body: toTwin(res.body) } : res;
   };
   handlers['login'] = entraHandler(() => loginL.base, getState, tenant);
@@ -430,6 +480,20 @@ export async function startEmulator(initial: TwinState, opts: EmulatorOptions = 
     : { ref: 'refs/heads/main', repository };
   writeFileSync(eventPath, JSON.stringify(event, null, 2));
 
+  /** `Twin.proxy.env`: the runner's variables with real hostnames, no endpoint overrides. */
+  const proxyEnv = (url: string): Record<string, string> => {
+    const out = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('INPUT_')));
+    return {
+      ...out,
+      HTTPS_PROXY: url,
+      https_proxy: url,
+      HTTP_PROXY: url,
+      http_proxy: url,
+      REQUESTS_CA_BUNDLE: caCertPath,
+      ACTIONS_ID_TOKEN_REQUEST_URL: `https://${PUBLIC_HOSTNAMES.oidc[0]}${OIDC_PATH}?api-version=2.0`,
+      GITHUB_API_URL: `https://${PUBLIC_HOSTNAMES.github[0]}`
+    };
+  };
   const env: Record<string, string> = {
     NODE_EXTRA_CA_CERTS: caCertPath,
     ACTIONS_ID_TOKEN_REQUEST_URL: `${oidcL.base}${OIDC_PATH}?api-version=2.0`,
@@ -445,8 +509,41 @@ export async function startEmulator(initial: TwinState, opts: EmulatorOptions = 
     'INPUT_GRAPH-ENDPOINT': graphL.base
   };
 
+  const proxy = opts.proxy ? await startProxy() : undefined;
+
+  /** Certificates for the real hostnames on every listener, and the proxy that tunnels those names to them. */
+  async function startProxy(): Promise<TwinProxy> {
+    const fixed: [number, readonly string[]][] = [
+      [armL.port, PUBLIC_HOSTNAMES.arm],
+      [loginL.port, PUBLIC_HOSTNAMES.login],
+      [graphL.port, PUBLIC_HOSTNAMES.graph],
+      [githubL.port, PUBLIC_HOSTNAMES.github],
+      [oidcL.port, PUBLIC_HOSTNAMES.oidc]
+    ];
+    for (const [port, hosts] of fixed) publicHosts.set(port, [...hosts]);
+    for (const [host, target] of Object.entries(hostMap)) {
+      const port = Number(target.split(':')[1]);
+      publicHosts.set(port, [...(publicHosts.get(port) ?? []), host]);
+    }
+    const routes = new Map<string, number>();
+    const ports = new Set<number>();
+    for (const server of servers) {
+      const port = (server.address() as AddressInfo).port;
+      ports.add(port);
+      const hosts = publicHosts.get(port) ?? [];
+      for (const h of hosts) routes.set(h.includes(':') ? h : `${h}:443`, port);
+      server.setSecureContext({ key: tls.keyPem, cert: tls.issue(hosts.map((h) => h.replace(/:\d+$/, ''))) });
+    }
+    const loopback = new Set(['127.0.0.1', 'localhost']);
+    return startTwinProxy(
+      (host, port) => routes.get(`${host}:${port}`) ?? (loopback.has(host) && ports.has(port) ? port : undefined),
+      { log: opts.log }
+    );
+  }
+
   return {
     env,
+    ...(proxy ? { proxy: { url: proxy.url, env: proxyEnv(proxy.url), log: () => proxy.log() } } : {}),
     adminUrl: `${armL.base}/_emulator`,
     caCertPath,
     caPem: tls.caPem,
@@ -459,6 +556,7 @@ export async function startEmulator(initial: TwinState, opts: EmulatorOptions = 
     requests: () => records.map((r) => ({ ...r })),
     addFaults,
     stop: async () => {
+      await proxy?.stop();
       await Promise.all(
         servers.map(
           (s) =>

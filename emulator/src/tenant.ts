@@ -32,6 +32,10 @@ export interface TenantResources {
   armResource: string;
   /** Microsoft Graph endpoint of the twin, e.g. `https://127.0.0.1:4432`. */
   graphResource: string;
+  /** Further `aud` values the twin's ARM accepts (the public ones when the proxy serves management.azure.com). */
+  armAudiences?: readonly string[];
+  /** Further `aud` values the twin's Graph accepts (the public one when the proxy serves graph.microsoft.com). */
+  graphAudiences?: readonly string[];
 }
 
 /** Strips one trailing slash and lower-cases, for resource comparison. */
@@ -61,6 +65,17 @@ export class Tenant implements TenantServices {
   /** Creates the tenant with fresh RS256 keys for Entra and for the GitHub OIDC issuer. */
   static async create(getState: () => TwinState, resources: TenantResources): Promise<Tenant> {
     return new Tenant(getState, resources, await newKey(), await newKey());
+  }
+
+  /**
+   * Whether the twin's ARM or Graph accepts an access token with this `aud`: its own endpoint, plus
+   * `armAudiences`/`graphAudiences` (compared like resources: case-insensitive, one trailing slash ignored).
+   */
+  acceptsAudience(service: 'arm' | 'graph', aud: string): boolean {
+    const r = this.resources;
+    const accepted =
+      service === 'arm' ? [r.armResource, ...(r.armAudiences ?? [])] : [r.graphResource, ...(r.graphAudiences ?? [])];
+    return accepted.map(normResource).includes(normResource(aud));
   }
 
   get tenantId(): string {
