@@ -6,6 +6,11 @@
  */
 
 export type Mode = 'apply' | 'check';
+/**
+ * The `mode` input: a reconcile mode, or `list` (validate the targets file and set the `matrix` output; no Azure
+ * request). RunSettings keeps `mode` a reconcile mode and says `list` with `listOnly`.
+ */
+export type RunMode = Mode | 'list';
 export type AllowedCallers = 'apim-only' | 'tenant';
 export type CloudName = 'AzureCloud' | 'AzureUSGovernment' | 'AzureChinaCloud';
 /**
@@ -59,6 +64,16 @@ export interface RunSettings {
    * excluded path that covers the smoke path or every function, an API ID listed twice.
    */
   warnings?: string[];
+  /** `mode: list`: validate the targets file and set the `matrix` output only (then `mode` is `check`). */
+  listOnly?: boolean;
+  /** Input `targets`: the targets file, relative to the workspace (as given); absent: one target from the step. */
+  targetsFile?: string;
+  /** Input `target`: the names of the targets file's targets to run (`[]` or absent: all of them). */
+  targetFilter?: string[];
+  /** Input `max-parallel`: targets reconciled at the same time (readRunSettings sets it; absent: 4). */
+  maxParallel?: number;
+  /** Input `arm-max-in-flight`: ARM requests in flight per subscription, all targets together (absent: 16). */
+  armMaxInFlight?: number;
 }
 
 /**

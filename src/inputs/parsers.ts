@@ -5,7 +5,7 @@
  * boolean, a list). Problems are phrased as `<what is wrong>; <fix>`, without the input's name.
  */
 import { CLOUD_NAMES, cloudNameOf } from '../azure/clouds.js';
-import type { AllowedCallers, AuthType, CloudName, Mode, PrCommentMode } from '../types.js';
+import type { AllowedCallers, AuthType, CloudName, PrCommentMode, RunMode } from '../types.js';
 import { apiIdCaseProblems, repeatedEntryWarnings } from './cross.js';
 import {
   MAX_LIST_ENTRIES,
@@ -107,7 +107,8 @@ export const environment: Parser<CloudName> = (text) => {
     ? ok(name)
     : refuse(`${show(text)} is not supported; use one of ${CLOUD_NAMES.join(', ')} (any letter case)`);
 };
-export const mode: Parser<Mode> = oneOf<Mode>(['apply', 'check'], 'is not allowed');
+/** `mode`: `apply`, `check`, or `list` (the targets file's names as the `matrix` output; no Azure request). */
+export const mode: Parser<RunMode> = oneOf<RunMode>(['apply', 'check', 'list'], 'is not allowed');
 
 const AUTH_TYPES: readonly AuthType[] = ['oidc', 'azure-cli'];
 

@@ -1,0 +1,134 @@
+/**
+ * One run, many targets: every target of a targets file reconciled by `reconcileTarget` (src/target.ts, once per
+ * target, unchanged), at most `max-parallel` at a time. A target that fails — before or after its writes — does not
+ * stop the others: its failure becomes its result. Targets on the same Function App (or slot) run one after another
+ * in file order (their Easy Auth documents are one resource; a PUT replaces it whole), other targets in parallel.
+ * Side effects come through the ports `portsFor` builds; nothing here signs in or publishes.
+ */
+import pLimit from 'p-limit';
+import { describeOutcome } from '../apply.js';
+import { targetResourceIds } from '../azure/arm.js';
+import type { Logger } from '../ports.js';
+import { reconcileTarget, type TargetPorts, type TargetResult } from '../target.js';
+import type { RunSettings, TargetSpec } from '../types.js';
+
+/** A target to run: its name in the targets file and its settings. */
+export interface NamedTarget {
+  name: string;
+  spec: TargetSpec & { warnings?: string[] };
+}
+
+/** A target after its run. */
+export interface TargetRun {
+  name: string;
+  spec: TargetSpec;
+  result: TargetResult;
+}
+
+/** What {@link runTargets} needs: the ports of each target, and the run's log. */
+export interface RunTargetsDeps {
+  /** The ports of one target; `log` is its log (lines prefixed with its name). */
+  portsFor(target: NamedTarget, log: Logger): TargetPorts;
+  log: Logger;
+  /** The reconcile of one target (tests hand in another); default: reconcileTarget. */
+  reconcile?: typeof reconcileTarget;
+}
+
+/** `log` with every line prefixed `[name] ` and no groups (targets run in parallel, so their lines interleave). */
+export function targetLog(log: Logger, name: string): Logger {
+  const p = `[${name}] `;
+  return { info: (m) => log.info(p + m), warning: (m) => log.warning(p + m), debug: (m) => log.debug(p + m) };
+}
+
+/**
+ * The result of a target whose reconcile threw (bad input found late, a read, a pre-flight, a plan blocker): failed,
+ * nothing planned or written by it (reconcileTarget throws only before any write).
+ */
+export function failedTarget(run: RunSettings, spec: TargetSpec, e: unknown, started: number): TargetResult {
+  const message = e instanceof Error ? e.message : String(e);
+  return {
+    failed: true,
+    failure: message,
+    report: {
+      mode: run.mode,
+      verdict: 'failed',
+      target: { apim: spec.apimName, apis: spec.apiIds, functionApp: spec.functionAppName },
+      applied: [],
+      warnings: [],
+      error: message,
+      durationSeconds: (Date.now() - started) / 1000
+    }
+  };
+}
+
+/**
+ * Lanes of targets that must not run at the same time: targets on the same Function App or slot (ARM IDs compare
+ * case-insensitively), in file order; one lane per Function App.
+ */
+export function lanes<T extends { spec: TargetSpec }>(targets: readonly T[]): T[][] {
+  const bySite = new Map<string, T[]>();
+  for (const t of targets) {
+    const site = targetResourceIds(t.spec, []).site.toLowerCase();
+    const lane = bySite.get(site);
+    if (lane) lane.push(t);
+    else bySite.set(site, [t]);
+  }
+  return [...bySite.values()];
+}
+
+/**
+ * Runs every target (see the module comment) and resolves with their runs in the order given; never rejects for a
+ * target's failure. `run.maxParallel` (default 4) bounds the targets in progress at once.
+ */
+export async function runTargets(
+  run: RunSettings,
+  targets: readonly NamedTarget[],
+  deps: RunTargetsDeps
+): Promise<TargetRun[]> {
+  const reconcile = deps.reconcile ?? reconcileTarget;
+  const limit = pLimit(Math.max(1, run.maxParallel ?? 4));
+  const results = new Map<NamedTarget, TargetResult>();
+  const one = async (t: NamedTarget): Promise<void> => {
+    const log = targetLog(deps.log, t.name);
+    const started = Date.now();
+    log.info(`start: APIM ${t.spec.apimName} → Function App ${t.spec.functionAppName} (${run.mode})`);
+    let result: TargetResult;
+    try {
+      result = await reconcile({ ...run, ...t.spec, warnings: t.spec.warnings ?? [] }, deps.portsFor(t, log), started);
+    } catch (e) {
+      result = failedTarget(run, t.spec, e, started);
+    }
+    results.set(t, result);
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    if (result.failed) log.warning(`failed after ${secs} s: ${firstLine(result.failure ?? 'failed')}`);
+    else log.info(`done in ${secs} s: ${result.report.verdict}`);
+  };
+  await Promise.all(
+    lanes(targets).map((lane) =>
+      limit(async () => {
+        for (const t of lane) await one(t);
+      })
+    )
+  );
+  return targets.map((t) => ({ name: t.name, spec: t.spec, result: results.get(t)! }));
+}
+
+function firstLine(s: string): string {
+  return s.trim().split(/\r?\n/)[0] ?? '';
+}
+
+/**
+ * The step's failure message for a run over a targets file, or undefined when no target fails the step:
+ * `<n> of <m> targets failed: <name> (<first line of its failure> <what it changed>); …`, where what a target
+ * changed comes from its write states (describeOutcome) or is `Nothing was changed.` when it wrote nothing.
+ */
+export function targetsFailure(runs: readonly TargetRun[]): string | undefined {
+  const failed = runs.filter((r) => r.result.failed);
+  if (failed.length === 0) return undefined;
+  const parts = failed.map((r) => {
+    const changed = r.result.outcome ? describeOutcome(r.result.outcome) : 'Nothing was changed.';
+    const why = firstLine(r.result.failure ?? 'failed');
+    return `${r.name}: ${why}${why.includes('Changed:') ? '' : ` ${changed}`}`;
+  });
+  return `${failed.length} of ${runs.length} target${runs.length === 1 ? '' : 's'} failed: ${failed.map((r) => r.name).join(', ')}.\n${parts.map((p) => `- ${p}`).join('\n')}`;
+}
