@@ -130,7 +130,13 @@ targets:
     client-id: ${APP}
     colour: blue
 `;
-    const problems = problemsOf(text);
+    const all = problemsOf(text);
+    // The target is still checked with its other keys: what it lacks is reported too, at its line.
+    expect(all.filter((p) => p.text.startsWith('is required')).map((p) => [p.line, p.key])).toContainEqual([
+      5,
+      'apim-name'
+    ]);
+    const problems = all.filter((p) => !p.text.startsWith('is required'));
     expect(problems.map((p) => [p.line, p.key])).toEqual([
       [2, 'name'],
       [3, 'mode'],
@@ -181,7 +187,8 @@ targets:
     const shapes = problemsOf(
       'targets:\n  - name: a\n    apim-name: [x, y]\n    api-ids: {a: 1}\n    smoke-path: &p /x\n    excluded-paths: [*p]\n    extra: 1\n'
     );
-    expect(shapes.map((p) => [p.key, p.text.split(';')[0]])).toEqual([
+    const notRequired = shapes.filter((p) => !p.text.startsWith('is required'));
+    expect(notRequired.map((p) => [p.key, p.text.split(';')[0]])).toEqual([
       ['apim-name', 'is a list'],
       ['api-ids', 'is a map'],
       ['excluded-paths', 'anchors and aliases are not supported'],

@@ -78,8 +78,11 @@ export function parseTargetsFile(text: string, step: GetInput): ParsedTargetsFil
   const root = readRoot(doc, lineOf, problems);
   const defaults = root.defaults ? readEntry(root.defaults, false, lineOf, problems) : undefined;
   const entries = root.targets.map((m) => readEntry(m, true, lineOf, problems));
-  if (problems.length > 0) return fail(...problems);
-  return checkTargets(entries, defaults, step);
+  if (entries.length === 0) return fail(...problems);
+  // Keys and values that could not be read are problems already; every target is still checked with the rest.
+  const checked = checkTargets(entries, defaults, step);
+  const all = [...problems, ...checked.problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return all.length > 0 ? { targets: [], problems: all, warnings: checked.warnings } : checked;
 }
 
 function fail(...problems: FileProblem[]): ParsedTargetsFile {
