@@ -172,6 +172,52 @@ describe('mode: list', () => {
   });
 });
 
+describe('ARM throttling', () => {
+  it('a 429 with Retry-After pauses the subscription for every target; the pipeline retries; all succeed', async () => {
+    const { state, targets } = generateTargets(scenario('in-sync'), 3);
+    const served: { at: number; line: string }[] = [];
+    const twin = await startEmulator(state, { log: (line) => served.push({ at: Date.now(), line }) });
+    const workspace = mkdtempSync(path.join(os.tmpdir(), 'afa-ws-'));
+    cleanups.push(async () => {
+      await twin.stop();
+      rmSync(workspace, { recursive: true, force: true });
+    });
+    writeFileSync(path.join(workspace, 'targets.yml'), targetsYaml(targets));
+    // Every ARM request waits 100 ms, so the three targets' reads overlap; the first read of target-002's site is
+    // throttled (ARM: 429 TooManyRequests with Retry-After, Learn "Understand how Azure Resource Manager throttles
+    // requests").
+    twin.addFaults([
+      {
+        match: { method: 'GET', pathRegex: '/sites/func-t002\\?' },
+        respond: {
+          status: 429,
+          headers: { 'Retry-After': '2' },
+          body: { error: { code: 'TooManyRequests', message: 'throttled' } }
+        }
+      },
+      { match: { pathRegex: '^/subscriptions/' }, delayMs: 100, times: 1e6 }
+    ]);
+    const r = await run(twin, workspace, { ...runInputs(state), targets: 'targets.yml', mode: 'check' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /ARM throttled subscription 22222222-2222-4222-8222-222222222222 \(429\): its requests wait 2 s/
+    );
+    const arm = served.filter((s) => s.line.startsWith('arm '));
+    const throttled = arm.find((s) => s.line.endsWith('-> 429'))!;
+    expect(throttled).toBeDefined();
+    // Nothing of that subscription was sent during the pause: requests answered later arrived after it (answer −
+    // 100 ms delay ≥ 429 + 2 s), except those already in flight when the 429 came.
+    const later = arm.filter((s) => s.at > throttled.at + 150);
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.every((s) => s.at - 100 >= throttled.at + 1900)).toBe(true);
+    expect(JSON.parse(r.outputs.targets!).map((e: { result: string }) => e.result)).toEqual([
+      'in-sync',
+      'in-sync',
+      'in-sync'
+    ]);
+  });
+});
+
 describe('one comment per run configuration', () => {
   it('the whole file, a matrix leg, and one-target runs (same names, another subscription) keep their own', async () => {
     const { twin, state, targets, workspace } = await setup();

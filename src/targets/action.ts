@@ -51,9 +51,9 @@ function keyedLock(): <T>(key: string, f: () => Promise<T>) => Promise<T> {
  */
 export async function runTargetsFile(sel: TargetsSelection, started: number): Promise<void> {
   const run = sel.run;
-  for (const w of [...run.warnings, ...sel.warnings]) coreLogger.warning(w);
   for (const t of sel.targets) mask(t.spec.smoke.subscriptionKey);
   mask(run.githubToken);
+  for (const w of [...run.warnings, ...sel.warnings]) coreLogger.warning(w);
   const report: TargetsRunReport = {
     mode: run.mode,
     targetsFile: sel.targetsFile,
