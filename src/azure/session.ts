@@ -123,6 +123,11 @@ export interface SharedPorts {
  * that follow instead of after the plan; the pre-flight (src/preflight.ts) and the foreign-token smoke check then
  * take them from the token cache, outcome included. When `app-client-id` is not given (it comes from the site's
  * Easy Auth), nothing is started here and the pre-flight asks after the plan.
+ *
+ * `shared` (a run over a targets file): the target's log (default: the runner's), the run's ARM in-flight limits and
+ * HTTP client for the ARM port (./arm-limits.ts), and a lock: the APIM identity PATCH (createArmPort
+ * `patchApimService`, a service update with a long-running operation) then holds the lock named by the APIM
+ * service's ARM ID (lower case), so targets on one APIM service never update it at the same time.
  */
 export function targetPorts(
   run: RunSettings,

@@ -7,7 +7,6 @@
  */
 import * as core from '@actions/core';
 import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
-import pLimit, { type LimitFunction } from 'p-limit';
 import { coreLogger, mask } from '../action-io.js';
 import { createArmLimits } from '../azure/arm-limits.js';
 import { signIn, targetPorts } from '../azure/session.js';
@@ -15,7 +14,7 @@ import type { TargetsRunReport } from '../report/aggregate-outputs.js';
 import { failStep } from '../report/outputs.js';
 import { publishList, publishTargets } from '../report/publish-targets.js';
 import type { RunSettings } from '../types.js';
-import { runTargets, targetsFailure, type NamedTarget } from './run.js';
+import { keyedLock, runTargets, targetsFailure, type NamedTarget } from './run.js';
 import type { RunSelection } from './select.js';
 
 type TargetsSelection = Extract<RunSelection, { kind: 'targets' }>;
@@ -33,16 +32,6 @@ export async function listTargets(sel: Extract<RunSelection, { kind: 'list' }>):
       subscriptionId: t.spec.subscriptionId
     }))
   );
-}
-
-/** A lock per key: `lock(key, f)` runs `f` after every earlier `f` of the same key has settled. */
-function keyedLock(): <T>(key: string, f: () => Promise<T>) => Promise<T> {
-  const locks = new Map<string, LimitFunction>();
-  return (key, f) => {
-    let l = locks.get(key);
-    if (!l) locks.set(key, (l = pLimit(1)));
-    return l(f);
-  };
 }
 
 /**

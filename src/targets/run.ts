@@ -5,7 +5,7 @@
  * in file order (their Easy Auth documents are one resource; a PUT replaces it whole), other targets in parallel.
  * Side effects come through the ports `portsFor` builds; nothing here signs in or publishes.
  */
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { describeOutcome } from '../apply.js';
 import { targetResourceIds } from '../azure/arm.js';
 import type { Logger } from '../ports.js';
@@ -32,6 +32,19 @@ export interface RunTargetsDeps {
   log: Logger;
   /** The reconcile of one target (tests hand in another); default: reconcileTarget. */
   reconcile?: typeof reconcileTarget;
+}
+
+/**
+ * A lock per key: `lock(key, f)` runs `f` once every earlier `f` of the same key has settled (in call order); other
+ * keys do not wait. Resolves or rejects as `f` does.
+ */
+export function keyedLock(): <T>(key: string, f: () => Promise<T>) => Promise<T> {
+  const locks = new Map<string, LimitFunction>();
+  return (key, f) => {
+    let l = locks.get(key);
+    if (!l) locks.set(key, (l = pLimit(1)));
+    return l(f);
+  };
 }
 
 /** `log` with every line prefixed `[name] ` and no groups (targets run in parallel, so their lines interleave). */
