@@ -83,7 +83,7 @@ describe('targetPorts with a lock', () => {
       spec,
       { credential },
       {
-        lock: async (key, f) => {
+        lock: async (key) => {
           keys.push(key);
           return { locked: key } as never;
         },
