@@ -6,8 +6,9 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { TwinState } from '../../emulator/src/contracts.js';
+import { ActionError } from '../../src/errors.js';
 import { ArmError, type Logger } from '../../src/ports.js';
-import type { TargetResult } from '../../src/target.js';
+import type { TargetPorts, TargetResult } from '../../src/target.js';
 import { lanes, runTargets, targetsFailure, type NamedTarget } from '../../src/targets/run.js';
 import type { RunSettings, TargetSpec } from '../../src/types.js';
 import { scenario } from '../../scripts/action-runner.js';
@@ -107,21 +108,26 @@ describe('runTargets', () => {
   it('a target that throws before its writes fails alone; the others run, each with its own prefixed log', async () => {
     const rec = recordingLog();
     const targets: NamedTarget[] = ['a', 'b', 'c'].map((n) => ({ name: n, spec: spec(`func-${n}`) }));
+    const written = { patchApimService: async () => undefined } as unknown as TargetPorts['arm'];
     const runs = await runTargets(RUN, targets, {
       log: rec.log,
       portsFor: (_t, l) => {
         l.info('ports made');
-        return {} as never;
+        return fakePorts(written, l);
       },
-      reconcile: async (s) => {
-        if (s.functionAppName === 'func-b') throw new Error('Nothing was changed: the site was not found');
+      reconcile: async (s, ports) => {
+        if (s.functionAppName === 'func-b') throw new ActionError('Nothing was changed: the site was not found');
+        if (s.functionAppName === 'func-c') {
+          await ports.arm.patchApimService({});
+          throw new TypeError('a bug');
+        }
         return ok(s.functionAppName);
       }
     });
     expect(runs.map((r) => [r.name, r.result.failed, r.result.report.verdict])).toEqual([
       ['a', false, 'in-sync'],
       ['b', true, 'failed'],
-      ['c', false, 'in-sync']
+      ['c', true, 'failed']
     ]);
     expect(rec.lines.filter((l) => l.text.endsWith('ports made')).map((l) => l.text)).toEqual(
       expect.arrayContaining(['[a] ports made', '[b] ports made', '[c] ports made'])
@@ -130,10 +136,13 @@ describe('runTargets', () => {
       level: 'warning',
       text: expect.stringMatching(/^\[b\] failed after [0-9.]+ s: Nothing was changed: the site was not found$/)
     });
+    // Before any write the target changed nothing; an error after a write was sent leaves it unknown.
     expect(targetsFailure(runs)).toBe(
-      '1 of 3 targets failed: b.\n- b: Nothing was changed: the site was not found Nothing was changed.'
+      '2 of 3 targets failed: b, c.\n' +
+        '- b: Nothing was changed: the site was not found Nothing was changed.\n' +
+        '- c: a bug What it changed before the error is not known: check its resources.'
     );
-    expect(targetsFailure([runs[0]!, runs[2]!])).toBeUndefined();
+    expect(targetsFailure([runs[0]!])).toBeUndefined();
   });
 
   it('a target that fails after its writes (the real reconcile) says what it changed; the other is applied', async () => {

@@ -23,6 +23,12 @@ export interface TargetRun {
   name: string;
   spec: TargetSpec;
   result: TargetResult;
+  /**
+   * What the target changed, in words: its write states (describeOutcome) after apply; `Nothing was changed.` when
+   * its ARM port saw no write (check mode, in sync, or stopped before apply); when an error interrupted it after a
+   * write was sent, that it is not known.
+   */
+  changed: string;
 }
 
 /** What {@link runTargets} needs: the ports of each target, and the run's log. */
@@ -55,7 +61,8 @@ export function targetLog(log: Logger, name: string): Logger {
 
 /**
  * The result of a target whose reconcile threw (bad input found late, a read, a pre-flight, a plan blocker): failed,
- * nothing planned or written by it (reconcileTarget throws only before any write).
+ * with the error as its failure and no plan. (reconcileTarget throws ActionError only before any write; what an
+ * unexpected error interrupted is said by {@link TargetRun.changed}.)
  */
 export function failedTarget(run: RunSettings, spec: TargetSpec, e: unknown, started: number): TargetResult {
   const message = e instanceof Error ? e.message : String(e);
@@ -100,18 +107,23 @@ export async function runTargets(
 ): Promise<TargetRun[]> {
   const reconcile = deps.reconcile ?? reconcileTarget;
   const limit = pLimit(Math.max(1, run.maxParallel ?? 4));
-  const results = new Map<NamedTarget, TargetResult>();
+  const results = new Map<NamedTarget, { result: TargetResult; changed: string }>();
   const one = async (t: NamedTarget): Promise<void> => {
     const log = targetLog(deps.log, t.name);
     const started = Date.now();
     log.info(`start: APIM ${t.spec.apimName} → Function App ${t.spec.functionAppName} (${run.mode})`);
     let result: TargetResult;
+    let changed = 'Nothing was changed.';
+    const writes = { sent: 0 };
     try {
-      result = await reconcile({ ...run, ...t.spec, warnings: t.spec.warnings ?? [] }, deps.portsFor(t, log), started);
+      const ports = countingWrites(deps.portsFor(t, log), writes);
+      result = await reconcile({ ...run, ...t.spec, warnings: t.spec.warnings ?? [] }, ports, started);
+      if (result.outcome) changed = describeOutcome(result.outcome);
     } catch (e) {
       result = failedTarget(run, t.spec, e, started);
+      if (writes.sent > 0) changed = 'What it changed before the error is not known: check its resources.';
     }
-    results.set(t, result);
+    results.set(t, { result, changed });
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     if (result.failed) log.warning(`failed after ${secs} s: ${firstLine(result.failure ?? 'failed')}`);
     else log.info(`done in ${secs} s: ${result.report.verdict}`);
@@ -123,7 +135,21 @@ export async function runTargets(
       })
     )
   );
-  return targets.map((t) => ({ name: t.name, spec: t.spec, result: results.get(t)! }));
+  return targets.map((t) => ({ name: t.name, spec: t.spec, ...results.get(t)! }));
+}
+
+/** The ARM writes of a port (PATCH, PUT) counted in `writes.sent` as they are sent. */
+function countingWrites(ports: TargetPorts, writes: { sent: number }): TargetPorts {
+  const arm = { ...ports.arm };
+  for (const m of ['patchApimService', 'putApiPolicy', 'putAuthSettingsV2'] as const) {
+    if (typeof ports.arm?.[m] !== 'function') continue;
+    const send = ports.arm[m].bind(ports.arm) as (...a: unknown[]) => Promise<never>;
+    (arm as Record<string, unknown>)[m] = (...a: unknown[]) => {
+      writes.sent++;
+      return send(...a);
+    };
+  }
+  return { ...ports, arm };
 }
 
 function firstLine(s: string): string {
@@ -132,16 +158,15 @@ function firstLine(s: string): string {
 
 /**
  * The step's failure message for a run over a targets file, or undefined when no target fails the step:
- * `<n> of <m> targets failed: <name> (<first line of its failure> <what it changed>); …`, where what a target
- * changed comes from its write states (describeOutcome) or is `Nothing was changed.` when it wrote nothing.
+ * `<n> of <m> targets failed: <names>.` then one line per failed target, `- <name>: <first line of its failure>
+ * <what it changed>` (TargetRun.changed, left out when the failure's first line already says it).
  */
 export function targetsFailure(runs: readonly TargetRun[]): string | undefined {
   const failed = runs.filter((r) => r.result.failed);
   if (failed.length === 0) return undefined;
   const parts = failed.map((r) => {
-    const changed = r.result.outcome ? describeOutcome(r.result.outcome) : 'Nothing was changed.';
     const why = firstLine(r.result.failure ?? 'failed');
-    return `${r.name}: ${why}${why.includes('Changed:') ? '' : ` ${changed}`}`;
+    return `${r.name}: ${why}${why.includes('Changed:') ? '' : ` ${r.changed}`}`;
   });
   return `${failed.length} of ${runs.length} target${runs.length === 1 ? '' : 's'} failed: ${failed.map((r) => r.name).join(', ')}.\n${parts.map((p) => `- ${p}`).join('\n')}`;
 }
