@@ -131,7 +131,9 @@ describe('examples/', () => {
         'matrix-environments.yml',
         'reusable.yml',
         'reusable-caller.yml',
-        'drift-watch.yml'
+        'drift-watch.yml',
+        'targets-pr-check-and-apply.yml',
+        'targets-matrix.yml'
       ])
     );
     const readme = fs.readFileSync(path.join(examplesDir, 'README.md'), 'utf8');
@@ -176,12 +178,20 @@ describe('examples/', () => {
             where,
             unknown: []
           });
-          const missing = requiredInputs.filter((k) => withKeys[k] === undefined || String(withKeys[k]).trim() === '');
+          // `mode: list` only reads the targets file: it needs no sign-in input.
+          const needed = withKeys.mode === 'list' ? [] : requiredInputs;
+          const missing = needed.filter((k) => withKeys[k] === undefined || String(withKeys[k]).trim() === '');
           expect({ where, missing }).toEqual({ where, missing: [] });
-          // `targets` (several targets from one file) is not a feature yet.
-          expect(withKeys).not.toHaveProperty('targets');
           if (typeof withKeys.mode === 'string' && !withKeys.mode.includes('${{')) {
-            expect(['check', 'apply']).toContain(withKeys.mode);
+            expect(['check', 'apply', 'list']).toContain(withKeys.mode);
+          }
+          // One target from the step's inputs, or a targets file (which then gives the per-target inputs).
+          const perTarget = ['subscription-id', 'apim-name', 'apim-resource-group', 'api-ids', 'function-app-name'];
+          if (withKeys.targets === undefined) {
+            expect({ where, missing: perTarget.filter((k) => withKeys[k] === undefined) }).toEqual({
+              where,
+              missing: []
+            });
           }
         }
       }
@@ -190,7 +200,10 @@ describe('examples/', () => {
     test('jobs that sign in with OIDC grant id-token: write (and contents: read)', () => {
       const wf = load(file);
       for (const [jobId, job] of jobsOf(wf)) {
-        const signsIn = actionSteps(job).length > 0 || typeof job.uses === 'string';
+        // `mode: list` signs in nowhere; every other use of the action does.
+        const signing = actionSteps(job).filter((s) => asMap(s.with).mode !== 'list');
+        const signsIn = signing.length > 0 || typeof job.uses === 'string';
+        if (actionSteps(job).length > 0) expect(grants(permissionsOf(wf, job), 'contents')).toBeGreaterThanOrEqual(1);
         if (!signsIn) continue;
         const perms = permissionsOf(wf, job);
         expect({ job: `${file} jobs.${jobId}`, idToken: grants(perms, 'id-token') }).toEqual({
@@ -372,5 +385,47 @@ describe('examples/', () => {
         }
       });
     }
+  });
+
+  test('targets-pr-check-and-apply: a targets file checked on pull requests and applied on main, checked out first', () => {
+    const wf = load('targets-pr-check-and-apply.yml');
+    const jobs = Object.fromEntries(jobsOf(wf));
+    for (const [id, mode] of [
+      ['check', 'check'],
+      ['apply', 'apply']
+    ] as const) {
+      const steps = stepsOf(jobs[id]!);
+      const action = actionSteps(jobs[id]!)[0]!;
+      expect(String(steps[0]!.uses)).toMatch(/^actions\/checkout@/);
+      expect(asMap(action.with)).toMatchObject({ targets: '.github/apim-targets.yml', mode });
+      expect(asMap(action.with)).not.toHaveProperty('apim-name');
+    }
+    expect(jobs.apply!.environment).toBe('production');
+    expect(asMap(jobs.apply!.concurrency)['cancel-in-progress']).toBe(false);
+    expect(asMap(jobs.check!.permissions)['pull-requests']).toBe('write');
+  });
+
+  test('targets-matrix: mode: list feeds the matrix; one leg per target with target: and a concurrency group per target', () => {
+    const wf = load('targets-matrix.yml');
+    const jobs = Object.fromEntries(jobsOf(wf));
+    const list = jobs.list!;
+    const listStep = actionSteps(list)[0]!;
+    expect(asMap(listStep.with)).toEqual({ targets: '.github/apim-targets.yml', mode: 'list' });
+    expect(grants(permissionsOf(wf, list), 'id-token')).toBe(0);
+    expect(asMap(list.outputs).matrix).toBe(`\${{ steps.${String(listStep.id)}.outputs.matrix }}`);
+    const legs = jobs.reconcile!;
+    expect(legs.needs).toBe('list');
+    expect(asMap(legs.strategy).matrix).toBe('${{ fromJSON(needs.list.outputs.matrix) }}');
+    expect(asMap(legs.strategy)['fail-fast']).toBe(false);
+    expect(String(asMap(legs.concurrency).group)).toContain('${{ matrix.target }}');
+    expect(asMap(legs.concurrency)['cancel-in-progress']).toBe(false);
+    const leg = asMap(actionSteps(legs)[0]!.with);
+    expect(leg).toMatchObject({ targets: '.github/apim-targets.yml', target: '${{ matrix.target }}' });
+  });
+
+  test('the sample targets file is referenced by the examples that read one', () => {
+    expect(fs.existsSync(path.join(examplesDir, 'targets/apim-targets.yml'))).toBe(true);
+    const readme = fs.readFileSync(path.join(examplesDir, 'README.md'), 'utf8');
+    expect(readme).toContain('(targets/apim-targets.yml)');
   });
 });

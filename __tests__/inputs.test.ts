@@ -17,6 +17,7 @@ import {
   MAX_SUBSCRIPTION_KEY_LENGTH,
   MAX_VALUE_LENGTH,
   REQUIRED_INPUTS,
+  STEP_REQUIRED_INPUTS,
   SECRET_INPUTS,
   excludedPathWarnings,
   findControlCharacter,
@@ -352,7 +353,9 @@ describe('action.yml agrees with the inputs table', () => {
       .filter(([, v]) => v.required === true)
       .map(([k]) => k)
       .sort();
-    expect(required).toEqual([...REQUIRED_INPUTS].sort());
+    // Per-target inputs may come from a targets file instead, so action.yml requires only the run-level ones.
+    expect(required).toEqual([...STEP_REQUIRED_INPUTS].sort());
+    expect([...STEP_REQUIRED_INPUTS].sort()).toEqual(['client-id', 'tenant-id']);
     for (const [name, v] of Object.entries(actionYml.inputs)) {
       expect([name, typeof v.description === 'string' && v.description.length > 10]).toEqual([name, true]);
     }
@@ -368,10 +371,12 @@ describe('action.yml agrees with the inputs table', () => {
         'comment-url',
         'drift',
         'issue-url',
+        'matrix',
         'result',
         'smoke-result',
         'snapshot-path',
-        'summary-path'
+        'summary-path',
+        'targets'
       ].sort()
     );
   });
@@ -431,7 +436,11 @@ const VALID: Record<string, string> = {
   'github-token': 'ghs_SECRETtoken0123456789',
   'pr-comment': 'false',
   'drift-issue': 'true',
-  'drift-issue-labels': 'drift\nazure'
+  'drift-issue-labels': 'drift\nazure',
+  targets: '.github/apim-targets.yml',
+  target: 'orders-prod\nbilling-dev',
+  'max-parallel': '12',
+  'arm-max-in-flight': '32'
 };
 
 /** Characters refused everywhere (line feed and CRLF are tested apart: they separate list entries). */
@@ -758,6 +767,12 @@ describe('the value validated is the value used (property)', () => {
             case 'function-app-slot':
               expect(s.functionAppSlot).toBe(v);
               break;
+            case 'targets':
+              // A path inside the workspace: used as given (without a leading ./), never leaving it.
+              expect(s.targetsFile).toBe(v.replace(/^\.\//, ''));
+              expect(s.targetsFile!.split('/')).not.toContain('..');
+              expect(s.targetsFile).not.toMatch(/^\/|\\/);
+              break;
             case 'api-ids':
             case 'excluded-paths': {
               const entries = name === 'api-ids' ? s.apiIds : s.excludedPaths;
@@ -1069,7 +1084,8 @@ describe('limits', () => {
     expect(LIST_ENTRY_MAX_LENGTH).toEqual({
       'api-ids': MAX_NAME_LENGTH,
       'excluded-paths': MAX_VALUE_LENGTH,
-      'drift-issue-labels': 50
+      'drift-issue-labels': 50,
+      target: MAX_NAME_LENGTH
     });
   });
 

@@ -15,12 +15,16 @@
  * Each figure is the minimum of BENCH_RUNS runs (default 3). Prints figures; asserts nothing. `AFA_DIST=<bundle>`
  * benchmarks another build (e.g. the one before a change) with the same table.
  *
+ * Then many targets (./targets.ts): check and apply over a targets file of 1 to 100 targets with 150 ms on every ARM
+ * request. `npm run bench -- --only single` or `-- --only targets` runs one part.
  * Then the peer comparison (./peer.ts): the action next to an Azure CLI script doing the same job, paired runs
- * (BENCH_PEER_PAIRS, default 5), medians and ratio; skipped with a message without `az`. `BENCH_PEER_ONLY=1` runs
- * only that; `BENCH_PEER=0` skips it.
+ * (BENCH_PEER_PAIRS, default 5), medians and ratio; skipped with a message without `az`. `BENCH_PEER_ONLY=1` (or
+ * `-- --only peer`) runs only that; `BENCH_PEER=0` skips it.
  */
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 import { startEmulator } from '../emulator/index.js';
 import { baseInputs, distEntry, runAction, scenario } from '../scripts/action-runner.js';
+import { benchTargets } from './targets.js';
 import { KINDS, countByKind, criticalPath, type ServedAt } from './twin-requests.js';
 import { peerComparison } from './peer.js';
 
@@ -68,26 +72,30 @@ const SCENARIOS: Scenario[] = [
   { name: 'apply, drifted, smoke', state: 'drifted', mode: 'apply', smoke: true }
 ];
 
-const rows = [];
-for (const s of process.env.BENCH_PEER_ONLY === '1' ? [] : SCENARIOS) {
-  const base = await best(s, 0);
-  const slow = await best(s, DELAY_MS);
-  const kinds = Object.fromEntries(
-    [...KINDS, 'other' as const].filter((k) => k !== 'other' || base.kinds.other > 0).map((k) => [k, base.kinds[k]])
-  );
-  rows.push({
-    scenario: s.name,
-    exit: base.code,
-    all: base.all,
-    ...kinds,
-    'wall ms': base.ms,
-    [`+${DELAY_MS} ms/req`]: slow.ms,
-    'round trips': Math.round((slow.ms - base.ms) / DELAY_MS),
-    'path (log)': slow.path
-  });
-}
-if (rows.length) {
+async function benchOne(): Promise<void> {
+  const rows = [];
+  for (const s of SCENARIOS) {
+    const base = await best(s, 0);
+    const slow = await best(s, DELAY_MS);
+    const kinds = Object.fromEntries(
+      [...KINDS, 'other' as const].filter((k) => k !== 'other' || base.kinds.other > 0).map((k) => [k, base.kinds[k]])
+    );
+    rows.push({
+      scenario: s.name,
+      exit: base.code,
+      all: base.all,
+      ...kinds,
+      'wall ms': base.ms,
+      [`+${DELAY_MS} ms/req`]: slow.ms,
+      'round trips': Math.round((slow.ms - base.ms) / DELAY_MS),
+      'path (log)': slow.path
+    });
+  }
   console.log(`${distEntry}; node ${process.version}; ${RUNS} runs each, minimum shown`);
   console.table(rows);
 }
-if (process.env.BENCH_PEER !== '0') await peerComparison();
+
+const peerOnly = process.env.BENCH_PEER_ONLY === '1' || ONLY === 'peer';
+if (!peerOnly && ONLY !== 'targets') await benchOne();
+if (!peerOnly && ONLY !== 'single') await benchTargets();
+if (process.env.BENCH_PEER !== '0' && (ONLY === undefined || ONLY === 'peer' || peerOnly)) await peerComparison();

@@ -4,13 +4,15 @@
  * SIGTERM/SIGINT stop it.
  * `--help` prints the usage on stdout (exit 0); an unknown option or a missing `--state` prints it on stderr (exit 2).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { generateTargets, targetsYaml } from './src/scenario-gen.js';
 import { startEmulator } from './src/server.js';
 import type { TwinState } from './src/contracts.js';
 
 const USAGE = `usage: npm run -s emulator -- --state <file.json> [--proxy] [--quiet]
-       tsx emulator/cli.ts --state <file.json> [--proxy] [--quiet]
+       npm run -s emulator -- --state <file.json> --targets <n> [--targets-file <out.yml>] [--quiet]
+       tsx emulator/cli.ts --state <file.json> [--targets <n> [--targets-file <out.yml>]] [--proxy] [--quiet]
 
 Starts the local Azure twin (ARM, Entra ID, Microsoft Graph, GitHub OIDC and REST, the APIM gateway, the Function
 host) over HTTPS on 127.0.0.1, with the state in <file.json> (e.g. emulator/scenarios/drifted.json).
@@ -20,6 +22,9 @@ options:
   --proxy              also serve the real hostnames (management.azure.com, login.microsoftonline.com,
                        graph.microsoft.com, api.github.com, the state's *.azure-api.net and *.azurewebsites.net)
                        through an HTTPS CONNECT proxy on 127.0.0.1 that never connects out (ready line: proxy)
+  --targets <n>        copy the state's target (apim-x, func-x) into n distinct targets apim-t001/func-t001, …
+                       (1-500; emulator/src/scenario-gen.ts), each with its own app registration and identity
+  --targets-file <p>   with --targets: write a targets file for them (the action's targets input) to <p>
   --quiet              no request log on stderr
   -h, --help           this text, then exit 0
 
@@ -37,12 +42,21 @@ start, 2 bad usage.
 `;
 
 /** Parses the command line; bad usage prints the usage on stderr and exits 2. */
-function options(): { state: string; quiet: boolean; proxy: boolean } {
-  let values: { state?: string; quiet?: boolean; help?: boolean; proxy?: boolean };
+function options(): { state: string; quiet: boolean; proxy: boolean; targets?: number; targetsFile?: string } {
+  let values: {
+    state?: string;
+    quiet?: boolean;
+    help?: boolean;
+    proxy?: boolean;
+    targets?: string;
+    'targets-file'?: string;
+  };
   try {
     ({ values } = parseArgs({
       options: {
         state: { type: 'string' },
+        targets: { type: 'string' },
+        'targets-file': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         proxy: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false }
@@ -60,14 +74,34 @@ function options(): { state: string; quiet: boolean; proxy: boolean } {
     process.stderr.write(`emulator: --state is required\n\n${USAGE}`);
     process.exit(2);
   }
-  return { state: values.state, quiet: values.quiet ?? false, proxy: values.proxy ?? false };
+  const targets = values.targets === undefined ? undefined : Number(values.targets);
+  if (targets !== undefined && !(Number.isInteger(targets) && targets >= 1 && targets <= 500)) {
+    process.stderr.write(`emulator: --targets must be a whole number from 1 to 500\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values['targets-file'] !== undefined && targets === undefined) {
+    process.stderr.write(`emulator: --targets-file needs --targets\n\n${USAGE}`);
+    process.exit(2);
+  }
+  return {
+    state: values.state,
+    quiet: values.quiet ?? false,
+    proxy: values.proxy ?? false,
+    ...(targets !== undefined ? { targets } : {}),
+    ...(values['targets-file'] !== undefined ? { targetsFile: values['targets-file'] } : {})
+  };
 }
 
 async function main(): Promise<void> {
   const values = options();
-  const state = JSON.parse(readFileSync(values.state, 'utf8')) as TwinState;
+  let state = JSON.parse(readFileSync(values.state, 'utf8')) as TwinState;
   if (state.version !== 1)
     throw new Error(`${values.state}: unsupported state version ${String(state.version)} (expected 1)`);
+  if (values.targets !== undefined) {
+    const generated = generateTargets(state, values.targets);
+    state = generated.state;
+    if (values.targetsFile) writeFileSync(values.targetsFile, targetsYaml(generated.targets));
+  }
   const twin = await startEmulator(state, {
     log: values.quiet ? undefined : (line) => process.stderr.write(line + '\n'),
     proxy: values.proxy

@@ -26,10 +26,13 @@ export const coreLogger: Logger = {
   group: (name, f) => core.group(name, f)
 };
 
-/** A retry hook that logs one line per retry (the info carries a status or error code, never a body or a token). */
-export function logRetry(what: string): (i: RetryInfo) => void {
+/**
+ * A retry hook that logs one line per retry to `log` (default: the runner's log; the info carries a status or error
+ * code, never a body or a token).
+ */
+export function logRetry(what: string, log: Logger = coreLogger): (i: RetryInfo) => void {
   return (i) =>
-    coreLogger.info(`${what}: attempt ${i.attempt}/${i.attempts} failed (${i.reason}); retrying in ${i.delayMs} ms`);
+    log.info(`${what}: attempt ${i.attempt}/${i.attempts} failed (${i.reason}); retrying in ${i.delayMs} ms`);
 }
 
 /**

@@ -1,30 +1,49 @@
 /**
- * The action's entry (DESIGN §1): inputs → sign-in → the target → publish. Each step lives in its own module:
- * src/inputs (validated settings), src/azure/session.ts (one sign-in: GitHub OIDC or the Azure CLI; the real ports),
- * src/target.ts (reconcileTarget: observe → plan → check | apply → smoke), src/report/outputs.ts (outputs, summary,
- * PR comment). Check mode is decided in reconcileTarget, once.
+ * The action's entry (DESIGN §1): inputs → sign-in → the target(s) → publish. Each step lives in its own module:
+ * src/inputs (validated settings), src/targets/select.ts (one target, a targets file's targets, or `mode: list`),
+ * src/azure/session.ts (one sign-in: GitHub OIDC or the Azure CLI; the real ports), src/target.ts (reconcileTarget:
+ * observe → plan → check | apply → smoke), src/report/outputs.ts (outputs, summary, PR comment). A run over a
+ * targets file continues in src/targets/action.ts. Check mode is decided in reconcileTarget, once.
  */
 import * as core from '@actions/core';
 import { coreLogger, mask } from './action-io.js';
 import { signIn, targetPorts } from './azure/session.js';
-import { readSettings } from './inputs.js';
+import { runConfigMarker, type RunConfig } from './report/render.js';
 import { failStep, publishRun } from './report/outputs.js';
 import { reconcileTarget, type TargetResult } from './target.js';
+import { failTargetsRun, listTargets, runTargetsFile } from './targets/action.js';
+import { readTargetsFile } from './targets/read.js';
+import { selectRun, type RunSelection } from './targets/select.js';
 import type { Settings } from './types.js';
 
 export { describeOutcome } from './apply.js';
 export { reconcileTarget } from './target.js';
 export type { TargetPorts, TargetResult } from './target.js';
 
-/** The action's entry: reads inputs, signs in, reconciles the target, publishes the report, sets outputs. */
+/** The action's entry: reads inputs, signs in, reconciles the target(s), publishes the report, sets outputs. */
 export async function run(): Promise<void> {
   const started = Date.now();
-  let settings: Settings | undefined;
+  // Untrimmed: the inputs' readers trim spaces and line breaks themselves and refuse every other control character
+  // (core.getInput would silently drop a leading or trailing tab).
+  const getInput = (name: string) => core.getInput(name, { trimWhitespace: false });
+  let selection: RunSelection;
+  try {
+    selection = selectRun(getInput, readTargetsFile);
+  } catch (e) {
+    if (getInput('targets').trim() !== '') return failTargetsRun(getInput, e, started);
+    return runOne(undefined, e, started);
+  }
+  if (selection.kind === 'list') return listTargets(selection);
+  if (selection.kind === 'targets') return runTargetsFile(selection, started);
+  return runOne(selection.settings, undefined, started);
+}
+
+/** A one-target run (no targets file): sign-in, the target, the report; `refused`: why the inputs were refused. */
+async function runOne(valid: Settings | undefined, refused: unknown, started: number): Promise<void> {
+  const settings: Settings | undefined = valid;
   let result: TargetResult;
   try {
-    // Untrimmed: readSettings trims spaces and line breaks itself and refuses every other control character
-    // (core.getInput would silently drop a leading or trailing tab).
-    settings = readSettings((name) => core.getInput(name, { trimWhitespace: false }));
+    if (!settings) throw refused;
     for (const w of settings.warnings ?? []) coreLogger.warning(w);
     for (const s of [settings.smoke.subscriptionKey, settings.githubToken]) mask(s);
     const s = settings;
@@ -34,8 +53,33 @@ export async function run(): Promise<void> {
   } catch (e) {
     result = failedBeforePlan(settings, e, started);
   }
-  await publishRun(settings, result);
+  await publishRun(settings, result, runConfigMarker(markerConfig(settings)));
   if (result.failed) failStep(result.failure ?? 'failed');
+}
+
+/** The run configuration of a one-target run: its settings, or (refused inputs) the raw inputs, printable. */
+function markerConfig(s: Settings | undefined): RunConfig {
+  if (s) {
+    return {
+      apim: s.apimName,
+      functionApp: s.functionAppName,
+      apis: s.apiIds,
+      subscriptionId: s.subscriptionId,
+      apimResourceGroup: s.apimResourceGroup,
+      functionAppResourceGroup: s.functionAppResourceGroup,
+      ...(s.functionAppSlot ? { slot: s.functionAppSlot } : {})
+    };
+  }
+  const raw = (name: string) => printable(core.getInput(name));
+  return {
+    apim: raw('apim-name'),
+    functionApp: raw('function-app-name'),
+    apis: raw('api-ids').split(/[?,]/).filter(Boolean),
+    subscriptionId: raw('subscription-id'),
+    apimResourceGroup: raw('apim-resource-group'),
+    functionAppResourceGroup: raw('function-app-resource-group') || raw('apim-resource-group'),
+    ...(raw('function-app-slot') ? { slot: raw('function-app-slot') } : {})
+  };
 }
 
 /**

@@ -13,6 +13,11 @@ import type { RestoreReport, SnapshotReport } from './snapshot/schema.js';
  */
 export type Mode = 'apply' | 'check' | 'restore';
 /**
+ * The `mode` input: a reconcile mode, or `list` (validate the targets file and set the `matrix` output; no Azure
+ * request). RunSettings keeps `mode` a reconcile mode and says `list` with `listOnly`.
+ */
+export type RunMode = Mode | 'list';
+/**
  * What apply does when it fails after writes, or the smoke requests fail after apply (input `on-failure`): `keep` the
  * change (the Function stays closed to callers without APIM's token), or `restore` Easy Auth and the policies as
  * they were (availability first; the system-assigned identity is never removed).
@@ -75,6 +80,16 @@ export interface RunSettings {
    * excluded path that covers the smoke path or every function, an API ID listed twice.
    */
   warnings?: string[];
+  /** `mode: list`: validate the targets file and set the `matrix` output only (then `mode` is `check`). */
+  listOnly?: boolean;
+  /** Input `targets`: the targets file, relative to the workspace (as given); absent: one target from the step. */
+  targetsFile?: string;
+  /** Input `target`: the names of the targets file's targets to run (`[]` or absent: all of them). */
+  targetFilter?: string[];
+  /** Input `max-parallel`: targets reconciled at the same time (readRunSettings sets it; absent: 4). */
+  maxParallel?: number;
+  /** Input `arm-max-in-flight`: ARM requests in flight per subscription, all targets together (absent: 16). */
+  armMaxInFlight?: number;
 }
 
 /**

@@ -12,7 +12,10 @@ import { baseInputs, runAction, scenario, withTwin, type Twin } from '../../scri
 import { jwtsIn } from './helpers.js';
 import { githubRequests, stateOf, warnings } from './smoke-helpers.js';
 
-const MARKER = '<!-- apim-function-auth:drift-issue: apim-x/func-x/orders -->';
+// The sticky comment's run-configuration marker (subscription, resource groups, slot, APIs) with the issue's prefix.
+const MARKER =
+  '<!-- apim-function-auth:drift-issue: subscription=22222222-2222-4222-8222-222222222222 apim=rg-demo/apim-x ' +
+  'function-app=rg-demo/func-x apis=orders -->';
 const RUNS = 'https://github.com/octo/orders-app/actions/runs';
 const UNRELATED = { number: 8, title: 'Checkout page is slow', body: 'p95 is 3 s', state: 'open' as const, labels: [] };
 

@@ -159,8 +159,13 @@ export function stateOf(twin: Twin): TwinState {
   return structuredClone(twin.getState());
 }
 
-/** The hidden marker our sticky comment starts with (`<!-- apim-function-auth … -->`). */
-export const MARKER = '<!-- apim-function-auth: apim-x/func-x/orders -->';
+/**
+ * The hidden marker our sticky comment starts with (`<!-- apim-function-auth … -->`): a one-target run's holds its
+ * subscription, resource groups and APIs (src/report/render.ts runConfigMarker).
+ */
+export const MARKER =
+  '<!-- apim-function-auth: subscription=22222222-2222-4222-8222-222222222222 apim=rg-demo/apim-x ' +
+  'function-app=rg-demo/func-x apis=orders -->';
 
 /** Markdown text with the renderer's backslash escapes removed (`\[` → `[`), for matching prose. */
 export function plain(markdown: string): string {

@@ -16,8 +16,10 @@ import {
   driftStatus,
   isPullRequestEvent,
   ISSUE_TITLE_MAX,
-  runLink
+  runLink,
+  targetsIssueDoc
 } from '../../src/report/drift-issue.js';
+import type { TargetRunReport, TargetsRunReport } from '../../src/report/aggregate-outputs.js';
 import { COMMENT_MAX_CHARS, commentMarker } from '../../src/report/render.js';
 import { createSecretRegistry } from '../../src/secrets.js';
 import type { RunReport } from '../../src/types.js';
@@ -351,5 +353,44 @@ describe('publishDriftIssue', () => {
     expect(text).toContain('gateway said');
     expect(text).not.toContain(key);
     expect(text).not.toContain('eyJhbGciOiJSUzI1NiJ9');
+  });
+});
+
+describe('targetsIssueDoc: one issue for a run over a targets file', () => {
+  const RUN_MARKER = '<!-- apim-function-auth: targets=.github/apim-targets.yml target=* -->';
+  const t = (name: string, report: RunReport): TargetRunReport => ({
+    name,
+    report: { ...report, target: { ...report.target, apim: `apim-${name}`, functionApp: `func-${name}` } },
+    result: { failed: report.verdict === 'failed' }
+  });
+  const failed: RunReport = { ...inSync, verdict: 'failed', error: 'a read failed' };
+  const run = (targets: TargetRunReport[], extra: Partial<TargetsRunReport> = {}): TargetsRunReport => ({
+    mode: 'check',
+    targetsFile: '.github/apim-targets.yml',
+    filter: [],
+    targets,
+    durationSeconds: 3,
+    source: SOURCE,
+    ...extra
+  });
+
+  it('not in sync when any target is: the title names those targets only, the body carries the marker', () => {
+    const doc = targetsIssueDoc(run([t('a', inSync), t('b', drifted), t('c', failed)]), RUN_MARKER);
+    expect(doc.status).toBe('not-in-sync');
+    expect(driftIssueTitle(doc.drifted)).toBe('apim-function-auth: drift in apim-b → func-b (orders)');
+    const marker = driftIssueMarker(doc.runMarker);
+    expect(marker).toBe('<!-- apim-function-auth:drift-issue: targets=.github/apim-targets.yml target=* -->');
+    const body = doc.body(marker, 'schedule');
+    expect(carriesMarker(body, marker)).toBe(true);
+    expect(body).toContain('apim-b');
+    expect(body.length).toBeLessThanOrEqual(COMMENT_MAX_CHARS);
+  });
+
+  it('in sync only when every target is; a failed target, apply or a run-level error leave the issue alone', () => {
+    expect(targetsIssueDoc(run([t('a', inSync), t('b', inSync)]), RUN_MARKER).status).toBe('in-sync');
+    expect(targetsIssueDoc(run([t('a', inSync), t('c', failed)]), RUN_MARKER).status).toBe('unknown');
+    expect(targetsIssueDoc(run([t('b', drifted)], { mode: 'apply' }), RUN_MARKER).status).toBe('unknown');
+    expect(targetsIssueDoc(run([], { error: 'bad targets file' }), RUN_MARKER).status).toBe('unknown');
+    expect(targetsIssueDoc(run([t('a', inSync)]), RUN_MARKER).closing).toMatch(/^✅ In sync since \[run 42\]/);
   });
 });

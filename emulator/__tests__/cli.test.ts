@@ -5,13 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { get as httpsGet } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
@@ -242,4 +244,49 @@ describe('emulator CLI --proxy', () => {
   it('refuses a host the twin does not play', async () => {
     expect((await connect(ready.proxy.url, 'example.com:443')).status).toBe(403);
   });
+});
+
+describe('emulator CLI --targets', () => {
+  it('serves the generated targets and writes the targets file', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'twin-targets-'));
+    const file = path.join(dir, 'targets.yml');
+    const stateFile = path.join(dir, 'state.json');
+    writeFileSync(stateFile, JSON.stringify(drifted));
+    const p = spawn(
+      tsx,
+      ['emulator/cli.ts', '--state', stateFile, '--targets', '4', '--targets-file', file, '--quiet'],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe']
+      }
+    );
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: p.stdout! }).once('line', resolve);
+        p.once('exit', (code) => reject(new Error(`exited ${code}`)));
+      });
+      const ready = JSON.parse(first) as { adminUrl: string };
+      expect(ready.adminUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/_emulator$/);
+      const doc = parse(readFileSync(file, 'utf8')) as { targets: { name: string }[] };
+      expect(doc.targets.map((t) => t.name)).toEqual(['target-001', 'target-002', 'target-003', 'target-004']);
+    } finally {
+      p.kill('SIGTERM');
+      await new Promise((r) => p.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('refuses --targets-file without --targets, and a bad count', async () => {
+    const run = (args: string[]) =>
+      new Promise<{ code: number; err: string }>((resolve) => {
+        const p = spawn(tsx, ['emulator/cli.ts', ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        p.stderr!.on('data', (d) => (err += d));
+        p.on('close', (code) => resolve({ code: code ?? -1, err }));
+      });
+    const a = await run(['--state', 'emulator/scenarios/drifted.json', '--targets-file', 'x.yml']);
+    expect(a).toMatchObject({ code: 2, err: expect.stringContaining('--targets-file needs --targets') });
+    const b = await run(['--state', 'emulator/scenarios/drifted.json', '--targets', '0']);
+    expect(b).toMatchObject({ code: 2, err: expect.stringContaining('1 to 500') });
+  }, 60_000);
 });

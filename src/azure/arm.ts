@@ -15,11 +15,12 @@ import { USER_AGENT_PREFIX } from '../version.js';
 import type { TokenCredential } from '@azure/core-auth';
 import { ApiManagementClient } from '@azure/arm-apimanagement';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
-import { createDefaultHttpClient, type Pipeline } from '@azure/core-rest-pipeline';
+import { createDefaultHttpClient, type HttpClient, type Pipeline } from '@azure/core-rest-pipeline';
 import { ArmError, type ArmPort, type Etagged, type Json, type PolicyDocument } from '../ports.js';
 import type { CloudEndpoints } from '../types.js';
 import { sdkCall } from './arm-errors.js';
 import { createArmSender, parseJson, policyFrom, type ArmSend } from './arm-transport.js';
+import type { ArmLimits } from './arm-limits.js';
 import { ARM_READ_RETRY, type RetryOptions } from './retry.js';
 
 export { isIdempotentRead } from './arm-transport.js';
@@ -67,6 +68,8 @@ interface ArmPortOptions {
   lroTimeoutMs?: number;
   readRetry?: RetryOptions;
   onPoll?: (poll: ApimUpdatePoll) => void;
+  limits?: ArmLimits;
+  httpClient?: HttpClient;
 }
 
 /**
@@ -87,6 +90,11 @@ interface ArmPortOptions {
  * @param opts.onPoll called after each poll of the APIM PATCH's long-running operation (the SDK poller's
  *   `onProgress`, @azure/core-lro `SimplePollerLike`), e.g. `(p) => log.info(p.text)`: APIM service updates can take
  *   many minutes, and without it the log is silent meanwhile. An exception it throws is ignored.
+ * @param opts.limits the run's ARM in-flight limits (./arm-limits.ts), shared by every target's port: its policy is
+ *   added to both clients' pipelines after the Sign phase, so every ARM request of this port (SDK operations, raw
+ *   requests, LRO polls) waits for a slot of its subscription. Absent: no bound beyond the HTTP agent's.
+ * @param opts.httpClient the HTTP client of the raw requests (default: a new default client per port); a run over
+ *   many targets hands in one, so connections are reused across targets.
  */
 export function createArmPort(
   credential: TokenCredential,
@@ -97,21 +105,25 @@ export function createArmPort(
   const timeout = opts.requestTimeoutMs ?? 60_000;
   const readRetry: RetryOptions = { ...ARM_READ_RETRY, ...opts.readRetry };
   const userAgentOptions = { userAgentPrefix: USER_AGENT_PREFIX };
+  // `perRetry`: after the Sign phase, next to the HTTP client (@azure/core-client ServiceClient additionalPolicies).
+  const additionalPolicies = opts.limits ? [{ policy: opts.limits.policy, position: 'perRetry' as const }] : [];
   const apimClient = new ApiManagementClient(credential, target.subscriptionId, {
     endpoint: endpoints.armEndpoint,
     credentialScopes: [endpoints.armScope],
-    userAgentOptions
+    userAgentOptions,
+    additionalPolicies
   });
   const webClient = new WebSiteManagementClient(credential, target.subscriptionId, {
     endpoint: endpoints.armEndpoint,
     credentials: { scopes: [endpoints.armScope] },
-    userAgentOptions
+    userAgentOptions,
+    additionalPolicies
   });
   const send = createArmSender({
     armEndpoint: endpoints.armEndpoint,
     timeout,
     readRetry,
-    httpClient: createDefaultHttpClient()
+    httpClient: opts.httpClient ?? createDefaultHttpClient()
   });
   const ctx: PortContext = {
     send,

@@ -9,13 +9,16 @@
  * round of ARM reads alongside the pre-flight's token requests.
  */
 import type { TokenCredential } from '@azure/core-auth';
+import type { HttpClient } from '@azure/core-rest-pipeline';
 import { armTimeoutMs, coreLogger, logRetry, mask, secrets } from '../action-io.js';
 import { createHttpPort } from '../http.js';
 import { preflightTokenScopes } from '../preflight.js';
 import { fileSnapshotStore, snapshotDir } from '../snapshot/file.js';
 import type { TargetPorts } from '../target.js';
 import type { RunSettings, TargetSpec } from '../types.js';
-import { createArmPort } from './arm.js';
+import type { Logger } from '../ports.js';
+import { createArmPort, targetResourceIds } from './arm.js';
+import type { ArmLimits } from './arm-limits.js';
 import { ActionError } from '../errors.js';
 import {
   createSignInCredential,
@@ -100,28 +103,65 @@ export async function signIn(
   return { credential, workflowObjectId: tokenObjectId(token) };
 }
 
+/** What the targets of one run share besides the session (a run over a targets file hands them in). */
+export interface SharedPorts {
+  /** The target's log (e.g. each line prefixed with its name); default: the runner's log. */
+  log?: Logger;
+  /** The run's ARM in-flight limits per subscription (./arm-limits.ts). */
+  limits?: ArmLimits;
+  /** One HTTP client for every target's raw ARM requests. */
+  httpClient?: HttpClient;
+  /**
+   * Runs `f` while holding the lock named `key`; the APIM identity PATCH (a service update with a long-running
+   * operation) holds its service's, so two targets on one APIM service never update it at the same time.
+   */
+  lock?: <T>(key: string, f: () => Promise<T>) => Promise<T>;
+}
+
 /**
  * The real ports of one target, over the session's credential. Starts the Entra pre-flight's token requests for the
  * target's `app-client-id`/`token-resource` inputs at once (preflightTokenScopes), so they run alongside the reads
  * that follow instead of after the plan; the pre-flight (src/preflight.ts) and the foreign-token smoke check then
  * take them from the token cache, outcome included. When `app-client-id` is not given (it comes from the site's
  * Easy Auth), nothing is started here and the pre-flight asks after the plan.
+ *
+ * `shared` (a run over a targets file): the target's log (default: the runner's), the run's ARM in-flight limits and
+ * HTTP client for the ARM port (./arm-limits.ts), and a lock: the APIM identity PATCH (createArmPort
+ * `patchApimService`, a service update with a long-running operation) then holds the lock named by the APIM
+ * service's ARM ID (lower case), so targets on one APIM service never update it at the same time.
  */
-export function targetPorts(run: RunSettings, spec: TargetSpec, session: Session): TargetPorts {
+export function targetPorts(
+  run: RunSettings,
+  spec: TargetSpec,
+  session: Session,
+  shared: SharedPorts = {}
+): TargetPorts {
   const { credential } = session;
+  const log = shared.log ?? coreLogger;
   for (const { scope } of preflightTokenScopes(spec)) {
     credential.getToken(scope).then(
       (t) => t && mask(t.token),
       () => undefined // the pre-flight reads the outcome from the cache and reports it
     );
   }
+  const arm = createArmPort(credential, run.endpoints, spec, {
+    requestTimeoutMs: armTimeoutMs(),
+    readRetry: { onRetry: logRetry('ARM read', log) },
+    onPoll: (p) => log.info(p.text),
+    ...(shared.limits ? { limits: shared.limits } : {}),
+    ...(shared.httpClient ? { httpClient: shared.httpClient } : {})
+  });
+  const lock = shared.lock;
+  if (lock) {
+    const apimId = targetResourceIds(spec, []).apim.toLowerCase();
+    const patch = arm.patchApimService.bind(arm);
+    arm.patchApimService = (body) => lock(apimId, () => patch(body));
+  }
   return {
-    arm: createArmPort(credential, run.endpoints, spec, {
-      requestTimeoutMs: armTimeoutMs(),
-      readRetry: { onRetry: logRetry('ARM read') },
-      onPoll: (p) => coreLogger.info(p.text)
+    arm,
+    graph: createGraphPort(credential, run.endpoints, {
+      retry: { onRetry: logRetry('Microsoft Graph read', log) }
     }),
-    graph: createGraphPort(credential, run.endpoints, { retry: { onRetry: logRetry('Microsoft Graph read') } }),
     http: createHttpPort(),
     tokens: {
       async getToken(scope) {
@@ -131,7 +171,7 @@ export function targetPorts(run: RunSettings, spec: TargetSpec, session: Session
         return t.token;
       }
     },
-    log: coreLogger,
+    log,
     mask,
     workflowObjectId: session.workflowObjectId,
     // One file per target under RUNNER_TEMP, scrubbed of the run's secrets (src/snapshot/file.ts).

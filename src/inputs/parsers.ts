@@ -5,7 +5,7 @@
  * boolean, a list). Problems are phrased as `<what is wrong>; <fix>`, without the input's name.
  */
 import { CLOUD_NAMES, cloudNameOf } from '../azure/clouds.js';
-import type { AllowedCallers, AuthType, CloudName, Mode, OnFailure, PrCommentMode } from '../types.js';
+import type { AllowedCallers, AuthType, CloudName, OnFailure, PrCommentMode, RunMode } from '../types.js';
 import { apiIdCaseProblems, repeatedEntryWarnings } from './cross.js';
 import {
   MAX_LIST_ENTRIES,
@@ -107,7 +107,11 @@ export const environment: Parser<CloudName> = (text) => {
     ? ok(name)
     : refuse(`${show(text)} is not supported; use one of ${CLOUD_NAMES.join(', ')} (any letter case)`);
 };
-export const mode: Parser<Mode> = oneOf<Mode>(['apply', 'check', 'restore'], 'is not allowed');
+/**
+ * `mode`: `apply`, `check`, `restore` (put back a snapshot: input `snapshot`), or `list` (the targets file's names as
+ * the `matrix` output; no Azure request).
+ */
+export const mode: Parser<RunMode> = oneOf<RunMode>(['apply', 'check', 'restore', 'list'], 'is not allowed');
 
 /** `on-failure`: `keep` (leave the change) or `restore` (put Easy Auth and the policies back), in lower case. */
 export const onFailure: Parser<OnFailure> = oneOf<OnFailure>(['keep', 'restore'], 'is not allowed');

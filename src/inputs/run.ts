@@ -33,7 +33,13 @@ function runSettingsFrom(v: InputValues<RunInputName>, warnings: string[]): RunS
     endpoints: cloudEndpoints(v.environment, overrides),
     audience: v.audience ?? defaultAudience(v.environment),
     authType: v['auth-type'],
-    mode: v.mode,
+    // `list` never reconciles; `check` is the safe reading of it for any code that looks at `mode` alone.
+    mode: v.mode === 'list' ? 'check' : v.mode,
+    ...(v.mode === 'list' ? { listOnly: true } : {}),
+    ...(v.targets !== undefined ? { targetsFile: v.targets } : {}),
+    targetFilter: v.target,
+    maxParallel: v['max-parallel'],
+    armMaxInFlight: v['arm-max-in-flight'],
     failOnDrift: v['fail-on-drift'],
     ...(v['github-token'] !== undefined ? { githubToken: v['github-token'] } : {}),
     prComment: v['pr-comment'] !== 'never',
@@ -61,7 +67,9 @@ export function checkRunSettings(getInput: GetInput): CheckedRunSettings {
  * `getInput(name)` returns the raw input text ('' when not set), like `core.getInput(name)`; empty means the
  * action.yml default. Returns {@link RunSettings}: `environment` in its canonical spelling (the input is read in any
  * letter case), `endpoints` resolved with `cloudEndpoints` (overrides used as written, trailing slashes dropped),
- * `audience` the input or, when empty, the cloud's (`defaultAudience`), `authType` `oidc` or `azure-cli`, `prCommentMode` the `pr-comment` mode
+ * `audience` the input or, when empty, the cloud's (`defaultAudience`), `authType` `oidc` or `azure-cli`, `mode` `apply` or `check` (`mode: list` gives `check` with `listOnly: true`),
+ * `targetsFile` the `targets` path without a leading `./` (absent when empty), `targetFilter` the `target` names
+ * (`[]` when empty), `maxParallel` and `armMaxInFlight` numbers, `prCommentMode` the `pr-comment` mode
  * (`true` = always, `false` = never) and `prComment` false only for never, `githubToken` undefined when empty or an
  * unexpanded `${{ … }}` expression, `warnings` `[]` (no run-level input warns today). Limits and hygiene as for
  * every input (src/inputs/text.ts).

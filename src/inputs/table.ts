@@ -7,6 +7,7 @@ import * as parse from './parsers.js';
 import type { Parser } from './parsers.js';
 import type { TextRules } from './text.js';
 import { MAX_LIST_INPUT_LENGTH, MAX_NAME_LENGTH, MAX_SUBSCRIPTION_KEY_LENGTH, MAX_VALUE_LENGTH } from './text.js';
+import * as many from './targets.js';
 import { APIM_NAME, SITE_NAME, SLOT_NAME } from './validators.js';
 
 /** Where an input's value goes: `run` → RunSettings (one per run), `target` → TargetSpec (may differ per target). */
@@ -61,6 +62,16 @@ export const INPUTS = Object.freeze({
   'arm-endpoint': run<string | undefined>({ ...LONG, parse: parse.endpoint }),
   'authority-host': run<string | undefined>({ ...LONG, parse: parse.endpoint }),
   'graph-endpoint': run<string | undefined>({ ...LONG, parse: parse.endpoint }),
+  /** A targets file relative to the workspace (src/targets/file.ts); empty → one target from the step's inputs. */
+  targets: run<string | undefined>({ ...LONG, parse: many.targetsPath }),
+  /** Names of the targets file's targets to run; empty → all. */
+  target: run<string[]>({
+    empty: [],
+    list: true,
+    maxLength: MAX_LIST_INPUT_LENGTH,
+    entryMaxLength: MAX_NAME_LENGTH,
+    parse: many.targetNames
+  }),
   'apim-name': target<string>({
     ...REQUIRED_TEXT,
     parse: parse.armName(
@@ -134,7 +145,9 @@ export const INPUTS = Object.freeze({
     maxLength: MAX_VALUE_LENGTH,
     entryMaxLength: parse.ISSUE_LABEL_MAX_LENGTH,
     parse: parse.issueLabels
-  })
+  }),
+  'max-parallel': run({ default: '4', parse: many.maxParallel }),
+  'arm-max-in-flight': run({ default: '16', parse: many.armMaxInFlight })
 });
 
 /** The name of an input (an action.yml `inputs:` key). */
@@ -184,6 +197,8 @@ export const CHECK_ORDER: readonly InputName[] = Object.freeze<InputName[]>([
   'arm-endpoint',
   'authority-host',
   'graph-endpoint',
+  'targets',
+  'target',
   'apim-name',
   'apim-resource-group',
   'api-ids',
@@ -209,7 +224,9 @@ export const CHECK_ORDER: readonly InputName[] = Object.freeze<InputName[]>([
   'github-token',
   'smoke-subscription',
   'drift-issue',
-  'drift-issue-labels'
+  'drift-issue-labels',
+  'max-parallel',
+  'arm-max-in-flight'
 ]);
 if (CHECK_ORDER.length !== NAMES.length || NAMES.some((n) => !CHECK_ORDER.includes(n))) {
   // An input missing here would never be validated: fail at load time, in every test.
@@ -221,8 +238,15 @@ export const INPUT_DEFAULTS: Readonly<Record<string, string>> = Object.freeze(
   Object.fromEntries(NAMES.flatMap((n) => (INPUTS[n].default !== undefined ? [[n, INPUTS[n].default]] : [])))
 );
 
-/** Inputs marked `required: true` in action.yml. */
+/**
+ * Inputs that must have a value: the run-level ones in the step (`required: true` in action.yml), the per-target
+ * ones for every target — from the step's inputs in a one-target run, or from the target, the targets file's
+ * `defaults` or the step in a run over a targets file (so action.yml marks those `required: false`).
+ */
 export const REQUIRED_INPUTS: readonly string[] = Object.freeze(where((s) => s.required));
+
+/** Inputs marked `required: true` in action.yml: the required run-level ones (see {@link REQUIRED_INPUTS}). */
+export const STEP_REQUIRED_INPUTS: readonly string[] = Object.freeze(where((s) => s.required && s.level === 'run'));
 
 /** Inputs whose values are secrets: never echoed in an error message. */
 export const SECRET_INPUTS: readonly string[] = Object.freeze(where((s) => s.secret));

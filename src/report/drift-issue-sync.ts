@@ -8,12 +8,11 @@ import type { RunReport } from '../types.js';
 import {
   carriesMarker,
   decideDriftIssue,
-  driftIssueBody,
   driftIssueMarker,
   driftIssueTitle,
-  driftStatus,
-  inSyncComment,
   isPullRequestEvent,
+  reportIssueDoc,
+  type DriftIssueDoc,
   type DriftIssueDecision,
   type DriftStatus
 } from './drift-issue.js';
@@ -66,6 +65,18 @@ export async function publishDriftIssue(
   issues: IssuesPort | undefined,
   ctx: { enabled: boolean; eventName: string; labels: readonly string[] },
   log: Log,
+  scrub: (text: string) => string = (t) => t,
+  runMarker?: string
+): Promise<DriftIssueResult> {
+  return publishDriftIssueDoc(reportIssueDoc(report, runMarker), issues, ctx, log, scrub);
+}
+
+/** {@link publishDriftIssue} for a {@link DriftIssueDoc}: one target or a targets file. Never throws. */
+export async function publishDriftIssueDoc(
+  doc: DriftIssueDoc,
+  issues: IssuesPort | undefined,
+  ctx: { enabled: boolean; eventName: string; labels: readonly string[] },
+  log: Log,
   scrub: (text: string) => string = (t) => t
 ): Promise<DriftIssueResult> {
   if (!ctx.enabled) return { outcome: 'skipped' };
@@ -73,10 +84,8 @@ export async function publishDriftIssue(
     log.info(`Drift issue skipped: ${ctx.eventName} is a pull-request event (the PR comment reports drift there)`);
     return { outcome: 'skipped' };
   }
-  const status = driftStatus(report);
-  if (status === 'unknown') {
-    const why =
-      report.mode !== 'check' ? 'drift-issue applies to mode: check' : 'the check failed before it could tell';
+  if (doc.status === 'unknown') {
+    const why = doc.mode !== 'check' ? 'drift-issue applies to mode: check' : 'the check failed before it could tell';
     log.info(`Drift issue left as it is: ${why}`);
     return { outcome: 'none' };
   }
@@ -84,14 +93,14 @@ export async function publishDriftIssue(
     log.warning('Drift issue skipped: no GitHub token was given (input `github-token`)');
     return { outcome: 'skipped' };
   }
-  const marker = driftIssueMarker(report.target);
+  const marker = driftIssueMarker(doc.runMarker);
   const wanted = {
-    title: scrub(driftIssueTitle([report.target])),
-    body: scrub(driftIssueBody(report, marker, ctx.eventName)),
+    title: scrub(driftIssueTitle(doc.drifted)),
+    body: scrub(doc.body(marker, ctx.eventName)),
     labels: [...ctx.labels],
-    closing: scrub(inSyncComment(report))
+    closing: scrub(doc.closing)
   };
-  return syncDriftIssue(issues, status, marker, wanted, log);
+  return syncDriftIssue(issues, doc.status, marker, wanted, log);
 }
 
 /**

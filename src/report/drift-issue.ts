@@ -5,7 +5,9 @@
  * through an IssuesPort.
  */
 import type { IssueItem } from '../ports.js';
-import type { RunReport } from '../types.js';
+import type { Mode, RunReport } from '../types.js';
+import type { TargetsRunReport } from './aggregate-outputs.js';
+import { renderTargetsComment } from './aggregate.js';
 import { TOOL, needsAttention } from './derive.js';
 import { shorten } from './markdown.js';
 import { commentMarker, renderComment, COMMENT_MAX_CHARS } from './render.js';
@@ -57,9 +59,10 @@ export function driftStatus(report: RunReport): DriftStatus {
  * The hidden marker of one run configuration's drift issue: the sticky comment's marker ({@link commentMarker}, so
  * whatever identifies a configuration there identifies it here) with the prefix {@link DRIFT_ISSUE_PREFIX}, e.g.
  * `<!-- apim-function-auth:drift-issue: apim-x/func-x/orders -->`. It never starts like a sticky comment's marker.
+ * `target` may also be the sticky comment's marker itself (`runConfigMarker` of the run configuration).
  */
-export function driftIssueMarker(target: RunReport['target']): string {
-  const inner = commentMarker(target)
+export function driftIssueMarker(target: RunReport['target'] | string): string {
+  const inner = (typeof target === 'string' ? target : commentMarker(target))
     .replace(/^<!--\s*/, '')
     .replace(/\s*-->$/, '');
   const key = inner.startsWith(`${TOOL}:`) ? inner.slice(TOOL.length + 1).trim() : inner;
@@ -102,14 +105,18 @@ export function runLink(source: RunReport['source']): string {
  * {@link COMMENT_MAX_CHARS} (GitHub refuses an issue body above 65,536 characters, as a comment's).
  */
 export function driftIssueBody(report: RunReport, marker: string, eventName: string): string {
-  const note = [
+  return renderComment(report, `${marker}\n${driftNote(report.source, eventName)}`, { maxChars: COMMENT_MAX_CHARS });
+}
+
+/** The note below the marker: what keeps the issue, the run that last checked and its event, how to fix. */
+function driftNote(source: RunReport['source'], eventName: string): string {
+  return [
     `> [!WARNING]`,
-    `> **Azure is not in the desired state.** Last checked by ${runLink(report.source)} (event \`${eventName.replace(/[^a-z_]/g, '')}\`).`,
+    `> **Azure is not in the desired state.** Last checked by ${runLink(source)} (event \`${eventName.replace(/[^a-z_]/g, '')}\`).`,
     `> ${TOOL} keeps this issue: each check updates it, and the first check that finds everything in sync`,
     '> closes it. Run the action with `mode: apply` (or fix Azure by hand) to bring the target back.',
     ''
   ].join('\n');
-  return renderComment(report, `${marker}\n${note}`, { maxChars: COMMENT_MAX_CHARS });
 }
 
 /** The note an in-sync check leaves on the issue before closing it: `✅ In sync since <run link>.` */
@@ -168,5 +175,59 @@ export function decideDriftIssue(
     ...(body !== undefined ? { body } : {}),
     addLabels,
     closeDuplicates
+  };
+}
+
+/**
+ * What the drift issue is published from, for one target or a targets file alike: the run's {@link DriftStatus}, the
+ * run configuration's sticky-comment marker (`runConfigMarker`; the issue's marker is derived from it), the targets
+ * not in sync (the title), the body for a given marker and event, and the closing note.
+ */
+export interface DriftIssueDoc {
+  mode: Mode;
+  status: DriftStatus;
+  runMarker: string;
+  drifted: RunReport['target'][];
+  body: (marker: string, eventName: string) => string;
+  closing: string;
+}
+
+/** The {@link DriftIssueDoc} of a one-target run; `runMarker` default: by the report's names ({@link commentMarker}). */
+export function reportIssueDoc(report: RunReport, runMarker = commentMarker(report.target)): DriftIssueDoc {
+  const status = driftStatus(report);
+  return {
+    mode: report.mode,
+    status,
+    runMarker,
+    drifted: status === 'not-in-sync' ? [report.target] : [],
+    body: (marker, eventName) => driftIssueBody(report, marker, eventName),
+    closing: inSyncComment(report)
+  };
+}
+
+/**
+ * The {@link DriftIssueDoc} of a run over a targets file: `not-in-sync` when any target's check is not in sync (the
+ * title names those targets); `in-sync` only when every target's check is in sync; otherwise (apply, a run-level
+ * error, a target whose check failed before it could tell) `unknown`: the issue is left as it is.
+ */
+export function targetsIssueDoc(run: TargetsRunReport, runMarker: string): DriftIssueDoc {
+  const statuses = run.targets.map((t) => driftStatus(t.report));
+  const drifted = run.targets.filter((_, i) => statuses[i] === 'not-in-sync').map((t) => t.report.target);
+  const status: DriftStatus =
+    run.mode !== 'check' || run.error || run.targets.length === 0
+      ? 'unknown'
+      : drifted.length > 0
+        ? 'not-in-sync'
+        : statuses.every((x) => x === 'in-sync')
+          ? 'in-sync'
+          : 'unknown';
+  return {
+    mode: run.mode,
+    status,
+    runMarker,
+    drifted,
+    body: (marker, eventName) =>
+      renderTargetsComment(run, `${marker}\n${driftNote(run.source, eventName)}`, { maxChars: COMMENT_MAX_CHARS }),
+    closing: `✅ In sync since ${runLink(run.source)}: ${TOOL} found no drift in any target. Closing this issue.`
   };
 }

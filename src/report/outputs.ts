@@ -16,10 +16,11 @@ import { createIssuesPort } from '../github-issues.js';
 import type { Logger } from '../ports.js';
 import type { TargetResult } from '../target.js';
 import type { RunReport, RunSettings } from '../types.js';
-import { TOOL } from './derive.js';
-import { publishDriftIssue } from './drift-issue-sync.js';
-import { publishReport } from './publish.js';
-import { renderText } from './render.js';
+import { TOOL, needsAttention } from './derive.js';
+import { reportIssueDoc, type DriftIssueDoc } from './drift-issue.js';
+import { publishDriftIssueDoc } from './drift-issue-sync.js';
+import { publishDocument, type PublishDocument } from './publish.js';
+import { renderComment, renderSummary, renderText, runConfigMarker } from './render.js';
 import { runOutputs, runSource } from './run-outputs.js';
 
 /** The title of the action's annotations (warnings and the failure) on the run page. */
@@ -47,35 +48,59 @@ export function failStep(message: string): void {
  * `comment-url`, '' when no comment was posted; last `issue-url`, see below) and publishes the report, with the run's
  * link and commit in its footer when the runner's GITHUB_* variables are set. With `drift-issue: true` the drift issue
  * follows (./drift-issue-sync.ts): `issue-url` is its URL when this run created or updated it, else ''.
- * `run` undefined: the inputs were refused (no token, no PR comment preference: the defaults apply).
+ * `run` undefined: the inputs were refused (no token, no PR comment preference: the defaults apply). `marker`: the
+ * sticky comment's marker (`runConfigMarker` of the run configuration); default: by the report's names.
  */
-export async function publishRun(run: RunSettings | undefined, result: TargetResult): Promise<void> {
+export async function publishRun(run: RunSettings | undefined, result: TargetResult, marker?: string): Promise<void> {
   const report: RunReport = { ...secrets.scrubDeep(result.report), source: runSource(process.env) };
   for (const [name, value] of Object.entries(runOutputs(result, report, (t) => secrets.scrub(t)))) {
     core.setOutput(name, value);
   }
+  const doc: PublishDocument = {
+    summary: renderSummary(report),
+    comment: (m) => renderComment(report, m),
+    attention: needsAttention(report),
+    marker: marker ?? runConfigMarker(report.target)
+  };
+  const stem = `${safe(report.target.apim)}-${safe(report.target.functionApp)}`;
+  await publishAndLog(run, doc, stem, () => renderText(report), reportIssueDoc(report, doc.marker));
+}
+
+/**
+ * Publishes a rendered run (summary, report file `apim-function-auth-<stem>.md` under RUNNER_TEMP, sticky comment),
+ * sets `summary-path` and `comment-url`, then logs `text()`; then, with `drift-issue: true`, publishes `issue` (the
+ * drift issue) and sets `issue-url` ('' otherwise). A failure to publish is a warning, never the run's result. The
+ * document must already be scrubbed of the run's secrets.
+ */
+export async function publishAndLog(
+  run: RunSettings | undefined,
+  doc: PublishDocument,
+  stem: string,
+  text: () => string,
+  issue?: DriftIssueDoc
+): Promise<void> {
   try {
     const { summaryPath, commentUrl } = await core.group('Report (summary, PR comment)', () =>
-      publishFiles(run, report)
+      publishFiles(run, doc, stem)
     );
     core.setOutput('summary-path', summaryPath);
     core.setOutput('comment-url', commentUrl ?? '');
-    coreLogger.info(renderText(report));
+    coreLogger.info(text());
   } catch (e) {
     core.setOutput('comment-url', '');
     core.warning(`Could not publish the report: ${secrets.scrub((e as Error).message)}`, { title: ANNOTATION_TITLE });
   }
-  core.setOutput('issue-url', run?.driftIssue ? await driftIssue(run, report) : '');
+  core.setOutput('issue-url', run?.driftIssue && issue ? await driftIssue(run, issue) : '');
 }
 
 /** The drift issue (./drift-issue-sync.ts; never throws): its URL when this run created or updated it, else ''. */
-async function driftIssue(run: RunSettings, report: RunReport): Promise<string> {
+async function driftIssue(run: RunSettings, issue: DriftIssueDoc): Promise<string> {
   const repository = process.env.GITHUB_REPOSITORY ?? '';
   const port = run.githubToken && repository ? createIssuesPort(run.githubToken, repository) : undefined;
   try {
     const r = await core.group('Drift issue', () =>
-      publishDriftIssue(
-        report,
+      publishDriftIssueDoc(
+        issue,
         port,
         { enabled: true, eventName: github.context.eventName ?? '', labels: run.driftIssueLabels ?? [] },
         publishLog,
@@ -92,13 +117,11 @@ async function driftIssue(run: RunSettings, report: RunReport): Promise<string> 
 /** The summary, the report file and the PR comment; returns the report file's path and the comment's URL. */
 async function publishFiles(
   run: RunSettings | undefined,
-  report: RunReport
+  doc: PublishDocument,
+  stem: string
 ): Promise<{ summaryPath: string; commentUrl?: string }> {
   const dir = process.env.RUNNER_TEMP || os.tmpdir();
-  const summaryPath = path.join(
-    dir,
-    `apim-function-auth-${safe(report.target.apim)}-${safe(report.target.functionApp)}.md`
-  );
+  const summaryPath = path.join(dir, `apim-function-auth-${stem}.md`);
   await mkdir(dir, { recursive: true });
   const ctx = github.context;
   const pr = ctx.payload.pull_request as
@@ -112,8 +135,8 @@ async function publishFiles(
   const token = run?.githubToken;
   const repository = process.env.GITHUB_REPOSITORY ?? '';
   const headRepo = pr?.head?.repo?.full_name;
-  const published = await publishReport(
-    report,
+  const published = await publishDocument(
+    doc,
     {
       summary: {
         async write(md) {
@@ -137,6 +160,6 @@ async function publishFiles(
 }
 
 /** A file-name-safe, bounded rendering of a resource name (a bad input may be arbitrarily long). */
-function safe(s: string): string {
+export function safe(s: string): string {
   return (s || 'target').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60);
 }

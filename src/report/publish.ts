@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { GitHubPort, Logger } from '../ports.js';
 import type { PrCommentMode, RunReport } from '../types.js';
 import { needsAttention } from './derive.js';
-import { commentMarker, renderComment, renderSummary } from './render.js';
+import { renderComment, renderSummary, runConfigMarker } from './render.js';
 
 /** Where the job summary goes. The action wraps `core.summary.addRaw(markdown).write()`. */
 export interface SummaryPort {
@@ -219,20 +219,71 @@ function modeOf(ctx: { prComment: boolean; prCommentMode?: PrCommentMode }): PrC
  */
 export async function publishReport(
   report: RunReport,
-  ports: { summary: SummaryPort; github?: GitHubPort; log: Logger },
-  ctx: {
-    eventName: string;
-    prNumber?: number;
-    /** The pull request's web page (event payload `pull_request.html_url`), for the comment's URL. */
-    prUrl?: string;
-    isFork: boolean;
-    prComment: boolean;
-    prCommentMode?: PrCommentMode;
-    summaryPath?: string;
-  }
-): Promise<{ summaryMarkdown: string; comment: CommentOutcome | 'skipped' | 'failed'; commentUrl?: string }> {
+  ports: PublishPorts,
+  ctx: PublishContext
+): Promise<PublishedReport> {
+  return publishDocument(
+    {
+      summary: renderSummary(report),
+      comment: (marker) => renderComment(report, marker),
+      attention: needsAttention(report),
+      marker: ctx.marker ?? runConfigMarker(report.target)
+    },
+    ports,
+    ctx
+  );
+}
+
+/** Where a report goes: the job summary, GitHub (the sticky comment), the log. */
+export interface PublishPorts {
+  summary: SummaryPort;
+  github?: GitHubPort;
+  log: Logger;
+}
+
+/** The event and preferences that decide whether and where the comment is posted (see {@link publishReport}). */
+export interface PublishContext {
+  eventName: string;
+  prNumber?: number;
+  /** The pull request's web page (event payload `pull_request.html_url`), for the comment's URL. */
+  prUrl?: string;
+  isFork: boolean;
+  prComment: boolean;
+  prCommentMode?: PrCommentMode;
+  summaryPath?: string;
+  /** The sticky comment's marker (`runConfigMarker` of the run configuration); default: by the report's names. */
+  marker?: string;
+}
+
+/** What publishing did: the summary as written, the comment's outcome, and its URL when one exists. */
+export interface PublishedReport {
+  summaryMarkdown: string;
+  comment: CommentOutcome | 'skipped' | 'failed';
+  commentUrl?: string;
+}
+
+/**
+ * A rendered run, ready to publish: the summary markdown, the comment body for a marker (the marker on its first
+ * line), whether the run needs attention (`pr-comment: on-change`), and the marker of its run configuration.
+ */
+export interface PublishDocument {
+  summary: string;
+  comment(marker: string): string;
+  attention: boolean;
+  marker: string;
+}
+
+/**
+ * {@link publishReport} for any rendered document (one target's report, or a run over a targets file): the same
+ * summary, file and sticky-comment rules, with `doc.marker` and `doc.attention` deciding the comment.
+ */
+export async function publishDocument(
+  doc: PublishDocument,
+  ports: PublishPorts,
+  ctx: PublishContext
+): Promise<PublishedReport> {
   const { log } = ports;
-  const summaryMarkdown = renderSummary(report);
+  const summaryMarkdown = doc.summary;
   try {
     await ports.summary.write(summaryMarkdown);
   } catch (err) {
@@ -269,10 +320,10 @@ export async function publishReport(
     log.warning('PR comment skipped: no GitHub token was given (input `github-token`)');
     return { summaryMarkdown, comment: 'skipped' };
   }
-  const marker = commentMarker(report.target);
-  const create = mode === 'always' || needsAttention(report);
+  const marker = doc.marker;
+  const create = mode === 'always' || doc.attention;
   try {
-    const body = renderComment(report, marker);
+    const body = doc.comment(marker);
     const sticky = await syncStickyComment(ports.github, ctx.prNumber, marker, body, log, { create });
     if (!sticky) {
       log.info(

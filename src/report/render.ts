@@ -71,17 +71,57 @@ export function renderComment(report: RunReport, marker: string, opts?: { maxCha
 }
 
 /**
- * The hidden HTML comment that identifies one target's sticky comment, e.g.
- * `<!-- apim-function-auth: apim-x/func-x/orders -->` (APIs sorted, joined with `,`), so matrix jobs over several
- * targets each keep their own comment. Characters that could end or confuse an HTML comment (`<`, `>`, `!`,
- * whitespace, `--`) are replaced; the result is deterministic for a given target.
+ * What identifies a run configuration — the sticky comment's (and #14's drift issue's) key. A run over a targets
+ * file: the file and the `target` filter. A one-target run: the target, by the names the report shows (`apim`,
+ * `functionApp`, `apis`) and, when known, its subscription, resource groups and slot (so two legs with the same
+ * names in different subscriptions keep their own comment).
  */
-export function commentMarker(target: RunReport['target']): string {
+export type RunConfig =
+  | { targetsFile: string; filter?: readonly string[] }
+  | {
+      apim: string;
+      functionApp: string;
+      apis: readonly string[];
+      subscriptionId?: string;
+      apimResourceGroup?: string;
+      functionAppResourceGroup?: string;
+      slot?: string;
+    };
+
+/**
+ * The hidden HTML comment that identifies a run configuration's sticky comment (and drift issue), first line of the
+ * body. The forms:
+ * - a targets file: `<!-- apim-function-auth: targets=<path> target=<names, sorted, lower case, joined with ,> -->`
+ *   (`target=*` without a filter), so each matrix leg (one `target`) and the whole-file run keep their own comment;
+ * - one target with its subscription: `<!-- apim-function-auth: subscription=<id> apim=<rg>/<name>
+ *   function-app=<rg>/<name>[/slots/<slot>] apis=<ids> -->` (one line; ARM names and API IDs lower case, as ARM
+ *   compares them case-insensitively; APIs sorted, joined with `,`);
+ * - one target known by names only (older callers, tests): `<!-- apim-function-auth: <apim>/<functionApp>/<apis> -->`.
+ * Characters that could end or confuse an HTML comment (`<`, `>`, `!`, whitespace, `--`) are replaced; each part is
+ * at most 200 characters. Deterministic for a given configuration.
+ */
+export function runConfigMarker(config: RunConfig): string {
   const clean = (s: string): string =>
     s
       .replace(/[<>!\s]/g, '_')
       .replace(/-{2,}/g, '-')
       .slice(0, 200);
-  const apis = [...target.apis].map(clean).sort().join(',');
-  return `<!-- ${TOOL}: ${clean(target.apim)}/${clean(target.functionApp)}/${apis} -->`;
+  if ('targetsFile' in config) {
+    const names = [...new Set((config.filter ?? []).map((n) => clean(n.toLowerCase())))].sort();
+    return `<!-- ${TOOL}: targets=${clean(config.targetsFile)} target=${names.length ? names.join(',') : '*'} -->`;
+  }
+  const apis = [...config.apis].map(clean);
+  if (config.subscriptionId === undefined) {
+    return `<!-- ${TOOL}: ${clean(config.apim)}/${clean(config.functionApp)}/${apis.sort().join(',')} -->`;
+  }
+  const low = (s: string | undefined): string => clean((s ?? '?').toLowerCase());
+  const slot = config.slot ? `/slots/${low(config.slot)}` : '';
+  return (
+    `<!-- ${TOOL}: subscription=${low(config.subscriptionId)} apim=${low(config.apimResourceGroup)}/${low(config.apim)} ` +
+    `function-app=${low(config.functionAppResourceGroup)}/${low(config.functionApp)}${slot} ` +
+    `apis=${[...new Set(apis.map((a) => a.toLowerCase()))].sort().join(',')} -->`
+  );
 }
+
+/** The marker of a one-target report by names only: {@link runConfigMarker} of `target` (kept for its callers). */
+export const commentMarker = (target: RunReport['target']): string => runConfigMarker(target);
