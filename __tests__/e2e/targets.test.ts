@@ -254,3 +254,36 @@ describe('one comment per run configuration', () => {
     );
   });
 });
+
+describe('drift watch over a targets file (issue "Drift watch" after "Many targets")', () => {
+  it('a scheduled check opens ONE issue for the run configuration, titled with the drifted targets; apply + check close it', async () => {
+    const { state, targets } = generateTargets(scenario('drifted'), 2);
+    state.github.eventName = 'schedule';
+    state.workflowIdentity.federatedSubjects.push('repo:octo/orders-app:ref:refs/heads/main');
+    const twin = await startEmulator(state);
+    const workspace = mkdtempSync(path.join(os.tmpdir(), 'afa-ws-'));
+    writeFileSync(path.join(workspace, 'targets.yml'), targetsYaml(targets));
+    cleanups.push(async () => {
+      await twin.stop();
+      rmSync(workspace, { recursive: true, force: true });
+    });
+    const inputs = { ...runInputs(state), targets: 'targets.yml', 'drift-issue': 'true', 'fail-on-drift': 'false' };
+    const issueMarker = '<!-- apim-function-auth:drift-issue: targets=targets.yml target=* -->';
+    const ours = () => (twin.getState().github.issues ?? []).filter((i) => i.body.startsWith(issueMarker));
+
+    const first = await run(twin, workspace, { ...inputs, mode: 'check' });
+    expect(first.code).toBe(0);
+    expect(ours()).toHaveLength(1);
+    expect(ours()[0]!.state).toBe('open');
+    for (const t of targets) expect(ours()[0]!.title).toContain(`${t.apimName} → ${t.functionAppName}`);
+    expect(first.outputs['issue-url']).toMatch(/\/issues\/\d+$/);
+
+    expect((await run(twin, workspace, { ...inputs, mode: 'check' })).code).toBe(0);
+    expect(ours()).toHaveLength(1);
+
+    expect((await run(twin, workspace, { ...inputs, mode: 'apply' })).code).toBe(0);
+    const last = await run(twin, workspace, { ...inputs, mode: 'check' });
+    expect(last.outputs.result).toBe('in-sync');
+    expect(ours().map((i) => i.state)).toEqual(['closed']);
+  }, 120_000);
+});
