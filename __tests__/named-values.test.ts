@@ -256,13 +256,20 @@ describe('resolveNamedValues through the twin with the real ArmPort', () => {
             .replace(/^.*\/service\/apim-x/, '')
             .replace(/api-version=[^&]+&?/, '')}`
       );
-    expect(reqs).toEqual([
-      "GET /namedValues?$filter=displayName eq 'orders-app-id'",
-      "GET /namedValues?$filter=displayName eq 'uami-client-id'",
-      'POST /namedValues/uami/listValue?',
-      "GET /namedValues?$filter=displayName eq 'kv-app-id'",
-      'POST /namedValues/kv/listValue?',
-      "GET /namedValues?$filter=displayName eq 'absent'"
-    ]);
+    // The names are looked up in parallel: the same requests, in no fixed order; listValue only after its lookup.
+    expect([...reqs].sort()).toEqual(
+      [
+        "GET /namedValues?$filter=displayName eq 'orders-app-id'",
+        "GET /namedValues?$filter=displayName eq 'uami-client-id'",
+        'POST /namedValues/uami/listValue?',
+        "GET /namedValues?$filter=displayName eq 'kv-app-id'",
+        'POST /namedValues/kv/listValue?',
+        "GET /namedValues?$filter=displayName eq 'absent'"
+      ].sort()
+    );
+    for (const id of ['uami', 'kv']) {
+      const lookup = reqs.findIndex((r) => r.includes(`eq '${id === 'kv' ? 'kv-app-id' : 'uami-client-id'}'`));
+      expect(reqs.indexOf(`POST /namedValues/${id}/listValue?`)).toBeGreaterThan(lookup);
+    }
   });
 });

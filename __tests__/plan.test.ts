@@ -219,8 +219,15 @@ describe('buildPlan', () => {
     expect(run).toThrow(/not the client ID of a user-assigned identity attached to APIM/);
   });
 
+  it('ignore-error="true" on the owned element is security lint (its own report section), not a plain warning', () => {
+    const plan = buildPlan(settings(), ids, observed({}, policy(owned(APP, ' ignore-error="true"'))));
+    expect(plan.lint?.map((l) => [l.rule, l.where])).toEqual([['ignore-error', 'API policy api-orders, line 4']]);
+    expect(plan.lint?.[0].fix).toMatch(/Remove ignore-error/);
+    expect(plan.warnings.some((w) => /ignore-error/.test(w))).toBe(false);
+    expect(hasDrift(plan)).toBe(false);
+  });
+
   it.each([
-    ['ignore-error', policy(owned(APP, ' ignore-error="true"')), /ignore-error="true"/],
     [
       'nested element',
       policy(

@@ -28,6 +28,7 @@ import { apimPrincipal } from './resources/apim-identity.js';
 import { planEasyAuth } from './resources/easy-auth.js';
 import { runSmoke } from './smoke.js';
 import { smokeContext, type SmokeContextResult } from './smoke-context.js';
+import { resolveTokenResource } from './token-resource.js';
 import type { Plan, RunReport, Settings, SmokeReport, TargetIds, Verdict } from './types.js';
 
 /** Side effects one reconcile needs, handed in (the real adapters in `run`, or plain objects in tests). */
@@ -74,6 +75,8 @@ export async function reconcileTarget(
   // A 200 is not proof of content: every read (the first ones and every re-read before a write) is checked.
   ports = { ...ports, arm: validatedArmPort(ports.arm, ids, settings.apimName, siteLabel(settings)) };
   const observed = await group(ports.log, 'Observe (ARM reads)', () => observeTarget(settings, ids, ports));
+  // token-resource given as {{name}}: its value from here on; the policy keeps the reference (tokenResourceRef).
+  settings = resolveTokenResource(settings, observed.namedValues);
   const plan = await group(ports.log, 'Plan', async () => planTarget(settings, ids, observed, ports.log));
   checkTarget(settings, observed, plan, ports.log);
   // The Entra pre-flight runs in every mode (a check fails on a refused token resource as apply does); its token

@@ -102,7 +102,7 @@ function conflict(s: Scope, kind: PolicyConflict['kind'], el: ElementNode, messa
 const shown = (s: Scope, el: ElementNode): string => `${tagText(s.raw, el)} at line ${lineAt(s.raw, el)}`;
 
 /** What an element that replaces the Authorization header does to APIM's token. */
-function authorizationWhat(el: ElementNode): string {
+export function authorizationWhat(el: ElementNode): string {
   if (el.name === 'authentication-basic')
     return "replaces the Authorization header (APIM's token) with basic credentials";
   const act = existsAction(el);
@@ -114,7 +114,7 @@ function authorizationWhat(el: ElementNode): string {
 }
 
 /** What an element that restores `key` does. */
-function restoreWhat(el: ElementNode, key: SubscriptionKey): string {
+export function restoreWhat(el: ElementNode, key: SubscriptionKey): string {
   return existsAction(el) === '@'
     ? `${key.mayPutBack(key.name)} (its exists-action is an expression), so it can reach the Function`
     : `${key.putsBack(key.name)}, so it reaches the Function`;
