@@ -490,3 +490,129 @@ describe('buildPlan: ownership by purpose (named values, foreign managed-identit
     expect(planChanges(plan).filter((r) => r.kind === 'api-policy')).toEqual([]);
   });
 });
+
+describe('buildPlan: token-resource given as {{name}} (a named value)', () => {
+  const URI = 'api://orders-prod';
+  const nv = (v: string | undefined) => ({ namedValues: new Map([['orders-resource', v]]) });
+  const ref = '{{orders-resource}}';
+
+  it('a new element carries the reference; Easy Auth, facts and the object-ID check use the value', () => {
+    const plan = buildPlan(
+      settings({ appClientId: APP, tokenResource: ref }),
+      ids,
+      observed(nv(URI), policy('<base />'))
+    );
+    const w = plan.resources[2].write;
+    if (w?.op !== 'put-api-policy') throw new Error('expected a policy PUT');
+    expect(w.value).toContain(`<authentication-managed-identity resource="${ref}" />`);
+    expect(plan.facts.tokenResource).toBe(URI);
+    expect(planChanges(plan).find((c) => c.field === P.allowedAudiences)?.after).toEqual([URI]);
+  });
+
+  it('an element with the reference, or with the value itself, is in sync and never rewritten', () => {
+    for (const resource of [ref, URI]) {
+      const plan = buildPlan(
+        settings({ appClientId: APP, tokenResource: ref }),
+        ids,
+        observed(
+          {
+            ...nv(URI),
+            authSettingsV2: authDoc({
+              allowedAudiences: [URI],
+              defaultAuthorizationPolicy: { allowedPrincipals: { identities: [APIM_OID] } }
+            })
+          },
+          policy(owned(resource))
+        )
+      );
+      expect(planChanges(plan)).toEqual([]);
+      expect(plan.resources[2].error).toBeUndefined();
+    }
+  });
+
+  it('unresolved, or a value that is no resource: refused before any write, the value never shown', () => {
+    expect(() => buildPlan(settings({ tokenResource: ref }), ids, observed(nv(undefined)))).toThrow(
+      /token-resource \{\{orders-resource\}\}: the named value cannot be resolved/
+    );
+    const bad = () => buildPlan(settings({ tokenResource: ref }), ids, observed(nv('not a resource')));
+    expect(bad).toThrow(/is not the Function app's client ID or an App ID URI/);
+    expect(bad).not.toThrow(/not a resource/);
+  });
+});
+
+describe('buildPlan: the effective pipeline', () => {
+  const withOps = (
+    policies: Record<string, string>,
+    fragments: Record<string, string> = {},
+    apiPolicy = policy(owned())
+  ): Partial<Observed> => ({
+    apis: [
+      {
+        ...observed({}, apiPolicy).apis[0],
+        api: { properties: { path: 'orders', serviceUrl: 'https://func-x.azurewebsites.net/api' } },
+        operations: [
+          { id: 'list', method: 'GET', urlTemplate: '/orders' },
+          ...Object.entries(policies).map(([id, value]) => ({
+            id,
+            method: 'GET',
+            urlTemplate: `/${id}`,
+            policy: { value }
+          }))
+        ]
+      }
+    ],
+    fragments: new Map(Object.entries(fragments).map(([k, v]) => [k, { value: v }]))
+  });
+
+  it('an operation without <base />: the API policy plan is refused naming the operation, even when it is in sync', () => {
+    const plan = buildPlan(
+      settings(),
+      ids,
+      observed(
+        withOps({ legacy: policy('<set-header name="X" exists-action="override"><value>1</value></set-header>') })
+      )
+    );
+    expect(plan.resources[2].changes).toEqual([]);
+    expect(plan.resources[2].error).toMatch(/operation legacy of API api-orders: <inbound> at line 2 has no <base \/>/);
+    expect(() => assertNoPlanErrors(plan)).toThrow(/Nothing was changed/);
+  });
+
+  it('refused together with the drift fix: the write is kept out (planBlockers), the message lists both kinds', () => {
+    const plan = buildPlan(
+      settings(),
+      ids,
+      observed(
+        withOps(
+          { bad: policy('<base />\n    <set-header name="Authorization" exists-action="delete" />') },
+          {},
+          policy('<base />')
+        )
+      )
+    );
+    expect(plan.resources[2].changes.length).toBeGreaterThan(0);
+    expect(plan.resources[2].error).toMatch(
+      /operation bad of API api-orders: <set-header name="Authorization" exists-action="delete"> at line 4 runs after <base \/>/
+    );
+  });
+
+  it('a fragment is judged, so the merge’s "its content is not inspected" warning goes', () => {
+    const api = policy(`${owned()}\n    <include-fragment fragment-id="log" />`);
+    const plan = buildPlan(
+      settings(),
+      ids,
+      observed(
+        withOps(
+          {},
+          {
+            log: '<fragment><set-header name="X-Log" exists-action="override"><value>1</value></set-header></fragment>'
+          },
+          api
+        )
+      )
+    );
+    expect(plan.resources[2].error).toBeUndefined();
+    expect(plan.warnings.join('\n')).not.toMatch(/not inspected/);
+    const old = buildPlan(settings(), ids, observed({}, api));
+    expect(old.warnings.join('\n')).toMatch(/its content is not inspected/);
+  });
+});

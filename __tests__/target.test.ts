@@ -119,3 +119,40 @@ describe('reconcileTarget (in-process): adversarial review', () => {
     ]);
   });
 });
+
+describe('reconcileTarget: the effective pipeline (in-process)', () => {
+  it('reads 60 operation policies with at most 8 in flight, and refuses (nothing written) on one operation that puts the key back', async () => {
+    const state = scenario('in-sync');
+    const apim = Object.keys(state.resources).find((k) => /\/service\/apim-x$/i.test(k))!;
+    for (let i = 0; i < 60; i++) {
+      const id = `${apim}/apis/orders/operations/op-${i}`;
+      state.resources[id] = { id, name: `op-${i}`, properties: { method: 'GET', urlTemplate: `/o/${i}` } };
+    }
+    state.resources[`${apim}/apis/orders/operations/op-7/policies/policy`] = {
+      properties: {
+        format: 'rawxml',
+        value:
+          '<policies><inbound><base /><set-header name="Ocp-Apim-Subscription-Key" exists-action="append"><value>@(context.Subscription.Key)</value></set-header></inbound></policies>'
+      }
+    };
+    const f = fakeArm(state);
+    let inFlight = 0;
+    let most = 0;
+    const read = f.arm.getOperationPolicy;
+    f.arm.getOperationPolicy = async (apiId, opId) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight--;
+      return read(apiId, opId);
+    };
+    const { log } = recordingLog();
+    for (const mode of ['check', 'apply'] as const) {
+      await expect(reconcileTarget(settingsFor(state, { mode }), fakePorts(f.arm, log))).rejects.toThrow(
+        /Nothing was changed: API policy orders: .*operation op-7 of API orders: <set-header name="Ocp-Apim-Subscription-Key" exists-action="append"> at line 1 runs after <base \/>/
+      );
+    }
+    expect(f.calls.filter((c) => c === 'getOperationPolicy')).toHaveLength(2 * 62);
+    expect(most).toBe(8);
+    expect(f.writes()).toEqual([]);
+  });
+});

@@ -246,11 +246,9 @@ function backendIncludes(w: Walk, doc: PipelineDoc, backend: ElementNode | undef
 }
 
 /** The base-missing finding for an operation whose `<inbound>` does not run the API policy. */
-function baseMissing(w: Walk, doc: PipelineDoc, inbound: ElementNode | undefined): void {
-  const el = inbound ?? doc.parsed.root;
-  const what = inbound ? 'has no <base />' : 'has no <inbound> section';
+function baseMissing(w: Walk, doc: PipelineDoc, el: ElementNode): void {
   const message =
-    `${tagText(doc.parsed.raw, el)} at line ${lineAt(doc.parsed.raw, el)} ${what}, so the API policy's <inbound> ` +
+    `${tagText(doc.parsed.raw, el)} at line ${lineAt(doc.parsed.raw, el)} has no <base />, so the API policy's <inbound> ` +
     "— APIM's managed-identity token for the Function and the subscription-key deletes — does not run for this " +
     'operation: the Function gets no token from APIM (401) and may get the subscription key. Add <base /> as the ' +
     "first element of the operation policy's <inbound> (APIM portal → API → operation → Policy editor)";
@@ -265,45 +263,43 @@ function ownsItself(loc: Located): boolean {
 }
 
 /**
- * One operation's policy: without `<base />` in `<inbound>` it drops the API policy (a finding) unless it carries
- * the owned elements itself; with it, everything after `<base />` and in `<backend>` runs after the owned elements.
+ * One operation's policy: everything in `<backend>` runs after the owned elements; an `<inbound>` without
+ * `<base />` drops the API policy (a finding) unless it carries the owned elements itself; with `<base />`, what
+ * comes after it runs after the owned elements. A document without `<inbound>` runs the API's `<inbound>` as is (the
+ * twin's model too: emulator/src/dataplane/pipeline.ts).
  */
-function operationScope(w: Walk, op: { id: string; policy: string }): void {
-  const doc = parseDoc(op.policy, 'operation', op.id, w.input.ownership);
-  w.operations = [op.id];
-  if (typeof doc === 'string') {
-    w.warnings.push(
-      `operation ${op.id} of API ${w.input.apiId}: its policy cannot be parsed (${doc}), so it was not judged`
-    );
-    return;
-  }
+function operationScope(w: Walk, doc: PipelineDoc): void {
+  w.operations = [doc.id];
   const loc = locate(doc.parsed, subscriptionKeys(w.input), w.input.ownership, [w.input.resource]);
   if (doc.parsed.root.name !== 'policies') {
     w.warnings.push(
-      `operation ${op.id} of API ${w.input.apiId}: its policy's root is <${doc.parsed.root.name}>, not <policies>; not judged`
+      `operation ${doc.id} of API ${w.input.apiId}: its policy's root is <${doc.parsed.root.name}>, not <policies>; not judged`
     );
     return;
   }
-  if (!loc.base) {
+  // A document without <inbound> runs the parent's <inbound> as is (as a scope without a document does).
+  const inbound = loc.inbound;
+  if (inbound && !loc.base) {
     if (ownsItself(loc)) ownedScope(w, doc, loc, true);
-    else baseMissing(w, doc, loc.inbound);
+    else baseMissing(w, doc, inbound);
     return;
   }
-  const inbound = loc.inbound!;
-  const b = lineAt(doc.parsed.raw, loc.base);
-  const after = position(
-    true,
-    'inbound',
-    `runs after <base /> (line ${b}) — after the whole API policy with its owned elements —`,
-    `move it before <base /> (line ${b})`
-  );
-  const before = position(false, 'inbound', `runs before <base /> (line ${b})`, '');
-  for (const el of descendants(inbound).filter((e) => !inSideRequest(e))) {
-    let top = el;
-    while (top.parent && top.parent !== inbound) top = top.parent;
-    const pos = { ...(top.start > loc.base.start ? after : before), nested: el.parent !== inbound };
-    if (el.name === 'include-fragment') includeFragment(w, doc, el, pos, []);
-    else judgeElement(w.ctx, doc, el, pos);
+  if (inbound && loc.base) {
+    const b = lineAt(doc.parsed.raw, loc.base);
+    const after = position(
+      true,
+      'inbound',
+      `runs after <base /> (line ${b}) — after the whole API policy with its owned elements —`,
+      `move it before <base /> (line ${b})`
+    );
+    const before = position(false, 'inbound', `runs before <base /> (line ${b})`, '');
+    for (const el of descendants(inbound).filter((e) => !inSideRequest(e))) {
+      let top = el;
+      while (top.parent && top.parent !== inbound) top = top.parent;
+      const pos = { ...(top.start > loc.base.start ? after : before), nested: el.parent !== inbound };
+      if (el.name === 'include-fragment') includeFragment(w, doc, el, pos, []);
+      else judgeElement(w.ctx, doc, el, pos);
+    }
   }
   const when = 'is in <backend>, which runs after <inbound> (and so after the owned elements),';
   for (const el of loc.backend ? descendants(loc.backend).filter((e) => !inSideRequest(e)) : []) {
@@ -359,13 +355,23 @@ export function judgeEffective(input: EffectiveInput): EffectiveResult {
     if (typeof d === 'string' && !('absent' in f)) w.fragments.set(id, `cannot be parsed (${d})`);
   }
   const api = parseDoc(input.apiPolicy, 'api', input.apiId, o);
-  const docs = [...w.fragments.values()].filter((d): d is PipelineDoc => typeof d !== 'string');
-  if (typeof api !== 'string') docs.push(api);
-  w.ctx.functionTokenVars = functionTokenVars(docs, o, extra);
+  const ops = input.operations.map((op) => ({ op, doc: parseDoc(op.policy, 'operation', op.id, o) }));
+  const docs = [api, ...ops.map((x) => x.doc), ...w.fragments.values()];
+  w.ctx.functionTokenVars = functionTokenVars(
+    docs.filter((d): d is PipelineDoc => typeof d !== 'string'),
+    o,
+    extra
+  );
   if (typeof api !== 'string') {
     const loc = locate(api.parsed, w.ctx.keys, o, extra);
     if (loc.inbound) ownedScope(w, api, loc, false);
   }
-  for (const op of input.operations) operationScope(w, op);
+  for (const { op, doc } of ops) {
+    if (typeof doc !== 'string') operationScope(w, doc);
+    else
+      w.warnings.push(
+        `operation ${op.id} of API ${input.apiId}: its policy cannot be parsed (${doc}), so it was not judged`
+      );
+  }
   return { findings: [...w.findings.values()], warnings: [...new Set(w.warnings)] };
 }

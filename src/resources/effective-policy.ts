@@ -50,10 +50,11 @@ function reachable(texts: string[], fragments: ReadonlyMap<string, FragmentRead>
 /** The refusal for `findings` (one API): each with its scope, element, line, the operations it breaks, the fix. */
 function refusal(findings: EffectiveFinding[]): string {
   const items = findings.map((f) => {
+    // A fragment's element breaks the operations that include it (the API policy's: all of them).
     const ops =
-      f.operations === 'all'
-        ? ''
-        : ` [breaks operation${f.operations.length > 1 ? 's' : ''} ${f.operations.join(', ')}]`;
+      f.scope === 'fragment' && f.operations !== 'all'
+        ? ` [breaks operation${f.operations.length > 1 ? 's' : ''} ${f.operations.join(', ')}]`
+        : '';
     return `${describeFinding(f)}${ops}`;
   });
   return (
