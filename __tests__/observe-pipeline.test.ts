@@ -120,6 +120,18 @@ describe('bounds and validation (plain fakes)', () => {
     expect(checkOperations([op('a', { id: `${I.apim}/apis/other/operations/a` })], I.api)).toMatch(/another resource/);
     expect(checkOperations([{ name: 'x', properties: {} }], I.api)).toMatch(/no method or urlTemplate/);
     expect(checkOperations(null, I.api)).toMatch(/not an array/);
+    // a 200 whose page has no `value` array is no empty list
+    const noList = validatedArmPort(
+      {
+        listApiOperations: async () => ({ value: [], truncated: false, invalid: 'page 1 has no value array' })
+      } as unknown as ArmPort,
+      idsOf,
+      'apim-x',
+      'func-x'
+    );
+    await expect(noList.listApiOperations('orders')).rejects.toThrow(
+      /GET .*\/apis\/orders\/operations \(operations of API orders\) answered without the content .*page 1 has no value array/
+    );
     const frag = (v: unknown, extra: Partial<PolicyDocument> = {}) =>
       checkReadOnlyPolicy(
         { value: v as string, format: 'rawxml', ...extra },

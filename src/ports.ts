@@ -43,9 +43,10 @@ export interface ArmPort {
    * `nextLink`; Azure/azure-rest-api-specs apimanagement/…/stable/2024-05-01/apimapis.json, example
    * ApiManagementListApiOperations.json): every page, at most `maxItems` contracts (default 2000) —
    * `{id, type, name, properties: {displayName, method, urlTemplate, …}}` exactly as ARM returns them. `truncated`:
-   * more operations exist than were read (the caller must not judge the API as complete).
+   * more operations exist than were read (the caller must not judge the API as complete); `invalid`: a page came
+   * without a `value` array (said in words; src/azure/validated-arm.ts refuses such a read).
    */
-  listApiOperations(apiId: string, maxItems?: number): Promise<{ value: Json[]; truncated: boolean }>;
+  listApiOperations(apiId: string, maxItems?: number): Promise<{ value: Json[]; truncated: boolean; invalid?: string }>;
   /**
    * GET .../apis/{apiId}/operations/{operationId}/policies/policy?format=rawxml (REST ApiOperationPolicy_Get,
    * 2024-05-01; the text as authored, DESIGN §3); undefined when the operation has no policy (404). Read only: the

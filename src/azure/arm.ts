@@ -346,20 +346,24 @@ function apimSecretMethods(
  * One pageable ARM collection (x-ms-pageable with `nextLink`: NamedValue_ListByService, ApiOperation_ListByApi, …):
  * GET `path` with `query` (already `&`-prefixed and encoded), then each `nextLink`. A nextLink is followed only on
  * the ARM endpoint's own origin (the bearer token never goes elsewhere), at most 50 pages; `truncated` when items or
- * pages were left unread (more than `maxItems`, or a nextLink still pending after the page cap).
+ * pages were left unread (more than `maxItems`, or a nextLink still pending after the page cap); `invalid` when a page
+ * had no `value` array (a 200 without the list: its items count as none, and the caller decides).
  */
 async function listPages(
   ctx: PortContext,
   path: string,
   query: string,
   maxItems: number
-): Promise<{ value: Json[]; truncated: boolean }> {
+): Promise<{ value: Json[]; truncated: boolean; invalid?: string }> {
   const out: Json[] = [];
   const base = new URL(ctx.armEndpoint);
   const prefix = base.pathname.replace(/\/+$/, '');
   let truncated = false;
+  let invalid: string | undefined;
   for (let page = 0; ; page++) {
     const body = parseJson(await ctx.send(ctx.apimPipeline, 'GET', path, APIM_API_VERSION, undefined, {}, query));
+    // A page without a `value` array is not an empty list: the caller decides (validated-arm refuses it).
+    if (!Array.isArray(body.value)) invalid ??= `page ${page + 1} has no value array`;
     const value = Array.isArray(body.value) ? body.value : [];
     for (const v of value) {
       if (out.length >= maxItems) truncated = true;
@@ -376,5 +380,5 @@ async function listPages(
     const rest = next.searchParams.toString();
     query = rest ? `&${rest}` : '';
   }
-  return { value: out, truncated };
+  return { value: out, truncated, ...(invalid ? { invalid } : {}) };
 }

@@ -273,7 +273,7 @@ function pipelineReads(
     async listApiOperations(apiId: string, maxItems?: number) {
       const id = `${ids.apim}/apis/${apiId}`;
       const r = await arm.listApiOperations(apiId, maxItems);
-      const problem = isPlainObject(r) ? checkOperations(r.value, id) : `the answer is ${describe(r)}`;
+      const problem = !isPlainObject(r) ? `the answer is ${describe(r)}` : (r.invalid ?? checkOperations(r.value, id));
       if (problem) throw new ReadShapeError(`operations of API ${apiId}`, `GET ${id}/operations`, problem, id);
       return r;
     },
