@@ -284,11 +284,6 @@ describe('buildPlan: policy elements that undo the owned ones are refused before
       '(c) a second direct element',
       later('<authentication-managed-identity resource="https://vault.azure.net" />'),
       /a second direct <authentication-managed-identity resource="https:\/\/vault.azure.net"> at line 6/
-    ],
-    [
-      '(d) output-token-variable-name',
-      policy(owned(APP, ' output-token-variable-name="tok"')),
-      /output-token-variable-name="tok".*does not set the Authorization header/
     ]
   ])('%s → resource error, no write, the error names element, line and fix', (_n, text, re) => {
     const plan = buildPlan(settings(), ids, observed({}, text));
@@ -488,6 +483,22 @@ describe('buildPlan: ownership by purpose (named values, foreign managed-identit
   it('token-resource api://<APP> with the client ID in the policy: in sync (Entra and Easy Auth accept both)', () => {
     const plan = buildPlan(settings({ tokenResource: `api://${APP}` }), ids, observed({}, policy(owned(APP))));
     expect(planChanges(plan).filter((r) => r.kind === 'api-policy')).toEqual([]);
+  });
+});
+
+describe('buildPlan: a managed-identity element with output-token-variable-name is a lookup (issue 9)', () => {
+  it('for the Function app or Key Vault: kept byte for byte, the owned element added, no refusal', () => {
+    for (const lookup of [
+      `<authentication-managed-identity resource="${APP}" output-token-variable-name="tok" />`,
+      '<authentication-managed-identity resource="https://vault.azure.net" output-token-variable-name="kv-token" />'
+    ]) {
+      const text = policy(`<base />\n    ${lookup}`);
+      const r = buildPlan(settings(), ids, observed({}, text)).resources[2];
+      expect(r.error).toBeUndefined();
+      if (r.write?.op !== 'put-api-policy') throw new Error('expected a policy PUT');
+      expect(r.write.value).toContain(lookup);
+      expect(r.write.value).toContain(`<authentication-managed-identity resource="${APP}" />`);
+    }
   });
 });
 

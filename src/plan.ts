@@ -138,7 +138,7 @@ export function policyOwnership(given: Settings, ids: TargetIds, observed: Obser
 /**
  * Reads the policies' `authentication-managed-identity` elements: returns the warnings (nested/conditional elements
  * left alone, a `client-id` that cannot be resolved; ignore-error="true" on the owned element is security lint;
- * output-token-variable-name and other conflicts are planApiPolicy errors) and the extra callers (a user-assigned
+ * conflicts are planApiPolicy errors) and the extra callers (a user-assigned
  * identity selected with `client-id` on the OWNED element — the one that sends the Function's token, chosen by
  * purpose with `ownership`, see src/policy OwnershipOptions — which is who then calls the Function). A `client-id`
  * may be a `{{named value}}`: it is judged after substitution with `ownership.namedValues`; one that cannot be
@@ -176,7 +176,6 @@ export function inspectPolicies(
     }
     // ignore-error="true" on the owned element is security lint (src/resources/effective-policy.ts).
     if (!owned) continue;
-    // output-token-variable-name on the element that would be owned is a plan error (planApiPolicy: PolicyConflict).
     if (owned.clientId === undefined) continue;
     const authored = owned.clientId;
     const cid = owned.clientIdResolved;
