@@ -130,6 +130,7 @@ describe('twin ARM: operation policies (ApiOperationPolicy)', () => {
 
   it('refuses a policy for an operation that does not exist (404) and one naming a missing named value (400)', async () => {
     const state = loadScenario('in-sync');
+    state.behaviour.namedValueRefsOnSave = true;
     await withTwin(state, async (twin) => {
       const c = apimClient(twin, state);
       const noOp = await errorOf(
@@ -159,6 +160,21 @@ describe('twin ARM: operation policies (ApiOperationPolicy)', () => {
         message: "Error in element 'value' on line 4, column 66: Cannot find a property 'env-name'"
       });
       expect(twin.getState().resources[apimIds(state).opPolicy('list-orders')]).toBeUndefined();
+    });
+  });
+
+  it('without behaviour.namedValueRefsOnSave the same policy is stored (the default, for unseeded corpora)', async () => {
+    const state = loadScenario('in-sync');
+    await withTwin(state, async (twin) => {
+      const c = apimClient(twin, state);
+      const bad = doc(
+        '<base />\n        <set-header name="X-Env" exists-action="override"><value>{{env-name}}</value></set-header>'
+      );
+      await c.apiOperationPolicy.createOrUpdate(RG, SVC, 'orders', 'list-orders', 'policy', {
+        value: bad,
+        format: 'rawxml'
+      });
+      expect(twin.getState().resources[apimIds(state).opPolicy('list-orders')]).toBeDefined();
     });
   });
 });

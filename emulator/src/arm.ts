@@ -459,8 +459,9 @@ export class ArmService {
    * PUT of a policy (any scope) or a policy fragment. `rawxml` stores the text as authored after APIM's save-time
    * reformatting; `xml` must be well-formed and is unescaped first (APIM REST ApiPolicy - Create Or Update,
    * PolicyContentFormat; DESIGN §3). Refused with 400 ValidationError: unparsable text, fragment rules (apim.ts
-   * fragmentProblem), a `{{name}}` with no such named value ("Error in element 'address' on line 5, column 14: Cannot
-   * find a property 'ip1'": Learn Q&A 711104, APIM's answer to a policy that names a missing named value).
+   * fragmentProblem), and — with `behaviour.namedValueRefsOnSave` — a `{{name}}` with no such named value ("Error in
+   * element 'address' on line 5, column 14: Cannot find a property 'ip1'": Learn Q&A 711104, APIM's answer to a policy
+   * that names a missing named value).
    */
   private putPolicy(path: string, key: string | undefined, id: ArmId, body: Json): TwinResponse {
     const props = isObject(body['properties']) ? body['properties'] : {};
@@ -480,7 +481,7 @@ export class ArmService {
     } catch (e) {
       problem = { target: 'representation', message: (e as Error).message };
     }
-    if (!problem) {
+    if (!problem && this.o.getState().behaviour.namedValueRefsOnSave === true) {
       const known = namedValuesOf(this.o.getState(), this.findKey(this.topLevel(path)) ?? this.topLevel(path));
       const ref = namedValueRefs(raw!).find((r) => !known.has(r.name));
       if (ref) {

@@ -77,6 +77,12 @@ export interface TwinState {
      * list answers this many items and a `nextLink` (`$top`/`$skip`). Default 100.
      */
     listPageSize?: number;
+    /**
+     * Refuse a policy/fragment PUT that names a `{{x}}` no named value has (400 ValidationError "Cannot find a property
+     * 'x'", as APIM does). Default false: the policy corpus round trip writes documents without seeding their named
+     * values. The effective-* scenarios turn it on.
+     */
+    namedValueRefsOnSave?: boolean;
   };
 }
 
