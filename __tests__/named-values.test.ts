@@ -244,7 +244,8 @@ describe('resolveNamedValues through the twin with the real ArmPort', () => {
       ['absent', undefined]
     ]);
     expect(reasons).toEqual([
-      'kv-app-id: Key Vault-backed, and listValue returned no value',
+      // the twin refuses listValue for an unreadable Key Vault named value as ARM does (400, Azure/azure-powershell#15494)
+      'kv-app-id: Key Vault-backed, and listValue was refused (400 BadRequest)',
       'absent: no named value has this display name'
     ]);
     const reqs = twin

@@ -12,7 +12,6 @@ import path from 'node:path';
 import { startEmulator, type Twin } from '../../emulator/index.js';
 import { normalizeOnSave } from '../../emulator/src/policy-text.js';
 import { applyEnv, trustTwin, workflowCredential } from '../../emulator/__tests__/helpers.js';
-import { addNamedValue } from '../../emulator/__tests__/apim-state.js';
 import { scenario } from '../../scripts/action-runner.js';
 import { createArmPort } from '../../src/azure/arm.js';
 import { extractExpressions, mergePolicy, ownedState } from '../../src/policy/index.js';
@@ -40,14 +39,6 @@ d('policy round trip through ARM (rawxml) with the real ArmPort, every fixture d
   let restoreEnv: () => void;
 
   beforeAll(async () => {
-    // APIM refuses a policy naming a {{named value}} that does not exist (the twin too, since issue 9): every name
-    // the documents use exists, with a placeholder value (the round trip never substitutes it).
-    const names = new Set(
-      documents.flatMap((r) =>
-        [...readFileSync(path.join(dir, r.file), 'utf8').matchAll(/\{\{([A-Za-z0-9\-._]+)\}\}/g)].map((m) => m[1])
-      )
-    );
-    [...names].forEach((name, i) => addNamedValue(state, `nv-${i}`, { value: 'placeholder', displayName: name }));
     twin = await startEmulator(state);
     trustTwin(twin.caPem);
     restoreEnv = applyEnv(twin);
