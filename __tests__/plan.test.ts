@@ -627,3 +627,16 @@ describe('buildPlan: the effective pipeline', () => {
     expect(old.warnings.join('\n')).toMatch(/its content is not inspected/);
   });
 });
+
+describe('buildPlan: the effective pipeline with an API whose key names cannot be managed', () => {
+  it('the planner refuses the names; the effective judgement is skipped, not a crash', () => {
+    const o = observed();
+    o.apis[0].api = {
+      properties: { path: 'orders', subscriptionKeyParameterNames: { header: 'bad header', query: 'q' } }
+    };
+    o.apis[0].operations = [{ id: 'a', method: 'GET', urlTemplate: '/a', policy: { value: policy('<base />') } }];
+    o.fragments = new Map();
+    const plan = buildPlan(settings(), ids, o);
+    expect(plan.resources[2].error).toMatch(/subscription-key header name/);
+  });
+});

@@ -6,7 +6,13 @@
  */
 import type { Observed } from '../plan.js';
 import { describeFinding, judgeEffective, type EffectiveFinding, type FragmentRead } from '../policy/effective.js';
-import { ownedManagedIdentity, PolicyParseError, type OwnershipOptions } from '../policy/index.js';
+import {
+  HEADER_TOKEN,
+  ownedManagedIdentity,
+  PolicyParseError,
+  QUERY_TOKEN,
+  type OwnershipOptions
+} from '../policy/index.js';
 import { tokenExposures, type LintDoc } from '../policy/lint.js';
 import { includedFragments } from '../policy/pipeline-refs.js';
 import type { LintFinding, ResourcePlan } from '../types.js';
@@ -102,7 +108,8 @@ export function planEffective(
   const out: EffectivePlan = { errors: new Map(), findings: [], warnings: [], lint: [] };
   for (const a of apis) {
     out.lint.push(...ignoreErrorLint(a, ownership));
-    if (!a.api.operations) continue;
+    // Not read (old callers), or key names the planner already refused (planApiPolicy names them).
+    if (!a.api.operations || !HEADER_TOKEN.test(a.keyHeader.trim()) || !QUERY_TOKEN.test(a.keyQuery.trim())) continue;
     const operations = a.api.operations.flatMap((o) => (o.policy ? [{ id: o.id, policy: o.policy.value }] : []));
     const apiPolicy = plannedText(a);
     const r = judgeEffective({
