@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { ActionError } from '../src/errors.js';
+import { preflightTokenScopes } from '../src/preflight.js';
 import { trimTrailingSlashes } from '../src/azure/clouds.js';
 import {
   INPUT_DEFAULTS,
@@ -276,9 +277,23 @@ describe('readSettings validation', () => {
   it.each([
     ['app client ID', APP],
     ['App ID URI', `api://${APP}`],
-    ['https App ID URI', 'https://contoso.onmicrosoft.com/orders-api']
+    ['https App ID URI', 'https://contoso.onmicrosoft.com/orders-api'],
+    ['named value reference', '{{orders-app-id}}']
   ])('accepts token-resource as %s', (_t, value) => {
     expect(readSettings(lookup({ ...minimal, 'token-resource': value })).tokenResource).toBe(value);
+  });
+
+  it.each(['api://{{orders}}', '{{a b}}', '{{x}}{{y}}'])(
+    'refuses token-resource %s (a partial or invalid reference)',
+    (v) => {
+      expect(errorOf({ ...minimal, 'token-resource': v }).message).toMatch(/token-resource/);
+    }
+  );
+
+  it('the pre-flight asks Entra for a {{named value}} token-resource only once it is read (not at sign-in)', () => {
+    expect(preflightTokenScopes({ appClientId: APP, tokenResource: '{{orders-app-id}}' }).map((c) => c.input)).toEqual([
+      'app-client-id'
+    ]);
   });
 
   it.each(['api-orders', 'a', 'orders-v2;rev=3', `a${'b'.repeat(79)}`])('accepts API ID %s', (id) => {

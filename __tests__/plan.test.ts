@@ -219,8 +219,15 @@ describe('buildPlan', () => {
     expect(run).toThrow(/not the client ID of a user-assigned identity attached to APIM/);
   });
 
+  it('ignore-error="true" on the owned element is security lint (its own report section), not a plain warning', () => {
+    const plan = buildPlan(settings(), ids, observed({}, policy(owned(APP, ' ignore-error="true"'))));
+    expect(plan.lint?.map((l) => [l.rule, l.where])).toEqual([['ignore-error', 'API policy api-orders, line 4']]);
+    expect(plan.lint?.[0].fix).toMatch(/Remove ignore-error/);
+    expect(plan.warnings.some((w) => /ignore-error/.test(w))).toBe(false);
+    expect(hasDrift(plan)).toBe(false);
+  });
+
   it.each([
-    ['ignore-error', policy(owned(APP, ' ignore-error="true"')), /ignore-error="true"/],
     [
       'nested element',
       policy(
@@ -277,11 +284,6 @@ describe('buildPlan: policy elements that undo the owned ones are refused before
       '(c) a second direct element',
       later('<authentication-managed-identity resource="https://vault.azure.net" />'),
       /a second direct <authentication-managed-identity resource="https:\/\/vault.azure.net"> at line 6/
-    ],
-    [
-      '(d) output-token-variable-name',
-      policy(owned(APP, ' output-token-variable-name="tok"')),
-      /output-token-variable-name="tok".*does not set the Authorization header/
     ]
   ])('%s → resource error, no write, the error names element, line and fix', (_n, text, re) => {
     const plan = buildPlan(settings(), ids, observed({}, text));
@@ -481,5 +483,160 @@ describe('buildPlan: ownership by purpose (named values, foreign managed-identit
   it('token-resource api://<APP> with the client ID in the policy: in sync (Entra and Easy Auth accept both)', () => {
     const plan = buildPlan(settings({ tokenResource: `api://${APP}` }), ids, observed({}, policy(owned(APP))));
     expect(planChanges(plan).filter((r) => r.kind === 'api-policy')).toEqual([]);
+  });
+});
+
+describe('buildPlan: a managed-identity element with output-token-variable-name is a lookup (issue 9)', () => {
+  it('for the Function app or Key Vault: kept byte for byte, the owned element added, no refusal', () => {
+    for (const lookup of [
+      `<authentication-managed-identity resource="${APP}" output-token-variable-name="tok" />`,
+      '<authentication-managed-identity resource="https://vault.azure.net" output-token-variable-name="kv-token" />'
+    ]) {
+      const text = policy(`<base />\n    ${lookup}`);
+      const r = buildPlan(settings(), ids, observed({}, text)).resources[2];
+      expect(r.error).toBeUndefined();
+      if (r.write?.op !== 'put-api-policy') throw new Error('expected a policy PUT');
+      expect(r.write.value).toContain(lookup);
+      expect(r.write.value).toContain(`<authentication-managed-identity resource="${APP}" />`);
+    }
+  });
+});
+
+describe('buildPlan: token-resource given as {{name}} (a named value)', () => {
+  const URI = 'api://orders-prod';
+  const nv = (v: string | undefined) => ({ namedValues: new Map([['orders-resource', v]]) });
+  const ref = '{{orders-resource}}';
+
+  it('a new element carries the reference; Easy Auth, facts and the object-ID check use the value', () => {
+    const plan = buildPlan(
+      settings({ appClientId: APP, tokenResource: ref }),
+      ids,
+      observed(nv(URI), policy('<base />'))
+    );
+    const w = plan.resources[2].write;
+    if (w?.op !== 'put-api-policy') throw new Error('expected a policy PUT');
+    expect(w.value).toContain(`<authentication-managed-identity resource="${ref}" />`);
+    expect(plan.facts.tokenResource).toBe(URI);
+    expect(planChanges(plan).find((c) => c.field === P.allowedAudiences)?.after).toEqual([URI]);
+  });
+
+  it('an element with the reference, or with the value itself, is in sync and never rewritten', () => {
+    for (const resource of [ref, URI]) {
+      const plan = buildPlan(
+        settings({ appClientId: APP, tokenResource: ref }),
+        ids,
+        observed(
+          {
+            ...nv(URI),
+            authSettingsV2: authDoc({
+              allowedAudiences: [URI],
+              defaultAuthorizationPolicy: { allowedPrincipals: { identities: [APIM_OID] } }
+            })
+          },
+          policy(owned(resource))
+        )
+      );
+      expect(planChanges(plan)).toEqual([]);
+      expect(plan.resources[2].error).toBeUndefined();
+    }
+  });
+
+  it('unresolved, or a value that is no resource: refused before any write, the value never shown', () => {
+    expect(() => buildPlan(settings({ tokenResource: ref }), ids, observed(nv(undefined)))).toThrow(
+      /token-resource \{\{orders-resource\}\}: the named value cannot be resolved/
+    );
+    const bad = () => buildPlan(settings({ tokenResource: ref }), ids, observed(nv('not a resource')));
+    expect(bad).toThrow(/is not the Function app's client ID or an App ID URI/);
+    expect(bad).not.toThrow(/not a resource/);
+  });
+});
+
+describe('buildPlan: the effective pipeline', () => {
+  const withOps = (
+    policies: Record<string, string>,
+    fragments: Record<string, string> = {},
+    apiPolicy = policy(owned())
+  ): Partial<Observed> => ({
+    apis: [
+      {
+        ...observed({}, apiPolicy).apis[0],
+        api: { properties: { path: 'orders', serviceUrl: 'https://func-x.azurewebsites.net/api' } },
+        operations: [
+          { id: 'list', method: 'GET', urlTemplate: '/orders' },
+          ...Object.entries(policies).map(([id, value]) => ({
+            id,
+            method: 'GET',
+            urlTemplate: `/${id}`,
+            policy: { value }
+          }))
+        ]
+      }
+    ],
+    fragments: new Map(Object.entries(fragments).map(([k, v]) => [k, { value: v }]))
+  });
+
+  it('an operation without <base />: the API policy plan is refused naming the operation, even when it is in sync', () => {
+    const plan = buildPlan(
+      settings(),
+      ids,
+      observed(
+        withOps({ legacy: policy('<set-header name="X" exists-action="override"><value>1</value></set-header>') })
+      )
+    );
+    expect(plan.resources[2].changes).toEqual([]);
+    expect(plan.resources[2].error).toMatch(/operation legacy of API api-orders: <inbound> at line 2 has no <base \/>/);
+    expect(() => assertNoPlanErrors(plan)).toThrow(/Nothing was changed/);
+  });
+
+  it('refused together with the drift fix: the write is kept out (planBlockers), the message lists both kinds', () => {
+    const plan = buildPlan(
+      settings(),
+      ids,
+      observed(
+        withOps(
+          { bad: policy('<base />\n    <set-header name="Authorization" exists-action="delete" />') },
+          {},
+          policy('<base />')
+        )
+      )
+    );
+    expect(plan.resources[2].changes.length).toBeGreaterThan(0);
+    expect(plan.resources[2].error).toMatch(
+      /operation bad of API api-orders: <set-header name="Authorization" exists-action="delete"> at line 4 runs after <base \/>/
+    );
+  });
+
+  it('a fragment is judged, so the merge’s "its content is not inspected" warning goes', () => {
+    const api = policy(`${owned()}\n    <include-fragment fragment-id="log" />`);
+    const plan = buildPlan(
+      settings(),
+      ids,
+      observed(
+        withOps(
+          {},
+          {
+            log: '<fragment><set-header name="X-Log" exists-action="override"><value>1</value></set-header></fragment>'
+          },
+          api
+        )
+      )
+    );
+    expect(plan.resources[2].error).toBeUndefined();
+    expect(plan.warnings.join('\n')).not.toMatch(/not inspected/);
+    const old = buildPlan(settings(), ids, observed({}, api));
+    expect(old.warnings.join('\n')).toMatch(/its content is not inspected/);
+  });
+});
+
+describe('buildPlan: the effective pipeline with an API whose key names cannot be managed', () => {
+  it('the planner refuses the names; the effective judgement is skipped, not a crash', () => {
+    const o = observed();
+    o.apis[0].api = {
+      properties: { path: 'orders', subscriptionKeyParameterNames: { header: 'bad header', query: 'q' } }
+    };
+    o.apis[0].operations = [{ id: 'a', method: 'GET', urlTemplate: '/a', policy: { value: policy('<base />') } }];
+    o.fragments = new Map();
+    const plan = buildPlan(settings(), ids, o);
+    expect(plan.resources[2].error).toMatch(/subscription-key header name/);
   });
 });

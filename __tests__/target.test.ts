@@ -122,3 +122,48 @@ describe('reconcileTarget (in-process): adversarial review', () => {
     ]);
   });
 });
+
+describe('reconcileTarget: the effective pipeline (in-process)', () => {
+  it('reads 60 operation policies with at most arm-max-in-flight (16) in flight, and refuses (nothing written) on one operation that puts the key back', async () => {
+    const state = scenario('in-sync');
+    const apim = Object.keys(state.resources).find((k) => /\/service\/apim-x$/i.test(k))!;
+    for (let i = 0; i < 60; i++) {
+      const id = `${apim}/apis/orders/operations/op-${i}`;
+      state.resources[id] = { id, name: `op-${i}`, properties: { method: 'GET', urlTemplate: `/o/${i}` } };
+    }
+    state.resources[`${apim}/apis/orders/operations/op-7/policies/policy`] = {
+      properties: {
+        format: 'rawxml',
+        value:
+          '<policies><inbound><base /><set-header name="Ocp-Apim-Subscription-Key" exists-action="append"><value>@(context.Subscription.Key)</value></set-header></inbound></policies>'
+      }
+    };
+    const f = fakeArm(state);
+    let inFlight = 0;
+    let most = 0;
+    const read = f.arm.getOperationPolicy;
+    f.arm.getOperationPolicy = async (apiId, opId) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight--;
+      return read(apiId, opId);
+    };
+    const { log } = recordingLog();
+    for (const mode of ['check', 'apply'] as const) {
+      // Refused after the plan was built: a failed result carrying the plan, nothing written (issue #12).
+      const r = await reconcileTarget(settingsFor(state, { mode }), fakePorts(f.arm, log));
+      expect(r.failed).toBe(true);
+      expect(r.report.stoppedBeforeWrites).toBe(true);
+      expect(r.failure).toMatch(
+        /Nothing was changed: API policy orders: .*operation op-7 of API orders: <set-header name="Ocp-Apim-Subscription-Key" exists-action="append"> at line 1 runs after <base \/>/
+      );
+    }
+    expect(f.calls.filter((c) => c === 'getOperationPolicy')).toHaveLength(2 * 62);
+    expect(most).toBe(16);
+    most = 0;
+    const four = { ...settingsFor(state, { mode: 'check' }), armMaxInFlight: 4 };
+    expect((await reconcileTarget(four, fakePorts(f.arm, log))).failed).toBe(true);
+    expect(most).toBe(4);
+    expect(f.writes()).toEqual([]);
+  });
+});

@@ -60,6 +60,15 @@ export function namedValueRefs(policyText: string): string[] {
 }
 
 /**
+ * The display name `value` refers to when it is exactly one named-value reference (`{{name}}`, e.g. the input
+ * token-resource given as `{{orders-app-id}}`), else undefined. Pure.
+ */
+export function namedValueReference(value: string): string | undefined {
+  const m = /^\{\{([^{}]+)\}\}$/.exec(value.trim());
+  return m ? m[1] : undefined;
+}
+
+/**
  * Resolves named values by display name through ARM: `Map<name, value | undefined>` with one entry per distinct
  * name of `names`. `undefined` means "cannot be judged" — never a guess:
  * - the name is not a valid display name, or no named value has exactly that display name, or several do;
@@ -78,71 +87,62 @@ export async function resolveNamedValues(
   onUnresolved?: (name: string, reason: string) => void
 ): Promise<Map<string, string | undefined>> {
   const out = new Map<string, string | undefined>();
-  const unresolved = (name: string, reason: string): void => {
-    out.set(name, undefined);
-    onUnresolved?.(name, reason);
-  };
-  for (const name of [...new Set(names)]) {
-    if (!DISPLAY_NAME.test(name)) {
-      unresolved(name, 'not a valid named value display name (letters, digits, "-", ".", "_"; 1–256 characters)');
-      continue;
-    }
-    if (!arm.listNamedValues) {
-      unresolved(name, 'named values cannot be read through this ARM port');
-      continue;
-    }
-    let found: Json[];
-    try {
-      found = (await arm.listNamedValues(`displayName eq '${name}'`, 10)).filter(
-        (c) => str(props(c).displayName) === name
-      );
-    } catch (e) {
-      if (readRefused(e)) {
-        unresolved(name, `named values cannot be listed (${(e as ArmError).status} ${(e as ArmError).code ?? ''})`);
-        continue;
-      }
-      throw e;
-    }
-    if (found.length !== 1) {
-      unresolved(
-        name,
-        found.length === 0 ? 'no named value has this display name' : 'several named values have this display name'
-      );
-      continue;
-    }
-    const contract = found[0];
-    const p = props(contract);
-    const id = str(contract.name) ?? str(contract.id)?.split('/').pop();
-    const keyVault = typeof p.keyVault === 'object' && p.keyVault !== null;
-    if (p.secret !== true && !keyVault) {
-      let value = str(p.value);
-      if (value === undefined && id && arm.getNamedValue) {
-        try {
-          value = str(props((await arm.getNamedValue(id)).body).value);
-        } catch (e) {
-          if (!readRefused(e)) throw e;
-        }
-      }
-      if (value === undefined) unresolved(name, 'its value could not be read');
-      else out.set(name, value);
-      continue;
-    }
-    const what = keyVault ? 'Key Vault-backed' : 'secret';
-    if (!id || !arm.listNamedValueSecret) {
-      unresolved(name, `${what}, and its value cannot be read through this ARM port`);
-      continue;
-    }
-    try {
-      const value = str((await arm.listNamedValueSecret(id)).value);
-      if (value === undefined) unresolved(name, `${what}, and listValue returned no value`);
-      else out.set(name, value);
-    } catch (e) {
-      if (!readRefused(e) && !(keyVault && e instanceof ArmError && e.status >= 400 && e.status < 500)) throw e;
-      const err = e as ArmError;
-      unresolved(name, `${what}, and listValue was refused (${err.status}${err.code ? ` ${err.code}` : ''})`);
-    }
-  }
+  // One lookup per name, all at once (the ArmPort bounds how many are in flight); the map keeps `names`' order.
+  const unique = [...new Set(names)];
+  const results = await Promise.all(unique.map((name) => resolveOne(arm, name)));
+  unique.forEach((name, i) => {
+    const r = results[i];
+    out.set(name, r.value);
+    if (r.value === undefined) onUnresolved?.(name, r.why ?? 'its value could not be read');
+  });
   return out;
+}
+
+/** One name's value, or why there is none (see resolveNamedValues). Throws what the ArmPort throws, but 403/404. */
+async function resolveOne(arm: ArmPort, name: string): Promise<{ value?: string; why?: string }> {
+  if (!DISPLAY_NAME.test(name)) {
+    return { why: 'not a valid named value display name (letters, digits, "-", ".", "_"; 1–256 characters)' };
+  }
+  if (!arm.listNamedValues) return { why: 'named values cannot be read through this ARM port' };
+  let found: Json[];
+  try {
+    found = (await arm.listNamedValues(`displayName eq '${name}'`, 10)).filter(
+      (c) => str(props(c).displayName) === name
+    );
+  } catch (e) {
+    if (!readRefused(e)) throw e;
+    return { why: `named values cannot be listed (${(e as ArmError).status} ${(e as ArmError).code ?? ''})` };
+  }
+  if (found.length !== 1) {
+    return {
+      why: found.length === 0 ? 'no named value has this display name' : 'several named values have this display name'
+    };
+  }
+  const contract = found[0];
+  const p = props(contract);
+  const id = str(contract.name) ?? str(contract.id)?.split('/').pop();
+  const keyVault = typeof p.keyVault === 'object' && p.keyVault !== null;
+  if (p.secret !== true && !keyVault) {
+    let value = str(p.value);
+    if (value === undefined && id && arm.getNamedValue) {
+      try {
+        value = str(props((await arm.getNamedValue(id)).body).value);
+      } catch (e) {
+        if (!readRefused(e)) throw e;
+      }
+    }
+    return value === undefined ? { why: 'its value could not be read' } : { value };
+  }
+  const what = keyVault ? 'Key Vault-backed' : 'secret';
+  if (!id || !arm.listNamedValueSecret) return { why: `${what}, and its value cannot be read through this ARM port` };
+  try {
+    const value = str((await arm.listNamedValueSecret(id)).value);
+    return value === undefined ? { why: `${what}, and listValue returned no value` } : { value };
+  } catch (e) {
+    if (!readRefused(e) && !(keyVault && e instanceof ArmError && e.status >= 400 && e.status < 500)) throw e;
+    const err = e as ArmError;
+    return { why: `${what}, and listValue was refused (${err.status}${err.code ? ` ${err.code}` : ''})` };
+  }
 }
 
 function props(c: Json): Json {

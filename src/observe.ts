@@ -1,13 +1,16 @@
 /**
- * Observe one target (DESIGN §1): every reconciler's reads in one bounded, parallel round (src/reconcilers), then the
- * observers whose findings feed the plan — APIM's identity client ID (Microsoft Graph, when needed) and the
- * `{{named values}}` the policies' managed-identity elements use (ARM namedValues). Reads go through the validated
+ * Observe one target (DESIGN §1): every reconciler's reads in one bounded, parallel round (src/reconcilers) together
+ * with each API's operations, then the observers whose findings feed the plan — the operations' policies and the
+ * policy fragments the policies include (src/observe-pipeline.ts), APIM's identity client ID (Microsoft Graph, when
+ * needed) and the `{{named values}}` the owned elements and the guards depend on (ARM namedValues). Reads go through the validated
  * ArmPort (src/azure/validated-arm.ts); a failed read becomes an ActionError naming what was read and the fix.
  */
 import { getPath } from './json-path.js';
 import pLimit from 'p-limit';
 import { ActionError } from './errors.js';
-import { namedValueRefs, resolveNamedValues } from './named-values.js';
+import { namedValueReference, namedValueRefs, resolveNamedValues } from './named-values.js';
+import { observeFragments, observeOperations } from './observe-pipeline.js';
+import { pipelineNamedValueRefs } from './policy/pipeline-refs.js';
 import type { Observed } from './plan.js';
 import { ArmError, GraphError, type ArmPort, type Json } from './ports.js';
 import { RECONCILERS } from './reconcilers/index.js';
@@ -15,8 +18,12 @@ import { apimPrincipal } from './resources/apim-identity.js';
 import type { TargetPorts } from './target.js';
 import type { Settings, TargetIds } from './types.js';
 
-/** Parallel ARM reads in flight at once (ARM throttles per principal and subscription; DESIGN §1). */
-const READ_CONCURRENCY = 8;
+/**
+ * Parallel ARM reads in flight at once for one target, by default: the run's `arm-max-in-flight` (16), which also
+ * bounds all targets of a run together per subscription (src/azure/arm-limits.ts; ARM throttles per principal and
+ * subscription, DESIGN §1).
+ */
+const READ_CONCURRENCY = 16;
 
 /** The site's name as messages give it: `func-x`, or `func-x/slots/staging`. */
 export function siteLabel(settings: Pick<Settings, 'functionAppName' | 'functionAppSlot'>): string {
@@ -31,19 +38,32 @@ export function siteLabel(settings: Pick<Settings, 'functionAppName' | 'function
  */
 export async function observeTarget(settings: Settings, ids: TargetIds, ports: TargetPorts): Promise<Observed> {
   const arm = boundedReads(ports.arm, settings);
+  // The operations (and their policies) do not depend on the reconcilers' reads: they start in the same round.
+  const operations = observeOperations(arm, Object.keys(ids.apis));
+  operations.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
   const parts = await Promise.all(RECONCILERS.map((r) => r.observe(arm, ids)));
   const observed = Object.assign({}, ...parts) as Observed;
-  const names = [...new Set(observed.apis.flatMap((a) => (a.policy ? namedValueRefs(a.policy.value) : [])))];
-  const [apimIdentityClientId, namedValues] = await Promise.all([
+  const unresolved = (n: string, why: string) =>
+    ports.log.warning(`Named value {{${n}}} used by a policy or token-resource cannot be resolved: ${why}`);
+  const apiTexts = observed.apis.flatMap((a) => (a.policy ? [a.policy.value] : []));
+  const first = refsOf(apiTexts, settings.tokenResource);
+  const early = Promise.all([
     resolveApimClientId(settings, observed.service, observed.authSettingsV2, ports),
-    names.length
-      ? resolveNamedValues(ports.arm, names, (n, why) =>
-          ports.log.warning(`Named value {{${n}}} used by an API policy cannot be resolved: ${why}`)
-        )
-      : undefined
+    first.length ? resolveNamedValues(arm, first, unresolved) : undefined
+  ]);
+  early.catch(() => undefined);
+  const byApi = await operations;
+  for (const a of observed.apis) a.operations = byApi[a.apiId] ?? [];
+  const opTexts = observed.apis.flatMap((a) => (a.operations ?? []).flatMap((o) => (o.policy ? [o.policy.value] : [])));
+  observed.fragments = await observeFragments(arm, [...apiTexts, ...opTexts]);
+  const fragTexts = [...observed.fragments.values()].flatMap((f) => ('value' in f ? [f.value] : []));
+  const more = refsOf([...opTexts, ...fragTexts]).filter((n) => !first.includes(n));
+  const [[apimIdentityClientId, namedValues], moreValues] = await Promise.all([
+    early,
+    more.length ? resolveNamedValues(arm, more, unresolved) : undefined
   ]);
   observed.apimIdentityClientId = apimIdentityClientId;
-  if (namedValues) observed.namedValues = namedValues;
+  if (namedValues || moreValues) observed.namedValues = new Map([...(namedValues ?? []), ...(moreValues ?? [])]);
   // Object IDs known from ARM (APIM's and its user-assigned identities' principalIds): a policy `resource` holding one
   // is the Function's element in a wrong form (field case C01: an object ID is never a valid resource).
   const principal = apimPrincipal(observed.service);
@@ -51,6 +71,16 @@ export async function observeTarget(settings: Settings, ids: TargetIds, ports: T
   observed.appObjectIds = objectIds.filter((x): x is string => typeof x === 'string' && x !== '');
   logObserved(settings, observed, ports);
   return observed;
+}
+
+/**
+ * The named values (display names) that judging `texts` needs — those of the managed-identity elements and of the
+ * guard attributes — and the one `tokenResource` refers to when it is given as `{{name}}`, without duplicates.
+ */
+function refsOf(texts: string[], tokenResource?: string): string[] {
+  const names = texts.flatMap((t) => [...namedValueRefs(t), ...pipelineNamedValueRefs(t)]);
+  const ref = tokenResource ? namedValueReference(tokenResource) : undefined;
+  return [...new Set([...(ref ? [ref] : []), ...names])];
 }
 
 /** One log line per resource: APIM's identity, Easy Auth on/off, each API's policy size. */
@@ -62,18 +92,31 @@ function logObserved(settings: Settings, observed: Observed, ports: TargetPorts)
   );
   ports.log.info(`Function App ${siteLabel(settings)}: Easy Auth ${platform === true ? 'enabled' : 'disabled'}`);
   for (const a of observed.apis) {
-    ports.log.info(`API ${a.apiId}: ${a.policy ? `policy of ${a.policy.value.length} characters` : 'no policy'}`);
+    const ops = a.operations ?? [];
+    const withPolicy = ops.filter((o) => o.policy).length;
+    ports.log.info(
+      `API ${a.apiId}: ${a.policy ? `policy of ${a.policy.value.length} characters` : 'no policy'}; ` +
+        `${ops.length} operation(s), ${withPolicy} with a policy`
+    );
   }
+  if (observed.fragments?.size) ports.log.info(`Policy fragments read: ${[...observed.fragments.keys()].join(', ')}`);
 }
 
-/** `arm` with every read bounded (READ_CONCURRENCY) and its failure explained (readError); writes unchanged. */
+/**
+ * `arm` with every read bounded (`settings.armMaxInFlight`, default READ_CONCURRENCY) and its failure explained
+ * (readError); writes unchanged.
+ */
 function boundedReads(arm: ArmPort, settings: Settings): ArmPort {
-  const limit = pLimit(READ_CONCURRENCY);
+  const limit = pLimit(settings.armMaxInFlight ?? READ_CONCURRENCY);
   const site = siteLabel(settings);
   const read =
     <A extends unknown[], T>(what: (...a: A) => string, f: (...a: A) => Promise<T>) =>
     (...a: A) =>
       limit(() => f(...a).catch((e) => Promise.reject(readError(what(...a), e))));
+  const bounded =
+    <A extends unknown[], T>(f: (...a: A) => Promise<T>) =>
+    (...a: A) =>
+      limit(() => f(...a));
   return Object.assign(Object.create(arm) as ArmPort, {
     getApimService: read(
       () => `APIM service ${settings.apimName}`,
@@ -98,7 +141,23 @@ function boundedReads(arm: ArmPort, settings: Settings): ArmPort {
     getApiPolicy: read(
       (apiId: string) => `policy of API ${apiId}`,
       (apiId: string) => arm.getApiPolicy(apiId)
-    )
+    ),
+    listApiOperations: read(
+      (apiId: string) => `operations of API ${apiId}`,
+      (apiId: string, maxItems?: number) => arm.listApiOperations(apiId, maxItems)
+    ),
+    getOperationPolicy: read(
+      (apiId: string, operationId: string) => `policy of operation ${operationId} of API ${apiId}`,
+      (apiId: string, operationId: string) => arm.getOperationPolicy(apiId, operationId)
+    ),
+    getPolicyFragment: read(
+      (id: string) => `policy fragment ${id}`,
+      (id: string) => arm.getPolicyFragment(id)
+    ),
+    // Named values: bounded too, but their refusals (403/404) are resolveNamedValues' to judge, not read errors.
+    ...(arm.listNamedValues && { listNamedValues: bounded(arm.listNamedValues.bind(arm)) }),
+    ...(arm.getNamedValue && { getNamedValue: bounded(arm.getNamedValue.bind(arm)) }),
+    ...(arm.listNamedValueSecret && { listNamedValueSecret: bounded(arm.listNamedValueSecret.bind(arm)) })
   });
 }
 

@@ -24,13 +24,27 @@ import {
   type ExtraCaller
 } from './resources/easy-auth.js';
 import { getPath } from './json-path.js';
+import type { OperationRead } from './observe-pipeline.js';
+import type { FragmentRead } from './policy/effective.js';
+import { easyAuthLint, type ApiRoutes } from './lint.js';
+import { planEffective } from './resources/effective-policy.js';
+import { resolveTokenResource } from './token-resource.js';
 import type { AppliedState, Plan, ResourcePlan, Settings, TargetIds } from './types.js';
 
 /** Everything the planner reads, exactly as ARM (and, for the client ID, Graph or the input) returned it. */
 export interface Observed {
   /** GET Microsoft.ApiManagement/service/{name}. */
   service: Json;
-  apis: { apiId: string; resourceId: string; api: Json; policy?: { value: string; etag?: string } }[];
+  apis: {
+    apiId: string;
+    resourceId: string;
+    api: Json;
+    policy?: { value: string; etag?: string };
+    /** Its operations with their policies (src/observe-pipeline.ts); absent: not read (old callers, tests). */
+    operations?: OperationRead[];
+  }[];
+  /** The policy fragments the API and operation policies include (nested ones too), by ID; absent: not read. */
+  fragments?: Map<string, FragmentRead>;
   /** GET Microsoft.Web/sites/{name}. */
   site: Json;
   /** GET config/authsettingsV2/list. */
@@ -109,20 +123,22 @@ export function checkTokenResource(tokenResource: string, appClientId: string, k
  * when neither gives one (as buildPlan does). For main.ts (Easy Auth re-derivation after the identity write) and
  * apply.ts (read-back of a written policy) — the same options buildPlan uses.
  */
-export function policyOwnership(settings: Settings, ids: TargetIds, observed: Observed): OwnershipOptions {
+export function policyOwnership(given: Settings, ids: TargetIds, observed: Observed): OwnershipOptions {
+  const settings = resolveTokenResource(given, observed.namedValues);
   const appClientId = resolveAppClientId(settings.appClientId, observed.authSettingsV2, ids.authSettingsV2);
   const tokenResource = settings.tokenResource || appClientId;
+  const ref = settings.tokenResourceRef ? [settings.tokenResourceRef] : [];
   return {
-    acceptableResources: [...new Set([tokenResource, appClientId])],
+    acceptableResources: [...new Set([tokenResource, appClientId, ...ref])],
     ...(observed.namedValues ? { namedValues: observed.namedValues } : {}),
     ...(observed.appObjectIds?.length ? { appObjectIds: observed.appObjectIds } : {})
   };
 }
 
 /**
- * Reads the policies' `authentication-managed-identity` elements: returns the warnings (ignore-error="true" on the
- * owned element, nested/conditional elements left alone, a `client-id` that cannot be resolved;
- * output-token-variable-name and other conflicts are planApiPolicy errors) and the extra callers (a user-assigned
+ * Reads the policies' `authentication-managed-identity` elements: returns the warnings (nested/conditional elements
+ * left alone, a `client-id` that cannot be resolved; ignore-error="true" on the owned element is security lint;
+ * conflicts are planApiPolicy errors) and the extra callers (a user-assigned
  * identity selected with `client-id` on the OWNED element — the one that sends the Function's token, chosen by
  * purpose with `ownership`, see src/policy OwnershipOptions — which is who then calls the Function). A `client-id`
  * may be a `{{named value}}`: it is judged after substitution with `ownership.namedValues`; one that cannot be
@@ -158,13 +174,8 @@ export function inspectPolicies(
         );
       }
     }
+    // ignore-error="true" on the owned element is security lint (src/resources/effective-policy.ts).
     if (!owned) continue;
-    if (owned.ignoreError?.toLowerCase() === 'true') {
-      warnings.push(
-        `${where}: authentication-managed-identity has ignore-error="true": a failed token request sends the call on without a token.`
-      );
-    }
-    // output-token-variable-name on the element that would be owned is a plan error (planApiPolicy: PolicyConflict).
     if (owned.clientId === undefined) continue;
     const authored = owned.clientId;
     const cid = owned.clientIdResolved;
@@ -217,7 +228,8 @@ export function inspectPolicies(
  * or another app's GUID (C01), a policy `client-id` that is not an attached user-assigned identity, APIM's client
  * ID needed but unknown (C04), `identities` over 500 characters.
  */
-export function buildPlan(settings: Settings, ids: TargetIds, observed: Observed): Plan {
+export function buildPlan(given: Settings, ids: TargetIds, observed: Observed): Plan {
+  const settings = resolveTokenResource(given, observed.namedValues);
   const principal = apimPrincipal(observed.service);
   const identity = planApimIdentity(ids.apim, observed.service);
   if (isV1AuthConfig(observed.authSettingsV1)) {
@@ -239,29 +251,17 @@ export function buildPlan(settings: Settings, ids: TargetIds, observed: Observed
   const ownership = policyOwnership(settings, ids, observed);
   const inspected = inspectPolicies(observed.apis, principal, ownership);
   const easy = planEasyAuthFor(settings, ids, observed, principal, inspected.extraCallers);
-  const policies = observed.apis.map((a) =>
-    planApiPolicy(
-      a.apiId,
-      policyId(a),
-      a.policy,
-      tokenResource,
-      subscriptionKeyHeader(a.api),
-      subscriptionKeyQuery(a.api),
-      ownership
-    )
-  );
-
-  // inspectPolicies already explains these element attributes; drop the merge's shorter versions of them.
-  const covered = /ignore-error|output-token-variable-name|nested <authentication-managed-identity|client-id=/;
-  const warnings = [
-    ...inspected.warnings,
-    ...easy.warnings,
-    ...policies.flatMap((p) => p.warnings.filter((w) => !covered.test(w)))
+  const policies = planPolicies(settings.tokenResourceRef ?? tokenResource, observed, ownership);
+  const lint = [
+    ...policies.lint,
+    ...easyAuthLint(easy.label, observed.authSettingsV2, easyBody(easy) ?? observed.authSettingsV2, routesOf(observed))
   ];
+  const warnings = [...inspected.warnings, ...easy.warnings, ...policies.warnings];
   const { warnings: _w, facts, ...easyPlan } = easy;
   return {
-    resources: [identity, easyPlan, ...policies.map(({ warnings: _pw, ...p }) => p)],
+    resources: [identity, easyPlan, ...policies.plans],
     warnings: [...new Set(warnings)],
+    lint: lint.filter((l, i) => lint.findIndex((m) => m.where === l.where && m.message === l.message) === i),
     facts: {
       apimPrincipalId: principal.principalId,
       apimIdentityClientId,
@@ -274,6 +274,51 @@ export function buildPlan(settings: Settings, ids: TargetIds, observed: Observed
       defaultHostName: str(getPath(observed.site, 'properties.defaultHostName'))
     }
   };
+}
+
+/**
+ * Each API's policy plan, then the effective pipeline around it (src/resources/effective-policy.ts): a finding adds
+ * to that API's refusal (`error`). `resource` is what the policy's owned element asks for (token-resource as
+ * written: a `{{name}}` reference stays one). Warnings the inspections explain better are dropped (see below).
+ */
+function planPolicies(resource: string, observed: Observed, ownership: OwnershipOptions) {
+  const apis = observed.apis.map((a) => {
+    const keyHeader = subscriptionKeyHeader(a.api);
+    const keyQuery = subscriptionKeyQuery(a.api);
+    const plan = planApiPolicy(a.apiId, policyId(a), a.policy, resource, keyHeader, keyQuery, ownership);
+    return { api: a, plan, keyHeader, keyQuery };
+  });
+  const effective = planEffective(apis, observed.fragments ?? new Map(), resource, ownership);
+  // inspectPolicies already explains these element attributes; drop the merge's shorter versions of them. Once the
+  // fragments were read, the merge's "its content is not inspected" is replaced by the effective pipeline's findings.
+  const covered = /ignore-error|output-token-variable-name|nested <authentication-managed-identity|client-id=/;
+  const judged = observed.fragments ? /its content is not inspected/ : /$^/;
+  const plans = apis.map(({ api, plan: { warnings: _w, ...p } }) => {
+    const more = effective.errors.get(api.apiId);
+    return more ? { ...p, error: p.error ? `${p.error}; ${more}` : more } : p;
+  });
+  return {
+    plans,
+    warnings: [
+      ...apis.flatMap((a) => a.plan.warnings.filter((w) => !covered.test(w) && !judged.test(w))),
+      ...effective.warnings
+    ],
+    lint: effective.lint
+  };
+}
+
+/** The Easy Auth body the plan writes, if any. */
+function easyBody(easy: ResourcePlan): Json | undefined {
+  return easy.write?.op === 'put-authsettings-v2' ? easy.write.body : undefined;
+}
+
+/** What each API sends to the Function: its serviceUrl and its operations' URL templates (for the lint). */
+function routesOf(observed: Observed): ApiRoutes[] {
+  return observed.apis.map((a) => ({
+    apiId: a.apiId,
+    serviceUrl: str(getPath(a.api, 'properties.serviceUrl')),
+    operations: a.operations ?? []
+  }));
 }
 
 function planEasyAuthFor(

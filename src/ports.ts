@@ -45,6 +45,27 @@ export interface ArmPort {
    * older plain-object fakes still type-check: without it, such a policy is not restored (the report says so).
    */
   deleteApiPolicy?(apiId: string, ifMatch: string): Promise<void>;
+  /**
+   * GET .../apis/{apiId}/operations (REST ApiOperation_ListByApi, api-version 2024-05-01, x-ms-pageable with
+   * `nextLink`; Azure/azure-rest-api-specs apimanagement/…/stable/2024-05-01/apimapis.json, example
+   * ApiManagementListApiOperations.json): every page, at most `maxItems` contracts (default 2000) —
+   * `{id, type, name, properties: {displayName, method, urlTemplate, …}}` exactly as ARM returns them. `truncated`:
+   * more operations exist than were read (the caller must not judge the API as complete); `invalid`: a page came
+   * without a `value` array (said in words; src/azure/validated-arm.ts refuses such a read).
+   */
+  listApiOperations(apiId: string, maxItems?: number): Promise<{ value: Json[]; truncated: boolean; invalid?: string }>;
+  /**
+   * GET .../apis/{apiId}/operations/{operationId}/policies/policy?format=rawxml (REST ApiOperationPolicy_Get,
+   * 2024-05-01; the text as authored, DESIGN §3); undefined when the operation has no policy (404). Read only: the
+   * action never writes an operation policy.
+   */
+  getOperationPolicy(apiId: string, operationId: string): Promise<PolicyDocument | undefined>;
+  /**
+   * GET .../service/{name}/policyFragments/{id}?format=rawxml (REST PolicyFragment_Get, 2024-05-01,
+   * apimpolicyfragments.json, example ApiManagementGetPolicyFragmentFormat.json: `properties.value` is the
+   * `<fragment>…</fragment>` text, `properties.format` `rawxml`); undefined on 404. Read only.
+   */
+  getPolicyFragment(fragmentId: string): Promise<PolicyDocument | undefined>;
   /** GET Microsoft.Web/sites/{name} (or the slot). */
   getSite(): Promise<Etagged<Json>>;
   /** GET .../config/authsettingsV2/list — the whole Easy Auth document. */

@@ -44,7 +44,10 @@ export function preflightTokenScopes(resources: {
     ['app-client-id', resources.appClientId],
     ['token-resource', resources.tokenResource || resources.appClientId]
   ] as const) {
-    if (value && !checks.some((c) => c.value === value)) checks.push({ input, value, scope: `${value}/.default` });
+    // A `{{named value}}` token-resource is known only once it is read (the plan's facts carry its value).
+    if (value && !value.includes('{{') && !checks.some((c) => c.value === value)) {
+      checks.push({ input, value, scope: `${value}/.default` });
+    }
   }
   return checks;
 }

@@ -33,6 +33,7 @@ import { captureSnapshot } from './snapshot/capture.js';
 import { restoreOnFailure, restoreSentence, restoreTarget } from './snapshot/restore-target.js';
 import type { RestoreReport } from './snapshot/schema.js';
 import { SnapshotSession } from './snapshot/session.js';
+import { resolveTokenResource } from './token-resource.js';
 import { ACTION_VERSION } from './version.js';
 import type { Plan, RunReport, Settings, SmokeReport, TargetIds, Verdict } from './types.js';
 
@@ -97,6 +98,8 @@ export async function reconcileTarget(
   // A 200 is not proof of content: every read (the first ones and every re-read before a write) is checked.
   ports = { ...ports, arm: validatedArmPort(ports.arm, ids, settings.apimName, siteLabel(settings)) };
   const observed = await group(ports.log, 'Observe (ARM reads)', () => observeTarget(settings, ids, ports));
+  // token-resource given as {{name}}: its value from here on; the policy keeps the reference (tokenResourceRef).
+  settings = resolveTokenResource(settings, observed.namedValues);
   const plan = await group(ports.log, 'Plan', async () => planTarget(settings, ids, observed, ports.log));
   let smokeCtx: SmokeContextResult;
   try {

@@ -106,8 +106,14 @@ export interface TargetSpec {
   functionAppSlot?: string;
   /** The Function's app registration client ID; undefined → taken from the site's existing Easy Auth. */
   appClientId?: string;
-  /** The policy's `resource`; undefined → the (resolved) app client ID. */
+  /**
+   * The policy's `resource`; undefined → the (resolved) app client ID. Given as `{{name}}`, it is a named value:
+   * reconcileTarget resolves it (src/token-resource.ts) to its value here and keeps the reference in
+   * `tokenResourceRef`.
+   */
   tokenResource?: string;
+  /** The `{{name}}` reference token-resource was given as: what the policy's `resource` says (APIM substitutes it). */
+  tokenResourceRef?: string;
   /** Issuer used only when the Azure AD provider is created from scratch. */
   openIdIssuer?: string;
   apimIdentityClientId?: string;
@@ -202,11 +208,33 @@ export interface ResourcePlan {
   deferredUntil?: ResourceKind;
 }
 
+/** What a security lint finding is about (see LintFinding). */
+export type LintRule =
+  'ignore-error' | 'token-exposed' | 'groups-with-identities' | 'excluded-path-covers-api' | 'anonymous-allowed';
+
+/**
+ * One security lint finding: a warning with its fix, shown in its own section of the report. Lint never fails a
+ * check by itself.
+ */
+export interface LintFinding {
+  rule: LintRule;
+  /** What it is about, e.g. `API policy orders, line 4`, `Easy Auth func-x`. */
+  where: string;
+  /** What is wrong and why it matters (no trailing period). */
+  message: string;
+  /** How to fix it (no trailing period). */
+  fix: string;
+  /** The resource whose planned write fixes it: once that write is verified, the report leaves it out. */
+  fixedBy?: ResourceKind;
+}
+
 /** The plan is data: rendered for humans, and the exact list of writes `apply` executes, in order. */
 export interface Plan {
   resources: ResourcePlan[];
-  /** Security lint and other non-fatal findings. */
+  /** Non-fatal findings (input hygiene, what was left alone, what could not be judged). */
   warnings: string[];
+  /** Security lint (warnings with the fix; their own report section); absent: none. */
+  lint?: LintFinding[];
   /** The facts the plan was built from, for the report. */
   facts: PlanFacts;
 }

@@ -42,11 +42,6 @@ const cases: [string, string, RegExp][] = [
     /a second direct <authentication-managed-identity resource="https:\/\/vault.azure.net"> at line 7 \(the managed one is at line 4\).*remove it/
   ],
   [
-    '(d) output-token-variable-name on the managed element',
-    mutated(`        <authentication-managed-identity resource="${APP}" output-token-variable-name="tok" />`),
-    /output-token-variable-name="tok".* at line 4 .*does not set the Authorization header.*remove output-token-variable-name/
-  ],
-  [
     '(e) the key copied into a query parameter, even before <base />',
     policyWithInbound(
       [
@@ -85,6 +80,24 @@ describe('policy guards: elements after the owned ones that undo them are refuse
       });
     }
   );
+
+  it('(d) output-token-variable-name on an element for the Function: a lookup (issue 9), kept byte for byte; the owned element is added', async () => {
+    const lookup = `        <authentication-managed-identity resource="${APP}" output-token-variable-name="tok" />`;
+    const text = mutated(lookup);
+    const s = setPolicy(scenario('in-sync'), text);
+    await withTwin(s, async (t) => {
+      const r = await runAction(t, { ...baseInputs(s), mode: 'apply', 'smoke-path': '/orders' });
+      expect(r.code).toBe(0);
+      expect(armWrites(t)).toHaveLength(1);
+      const after = policyOf(t.getState())!;
+      expect(after).toContain(lookup);
+      expect(after).toContain(`<authentication-managed-identity resource="${APP}" />`);
+      expect(r.stdout).toMatch(/keeps a token for the Function's app in a variable \(a lookup/);
+      const again = await runAction(t, { ...baseInputs(s), mode: 'apply' });
+      expect(again.code).toBe(0);
+      expect(armWrites(t)).toHaveLength(1);
+    });
+  });
 
   it('the same elements before the owned ones are fine: in sync, exit 0', async () => {
     const text = policyWithInbound(

@@ -152,15 +152,13 @@ describe('conflicts (c) and (d): the managed element itself', () => {
     expect(kinds(raw)).toEqual([['second-managed-identity', 4]]);
   });
 
-  it('output-token-variable-name on the managed element → token-to-variable', () => {
+  it('output-token-variable-name on an element for the Function app: a lookup, no conflict (issue 9)', () => {
     const raw = doc([
       '<base />',
       `<authentication-managed-identity resource="${APP}" output-token-variable-name="tok" />`,
       KEY
     ]);
-    const c = conflicts(raw);
-    expect(c.map((x) => [x.kind, x.line])).toEqual([['token-to-variable', 4]]);
-    expect(c[0].message).toMatch(/does not set the Authorization header.*remove output-token-variable-name/);
+    expect(conflicts(raw)).toEqual([]);
   });
 
   it.each([
@@ -180,17 +178,14 @@ describe('conflicts (c) and (d): the managed element itself', () => {
     expect(conflicts(raw)).toEqual([]);
   });
 
-  it('a later Authorization set-header that reads another variable does not carry it → both conflicts', () => {
+  it('a later Authorization set-header that reads another variable does not carry it → it replaces the token', () => {
     const raw = doc([
       '<base />',
       `<authentication-managed-identity resource="${APP}" output-token-variable-name="tok" />`,
       '<set-header name="Authorization" exists-action="override"><value>@((string)context.Variables["tokens"])</value></set-header>',
       KEY
     ]);
-    expect(kinds(raw)).toEqual([
-      ['token-to-variable', 4],
-      ['authorization-replaced', 5]
-    ]);
+    expect(kinds(raw)).toEqual([['authorization-replaced', 5]]);
   });
 
   it('the owned document itself has none', () => {

@@ -214,14 +214,11 @@ describe('mergePolicy: layouts', () => {
     expect(r.conflicts).toEqual([]);
   });
 
-  it('output-token-variable-name on the element that would be the owned one is a conflict; on another resource it is not', () => {
-    const would = doc([
-      '<base />',
-      `<authentication-managed-identity resource='api://${APP}' output-token-variable-name="t" />`
-    ]);
-    const r = mergePolicy(would, { resource: APP });
-    expect(r.conflicts.map((c) => [c.kind, c.line])).toEqual([['token-to-variable', 4]]);
-    expect(r.conflicts[0].message).toMatch(/output-token-variable-name="t".*remove output-token-variable-name/);
+  it('output-token-variable-name makes an element a lookup, for the Function app or another resource: kept, the owned one added', () => {
+    const lookup = `<authentication-managed-identity resource='api://${APP}' output-token-variable-name="t" />`;
+    const r = mergeChecked(doc(['<base />', lookup]));
+    expect(r.conflicts).toEqual([]);
+    expect(r.text).toBe(doc(['<base />', AUTH, KEY, lookup]));
     // a token for another resource kept in a variable is the user's: kept byte for byte, the owned element added
     const el = `<authentication-managed-identity client-id="cid" resource='old' ignore-error="true" output-token-variable-name="t" />`;
     const foreign = mergeChecked(doc(['<base />', el]));

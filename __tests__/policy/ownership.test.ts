@@ -276,13 +276,15 @@ describe('which element is owned', () => {
     ]);
   });
 
-  it('token-to-variable applies only to the element that would be the owned one', () => {
-    const would = `<authentication-managed-identity resource="${APP}" output-token-variable-name="t" />`;
-    expect(
-      inspectPolicy(doc(['<base />', would]), { acceptableResources: [APP] }).conflicts.map((c) => c.kind)
-    ).toEqual(['token-to-variable']);
-    // with an owned element present, a token of the app kept in a variable is harmless (e.g. for a send-request)
-    expect(inspectPolicy(doc(['<base />', OWNED, would]), { acceptableResources: [APP] }).conflicts).toEqual([]);
+  it('a token for the Function kept in a variable nobody sends is a lookup (issue 9): no conflict, the owned element is added', () => {
+    const lookup = `<authentication-managed-identity resource="${APP}" output-token-variable-name="t" />`;
+    expect(inspectPolicy(doc(['<base />', lookup]), { acceptableResources: [APP] }).conflicts).toEqual([]);
+    const r = mergePolicy(doc(['<base />', lookup]), { resource: APP, acceptableResources: [APP] });
+    expect(r.conflicts).toEqual([]);
+    expect(miTexts(r.text)).toEqual([OWNED, lookup]);
+    expect(r.warnings.join()).toMatch(/keeps a token for the Function's app in a variable \(a lookup/);
+    // with an owned element present, the same: harmless (e.g. for a send-request)
+    expect(inspectPolicy(doc(['<base />', OWNED, lookup]), { acceptableResources: [APP] }).conflicts).toEqual([]);
   });
 
   it('nested and send-request elements are never owned and never edited', () => {

@@ -35,6 +35,10 @@ export function fakeArm(state: TwinState, faults: Faults = {}) {
     return f();
   };
   const policyId = (apiId: string) => `${apim}/apis/${apiId}/policies/policy`;
+  const readOnlyDoc = (id: string): PolicyDocument | undefined => {
+    const p = res[id];
+    return p ? { value: (p.properties as Json).value as string, format: 'rawxml' } : undefined;
+  };
   const arm: ArmPort = {
     getApimService: async () => step('getApimService', () => ({ body: get(apim) })),
     patchApimService: async (body) =>
@@ -67,6 +71,18 @@ export function fakeArm(state: TwinState, faults: Faults = {}) {
         res[policyId(apiId)] = { id: policyId(apiId), properties: { format: 'rawxml', value }, etag: `e${etag++}` };
         return { value, format: 'rawxml' as const };
       }),
+    listApiOperations: async (apiId) =>
+      step('listApiOperations', () => {
+        const prefix = `${apim}/apis/${apiId}/operations/`.toLowerCase();
+        const value = Object.entries(res)
+          .filter(([id]) => id.toLowerCase().startsWith(prefix) && !id.slice(prefix.length).includes('/'))
+          .map(([, body]) => structuredClone(body));
+        return { value, truncated: false };
+      }),
+    getOperationPolicy: async (apiId, operationId) =>
+      step('getOperationPolicy', () => readOnlyDoc(`${apim}/apis/${apiId}/operations/${operationId}/policies/policy`)),
+    getPolicyFragment: async (fragmentId) =>
+      step('getPolicyFragment', () => readOnlyDoc(`${apim}/policyFragments/${fragmentId}`)),
     getSite: async () => step('getSite', () => ({ body: get(site) })),
     getAuthSettingsV2: async () => step('getAuthSettingsV2', () => get(`${site}/config/authsettingsV2`)),
     putAuthSettingsV2: async (body) =>

@@ -16,6 +16,8 @@ export interface CorpusRow {
   root: string;
   notes: string;
   exprIssues: string;
+  /** INDEX.tsv `level_guess`: `api (guess)`, `operation`, `product`, `global`, `fragment`. */
+  level: string;
 }
 
 /** INDEX.tsv's rows (empty when ../shared is absent). */
@@ -26,7 +28,13 @@ export function corpusRows(): CorpusRow[] {
   const at = (name: string) => cols.indexOf(name);
   return lines.map((l) => {
     const c = l.split('\t');
-    return { file: c[at('file')], root: c[at('root')], notes: c[at('notes')] ?? '', exprIssues: c[at('expr_issues')] };
+    return {
+      file: c[at('file')],
+      root: c[at('root')],
+      notes: c[at('notes')] ?? '',
+      exprIssues: c[at('expr_issues')],
+      level: c[at('level_guess')] ?? ''
+    };
   });
 }
 

@@ -15,8 +15,18 @@ export const emulatorRoot = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const repoRoot = path.resolve(emulatorRoot, '..');
 export const sharedDir = path.resolve(repoRoot, '../shared');
 
+/** The effective-policy scenarios (emulator/README.md "Scenarios for the effective policy"). */
+export const EFFECTIVE_SCENARIOS = [
+  'effective-op-key',
+  'effective-op-no-base',
+  'effective-fragment-auth',
+  'effective-named-value',
+  'effective-keyvault-lookup',
+  'effective-keyvault-lookup-drifted'
+] as const;
+
 /** Loads `emulator/scenarios/<name>.json` as a fresh TwinState. */
-export function loadScenario(name: 'drifted' | 'in-sync'): TwinState {
+export function loadScenario(name: 'drifted' | 'in-sync' | (typeof EFFECTIVE_SCENARIOS)[number]): TwinState {
   return JSON.parse(readFileSync(path.join(emulatorRoot, 'scenarios', `${name}.json`), 'utf8')) as TwinState;
 }
 

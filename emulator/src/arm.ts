@@ -17,6 +17,7 @@ import {
 } from './http.js';
 import type { Tenant } from './tenant.js';
 import { fromXmlFormat, normalizeOnSave, parsePolicyText, toXmlFormat } from './policy-text.js';
+import { fragmentProblem, namedValueRefs, namedValuesOf, pageOf, resolveNamedValue } from './apim.js';
 
 /** ARM's error body `{error:{code, message}}` (ARM RPC common-api-details.md "Error response content"). */
 export function armError(
@@ -93,8 +94,12 @@ const NOT_FOUND_NAMES: Record<string, string> = {
   products: 'Product',
   subscriptions: 'Subscription',
   backends: 'Backend',
-  namedvalues: 'NamedValue'
+  namedvalues: 'NamedValue',
+  policyfragments: 'PolicyFragment'
 };
+
+/** Policy-like resources: policies at every scope and policy fragments (both `{properties: {format, value}}`). */
+const isPolicyType = (type: string): boolean => type.endsWith('/policies') || type.endsWith('/policyfragments');
 
 /**
  * The ARM store and handler. History of authsettingsV2 writes is kept for the Function host (propagation delay).
@@ -239,7 +244,7 @@ export class ArmService {
           'MethodNotAllowed',
           `The requested resource does not support http method '${req.method}'.`
         );
-      return this.list(path, id, req.query.get('$filter'));
+      return this.list(path, id, req.query);
     }
     const key = this.findKey(path);
     const type = resourceType(id).toLowerCase();
@@ -286,9 +291,15 @@ export class ArmService {
     if (req.method !== 'PUT' && req.method !== 'PATCH')
       return armError(405, 'MethodNotAllowed', `The requested resource does not support http method '${req.method}'.`);
     if (id.types.length > 1 && !this.exists(this.topLevel(path))) return this.notFound(path, id);
+    const parent = path.split('/').slice(0, -2).join('/');
+    if (type.startsWith('microsoft.apimanagement/') && id.types.length > 2 && !this.exists(parent)) {
+      // A nested APIM resource needs its parent (an operation policy its operation, an operation its API): APIM
+      // answers 404 "<Parent> not found." (the shape of notFound; NOT_FOUND_NAMES).
+      return this.notFound(parent, { ...id, types: id.types.slice(0, -1), names: id.names.slice(0, -1) });
+    }
     if (type === 'microsoft.apimanagement/service') return this.writeService(req.method, path, key, body!);
     if (req.method === 'PATCH' && !key) return this.notFound(path, id);
-    if (type.endsWith('/policies')) return this.putPolicy(path, key, id, body!);
+    if (isPolicyType(type)) return this.putPolicy(path, key, id, body!);
 
     // PUT replaces the whole resource; PATCH is a JSON merge patch (ARM RPC resource-api-reference "PUT"/"PATCH").
     const old = key ? state.resources[key]! : undefined;
@@ -400,8 +411,10 @@ export class ArmService {
       delete props['secondaryKey'];
     }
     if (type === 'microsoft.apimanagement/service/namedvalues' && props?.['secret'] === true) delete props['value'];
-    if (type.endsWith('/policies') && props && typeof props['value'] === 'string') {
-      // format=rawxml returns the stored text; xml (the default) returns the escaped form (APIM REST ApiPolicy - Get, `format`).
+    if (isPolicyType(type) && props && typeof props['value'] === 'string') {
+      // format=rawxml returns the stored text; xml (the default) returns the escaped form (APIM REST ApiPolicy - Get,
+      // `format`; PolicyFragment_Get `format`, examples ApiManagementGetPolicyFragment[Format].json; a list answers
+      // the xml form: ApiManagementListPolicyFragments.json).
       if (format?.toLowerCase() === 'rawxml') props['format'] = 'rawxml';
       else {
         props['value'] = toXmlFormat(props['value'] as string);
@@ -411,7 +424,7 @@ export class ArmService {
     return v;
   }
 
-  private list(path: string, id: ArmId, filter: string | null = null): TwinResponse {
+  private list(path: string, id: ArmId, query: URLSearchParams): TwinResponse {
     const parent = path.slice(0, path.lastIndexOf('/'));
     if (id.types.length > 1 && !this.exists(parent))
       return this.notFound(parent, { ...id, types: id.types.slice(0, -1) });
@@ -421,6 +434,7 @@ export class ArmService {
     let value = Object.entries(st.resources)
       .filter(([k]) => k.toLowerCase().startsWith(prefix) && !k.slice(prefix.length).includes('/'))
       .map(([, b]) => this.view(type, b, null));
+    const filter = query.get('$filter');
     if (filter !== null && type === 'microsoft.apimanagement/service/namedvalues') {
       // NamedValue_ListByService `$filter` (apimnamedvalues.json 2024-05-01: displayName with eq, …): the twin models
       // `displayName eq '<name>'` only; anything else is refused as APIM refuses a filter it cannot read.
@@ -434,43 +448,76 @@ export class ArmService {
       }
       value = value.filter((v) => isObject(v['properties']) && v['properties']['displayName'] === m[1]);
     }
-    return json(200, { value, count: value.length });
+    if (!type.startsWith('microsoft.apimanagement/')) return json(200, { value, count: value.length });
+    // APIM collections are pageable (x-ms-pageable nextLink; $top/$skip): apim.ts pageOf.
+    const page = pageOf(value, query, Math.max(1, st.behaviour.listPageSize ?? 100), `${this.o.base()}${path}`);
+    if ('error' in page) return armError(400, 'ValidationError', page.error);
+    return json(200, page);
   }
 
+  /**
+   * PUT of a policy (any scope) or a policy fragment. `rawxml` stores the text as authored after APIM's save-time
+   * reformatting; `xml` must be well-formed and is unescaped first (APIM REST ApiPolicy - Create Or Update,
+   * PolicyContentFormat; DESIGN §3). Refused with 400 ValidationError: unparsable text, fragment rules (apim.ts
+   * fragmentProblem), and — with `behaviour.namedValueRefsOnSave` — a `{{name}}` with no such named value ("Error in
+   * element 'address' on line 5, column 14: Cannot find a property 'ip1'": Learn Q&A 711104, APIM's answer to a policy
+   * that names a missing named value).
+   */
   private putPolicy(path: string, key: string | undefined, id: ArmId, body: Json): TwinResponse {
     const props = isObject(body['properties']) ? body['properties'] : {};
     const value = props['value'];
     const format = String(props['format'] ?? 'xml').toLowerCase();
+    const fragment = resourceType(id).toLowerCase().endsWith('/policyfragments');
     if (typeof value !== 'string') return armError(400, 'ValidationError', "'value' is required.");
     let raw: string;
+    let problem: { target: string; message: string } | undefined;
     try {
-      // rawxml stores the text as authored (after APIM's save-time reformatting); xml must be well-formed and is
-      // unescaped first (APIM REST ApiPolicy - Create Or Update, PolicyContentFormat; DESIGN §3).
       if (format === 'rawxml') raw = normalizeOnSave(value);
       else if (format === 'xml') raw = normalizeOnSave(fromXmlFormat(value));
       else return armError(400, 'ValidationError', `Policy format '${format}' is not supported by the twin.`);
-      parsePolicyText(raw);
+      const root = parsePolicyText(raw);
+      const fp = fragment ? fragmentProblem(root, raw) : undefined;
+      if (fp) problem = { target: 'value', message: fp };
     } catch (e) {
+      problem = { target: 'representation', message: (e as Error).message };
+    }
+    if (!problem && this.o.getState().behaviour.namedValueRefsOnSave === true) {
+      const known = namedValuesOf(this.o.getState(), this.findKey(this.topLevel(path)) ?? this.topLevel(path));
+      const ref = namedValueRefs(raw!).find((r) => !known.has(r.name));
+      if (ref) {
+        const at = `Error in element '${ref.element}' on line ${ref.line}, column ${ref.column}`;
+        problem = { target: ref.element, message: `${at}: Cannot find a property '${ref.name}'` };
+      }
+    }
+    if (problem) {
       return json(400, {
         error: {
           code: 'ValidationError',
           message: 'One or more fields contain incorrect values:',
-          details: [{ code: 'ValidationError', target: 'representation', message: (e as Error).message }]
+          details: [{ code: 'ValidationError', ...problem }]
         }
       });
     }
     const stored: Json = {
       id: key ? (this.o.getState().resources[key]!['id'] ?? path) : path,
       type: resourceType(id),
-      name: 'policy',
-      properties: { format: 'rawxml', value: raw }
+      name: fragment ? id.names[id.names.length - 1] : 'policy',
+      properties: {
+        format: 'rawxml',
+        ...(fragment && typeof props['description'] === 'string' ? { description: props['description'] } : {}),
+        value: raw!
+      }
     };
     const e = this.store(key ?? path, stored);
-    // The PUT response carries the stored document in xml format without `format` (spec example
-    // ApiManagementCreateApiPolicyNonXmlEncoded.json).
+    // A policy PUT answers the stored document in xml format without `format` (spec example
+    // ApiManagementCreateApiPolicyNonXmlEncoded.json); a fragment PUT answers it with `format: xml` and its
+    // description (ApiManagementCreatePolicyFragment.json; the twin completes it at once, without the LRO headers).
+    const answer: Json = fragment
+      ? { ...(stored['properties'] as Json), format: 'xml', value: toXmlFormat(raw!) }
+      : { value: toXmlFormat(raw!) };
     return json(
       key ? 200 : 201,
-      { id: stored['id'], type: stored['type'], name: 'policy', properties: { value: toXmlFormat(raw) } },
+      { id: stored['id'], type: stored['type'], name: stored['name'], properties: answer },
       { etag: `"${e}"` }
     );
   }
@@ -494,9 +541,21 @@ export class ArmService {
       );
     }
     if (action === 'listvalue' && req.method === 'POST') {
+      // POST …/namedValues/{id}/listValue → {value} (NamedValue_ListValue, apimnamedvalues.json 2024-05-01): plain and
+      // secret values as stored; a Key Vault–backed one through the twin's Key Vault (apim.ts resolveNamedValue).
       if (!key) return this.notFound(path, id);
-      const p = (this.o.getState().resources[key]!['properties'] ?? {}) as Json;
-      return json(200, { value: p['value'] }, { etag: `"${this.etagOf(key)}"` });
+      const st = this.o.getState();
+      const r = resolveNamedValue(st, st.resources[this.findKey(this.topLevel(path)) ?? ''], st.resources[key]!);
+      if ('unresolved' in r) {
+        // Message as ARM words its refusal for a Key Vault–derived named value (Azure/azure-powershell#15494, seen
+        // through Get-AzApiManagementNamedValueSecretValue); status 400 is the twin's choice (not published).
+        return armError(
+          400,
+          'BadRequest',
+          `Operation not allowed for keyVault derived NamedValue with id '${id.names[id.names.length - 1]}'.`
+        );
+      }
+      return json(200, { value: r.value }, { etag: `"${this.etagOf(key)}"` });
     }
     if (
       action === 'list' &&

@@ -30,8 +30,22 @@ export interface TwinState {
   }[];
   /** Service principals of managed identities created by the twin (system-assigned on APIM) and pre-seeded ones. */
   servicePrincipals?: { id: string; appId: string; displayName?: string; kind?: 'managedIdentity' | 'application' }[];
-  /** ARM resource ID → body as ARM GET returns it. Policies are `{properties: {format: "rawxml", value}}`. */
+  /**
+   * ARM resource ID → body as ARM GET returns it. Policies (global `service/{s}/policies/policy`, product, API and
+   * operation scope) are `{properties: {format: "rawxml", value}}`; policy fragments (`service/{s}/policyFragments/{id}`)
+   * are `{properties: {format: "rawxml", value: "<fragment>…</fragment>", description?}}`; operations
+   * (`…/apis/{api}/operations/{op}`) carry `properties.method` and `properties.urlTemplate`; named values
+   * (`service/{s}/namedValues/{id}`) carry `properties.displayName` and either `value` (+ `secret`) or
+   * `keyVault: {secretIdentifier, identityClientId?, lastStatus?}` (no `value`). See emulator/README.md "State".
+   */
   resources: Record<string, Json>;
+  /**
+   * The twin's Azure Key Vault: secret identifier (`https://{vault}.vault.azure.net/secrets/{name}[/{version}]`) →
+   * secret value. A Key Vault–backed named value resolves only when its `keyVault.secretIdentifier` is here (and the
+   * identity it names is on the APIM service); otherwise `listValue` fails and the gateway cannot run a policy that
+   * uses it. Default: empty (no Key Vault secret resolves).
+   */
+  keyVaultSecrets?: Record<string, string>;
   /** site ARM ID → function routes (path is the full path, e.g. `/api/orders`). */
   functionRoutes: Record<string, FunctionRoute[]>;
   /** site ARM ID → host keys accepted by authLevel=function routes (x-functions-key header or ?code=). */
@@ -73,6 +87,17 @@ export interface TwinState {
     lroMs?: number;
     /** `Retry-After` (seconds) on the 202 and on every "still running" poll answer. Default: no header. */
     lroRetryAfterSeconds?: number;
+    /**
+     * Page size of APIM collection lists (`…/apis`, `…/operations`, `…/namedValues`, `…/policyFragments`, …): a longer
+     * list answers this many items and a `nextLink` (`$top`/`$skip`). Default 100.
+     */
+    listPageSize?: number;
+    /**
+     * Refuse a policy/fragment PUT that names a `{{x}}` no named value has (400 ValidationError "Cannot find a property
+     * 'x'", as APIM does). Default false: the policy corpus round trip writes documents without seeding their named
+     * values. The effective-* scenarios turn it on.
+     */
+    namedValueRefsOnSave?: boolean;
   };
 }
 
@@ -142,18 +167,58 @@ export interface TenantServices {
   verifyAccessToken(token: string): Promise<AccessTokenClaims | undefined>;
 }
 
+/** One API operation as the gateway matches it (ARM `…/apis/{api}/operations/{op}`). */
+export interface GatewayOperation {
+  /** Operation ID (the ARM resource name), e.g. `get-order`. */
+  name: string;
+  /** HTTP method, upper-case (`GET`). */
+  method: string;
+  /** `properties.urlTemplate`, e.g. `/orders/{id}` (query part ignored for matching). */
+  urlTemplate: string;
+  /** Operation-scope policy raw text, if any. */
+  policyRaw?: string;
+}
+
+/** One active APIM subscription as the gateway sees it. */
+export interface GatewaySubscription {
+  /** ARM resource name (`master`, `sub-1`). */
+  name: string;
+  /** `properties.scope`: `/apis`, `/apis/{api}`, `/products/{product}` (relative or full ARM ID). */
+  scope: string;
+  primaryKey?: string;
+  secondaryKey?: string;
+}
+
+/** A named value as the gateway substitutes it: its value, or why the twin cannot resolve it (Key Vault). */
+export type GatewayNamedValue = { value: string } | { unresolved: string };
+
 /** What the gateway handler needs from the twin for one APIM service. */
 export interface GatewayContext {
   tenant: TenantServices;
   /** The APIM service ARM body (identity, gatewayUrl as stored). */
   service: Json;
   serviceId: string;
-  /** APIs of this service (ARM ID → body), their policies (raw text) and subscription keys. */
-  apis: { id: string; body: Json; policyRaw?: string }[];
+  /**
+   * APIs of this service (ARM ID → body), their policies (raw text) and operations. `operations` undefined = not
+   * modelled (any method and path under the API matches, as the twin did before operations); `[]` = none, so every
+   * request to the API is 404 as in APIM.
+   */
+  apis: { id: string; body: Json; policyRaw?: string; operations?: GatewayOperation[] }[];
   /** Global (service-level) policy raw text, if any; `<base />` in an API policy runs it. */
   globalPolicyRaw?: string;
   /** All subscription keys (primary and secondary) of active subscriptions of this service. */
   subscriptionKeys: string[];
+  /** Active subscriptions with their scope (for the product scope and `context.Subscription`). Optional. */
+  subscriptions?: GatewaySubscription[];
+  /** Product ID (ARM name) → product-scope policy raw text (only products that have a policy). Optional. */
+  productPolicies?: Record<string, string>;
+  /** Policy fragment ID (ARM name) → raw text (`<fragment>…</fragment>`). Optional. */
+  fragments?: Record<string, string>;
+  /**
+   * Named values by display name and by resource name → value, or the reason the twin cannot resolve it (a Key
+   * Vault–backed value whose secret is not in `keyVaultSecrets`). Optional; supersedes `GatewayExtras.namedValues`.
+   */
+  namedValueEntries?: Record<string, GatewayNamedValue>;
   /** Forwards to a backend URL (serviceUrl + path) — the twin resolves hostnames to its own listeners. */
   forward(req: { method: string; url: string; headers: Record<string, string>; body: Buffer }): Promise<TwinResponse>;
 }

@@ -9,7 +9,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { FunctionHostContext, GatewayContext, Json, TwinRequest, TwinResponse, TwinState } from './contracts.js';
+import type {
+  FunctionHostContext,
+  GatewayContext,
+  GatewayNamedValue,
+  Json,
+  TwinRequest,
+  TwinResponse,
+  TwinState
+} from './contracts.js';
+import { namedValuesOf, resolveNamedValue } from './apim.js';
 import { ArmService } from './arm.js';
 import { makeTlsMaterial } from './certs.js';
 import { entraHandler, oidcHandler, OIDC_PATH } from './entra.js';
@@ -367,35 +376,70 @@ export async function startEmulator(initial: TwinState, opts: EmulatorOptions = 
 
   function gatewayContext(serviceId: string): GatewayContext {
     const key = arm.findKey(serviceId) ?? serviceId;
+    const service = state.resources[key];
     const apis = related(key, /^apis\/[^/]+$/i).map(([id, body]) => ({
       id,
       body: clone(body),
-      policyRaw: policyRaw(`${id}/policies/policy`)
+      policyRaw: policyRaw(`${id}/policies/policy`),
+      operations: related(id, /^operations\/[^/]+$/i).map(([opId, op]) => {
+        const p = (op['properties'] ?? {}) as Json;
+        return {
+          name: opId.split('/').pop()!,
+          method: String(p['method'] ?? '').toUpperCase(),
+          urlTemplate: String(p['urlTemplate'] ?? ''),
+          policyRaw: policyRaw(`${opId}/policies/policy`)
+        };
+      })
     }));
-    const subscriptionKeys = related(key, /^subscriptions\/[^/]+$/i).flatMap(([, b]) => {
+    const subscriptions = related(key, /^subscriptions\/[^/]+$/i).flatMap(([id, b]) => {
       const p = (b['properties'] ?? {}) as Json;
       if (p['state'] !== undefined && String(p['state']).toLowerCase() !== 'active') return [];
-      return [p['primaryKey'], p['secondaryKey']].filter((x): x is string => typeof x === 'string' && x !== '');
+      const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+      return [
+        {
+          name: id.split('/').pop()!,
+          scope: String(p['scope'] ?? ''),
+          primaryKey: str(p['primaryKey']),
+          secondaryKey: str(p['secondaryKey'])
+        }
+      ];
     });
-    // Backends by name (`set-backend-service backend-id`), named values by name and display name (`{{name}}`):
-    // APIM resolves `{{…}}` by the named value's display name, which usually equals its resource name.
+    const subscriptionKeys = subscriptions
+      .flatMap((x) => [x.primaryKey, x.secondaryKey])
+      .filter((k): k is string => k !== undefined);
+    const productPolicies: Record<string, string> = {};
+    for (const [id] of related(key, /^products\/[^/]+$/i)) {
+      const raw = policyRaw(`${id}/policies/policy`);
+      if (raw !== undefined) productPolicies[id.split('/').pop()!] = raw;
+    }
+    const fragments: Record<string, string> = {};
+    for (const [id, b] of related(key, /^policyFragments\/[^/]+$/i)) {
+      const v = (b['properties'] as Json | undefined)?.['value'];
+      if (typeof v === 'string') fragments[id.split('/').pop()!] = v;
+    }
+    // Backends by name (`set-backend-service backend-id`); named values by display name and by name (`{{…}}`), Key
+    // Vault–backed ones through the twin's Key Vault (src/apim.ts resolveNamedValue).
     const backends: Record<string, Json> = {};
     for (const [id, b] of related(key, /^backends\/[^/]+$/i)) backends[id.split('/').pop()!] = clone(b);
+    const namedValueEntries: Record<string, GatewayNamedValue> = {};
     const namedValues: Record<string, string> = {};
-    for (const [id, b] of related(key, /^namedValues\/[^/]+$/i)) {
-      const p = (b['properties'] ?? {}) as Json;
-      if (typeof p['value'] !== 'string') continue; // Key Vault-backed values are not modelled
-      namedValues[id.split('/').pop()!] = p['value'];
-      if (typeof p['displayName'] === 'string' && p['displayName']) namedValues[p['displayName']] = p['value'];
+    for (const [name, { body }] of namedValuesOf(state, key)) {
+      const r = resolveNamedValue(state, service, body);
+      namedValueEntries[name] = r;
+      if ('value' in r) namedValues[name] = r.value;
     }
     // The optional `GatewayExtras` of emulator/src/dataplane/gateway.ts (typed here so the data plane stays optional).
     const ctx: GatewayContext & { backends: Record<string, Json>; namedValues: Record<string, string> } = {
       tenant,
-      service: clone(state.resources[key] ?? {}),
+      service: clone(service ?? {}),
       serviceId: key,
       apis,
       globalPolicyRaw: policyRaw(`${key}/policies/policy`),
       subscriptionKeys,
+      subscriptions,
+      productPolicies,
+      fragments,
+      namedValueEntries,
       forward,
       backends,
       namedValues

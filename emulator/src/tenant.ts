@@ -43,11 +43,16 @@ export function normResource(r: string): string {
   return r.replace(/\/+$/, '').toLowerCase();
 }
 
-/** Public first-party resources Entra knows; the twin issues tokens for them but its own ARM/Graph reject them. */
+/**
+ * Public first-party resources Entra knows; the twin issues tokens for them but its own ARM/Graph reject them. Key
+ * Vault's `https://vault.azure.net` (Learn "Azure Key Vault authentication"; the resource of the Key Vault lookup in
+ * Learn "authentication-managed-identity policy" examples) lets a policy fetch a Key Vault token into a variable.
+ */
 const PUBLIC_FIRST_PARTY = [
   'https://management.azure.com',
   'https://management.core.windows.net',
-  'https://graph.microsoft.com'
+  'https://graph.microsoft.com',
+  'https://vault.azure.net'
 ];
 
 /**

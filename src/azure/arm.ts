@@ -140,6 +140,7 @@ export function createArmPort(
   return {
     ...apimServiceMethods(ctx),
     ...apiPolicyMethods(ctx),
+    ...pipelineMethods(ctx),
     ...siteMethods(ctx),
     ...apimSecretMethods(ctx)
   };
@@ -267,6 +268,33 @@ function apiPolicyMethods(ctx: PortContext): Pick<ArmPort, 'getApiPolicy' | 'put
   };
 }
 
+/**
+ * What runs around the API policy, read only: the API's operations, their policies and the policy fragments they
+ * include (rawxml, as authored), each 404 meaning "none".
+ */
+function pipelineMethods(
+  ctx: PortContext
+): Pick<ArmPort, 'listApiOperations' | 'getOperationPolicy' | 'getPolicyFragment'> {
+  const { send, apimPipeline, ids } = ctx;
+  const rawxml = async (path: string): Promise<PolicyDocument | undefined> => {
+    try {
+      return policyFrom(await send(apimPipeline, 'GET', path, APIM_API_VERSION, undefined, {}, '&format=rawxml'));
+    } catch (e) {
+      if (e instanceof ArmError && e.status === 404) return undefined;
+      throw e;
+    }
+  };
+  return {
+    listApiOperations: (apiId: string, maxItems = 2000) =>
+      listPages(ctx, `${ids.apim}/apis/${encodeURIComponent(apiId)}/operations`, '', maxItems),
+    getOperationPolicy: (apiId: string, operationId: string) =>
+      rawxml(
+        `${ids.apim}/apis/${encodeURIComponent(apiId)}/operations/${encodeURIComponent(operationId)}/policies/policy`
+      ),
+    getPolicyFragment: (fragmentId: string) => rawxml(`${ids.apim}/policyFragments/${encodeURIComponent(fragmentId)}`)
+  };
+}
+
 /** The Function App (site or slot) and its Easy Auth settings, as raw JSON. */
 function siteMethods(
   ctx: PortContext
@@ -311,7 +339,8 @@ function apimSecretMethods(
       );
       return { primaryKey: r.primaryKey, secondaryKey: r.secondaryKey };
     },
-    listNamedValues: (filter: string, maxItems = 100) => listNamedValuePages(ctx, filter, maxItems),
+    listNamedValues: async (filter: string, maxItems = 100) =>
+      (await listPages(ctx, `${ids.apim}/namedValues`, `&$filter=${encodeURIComponent(filter)}`, maxItems)).value,
     async getNamedValue(namedValueId: string): Promise<Etagged<Json>> {
       const r = await send(
         apimPipeline,
@@ -337,25 +366,42 @@ function apimSecretMethods(
 }
 
 /**
- * NamedValue_ListByService (apimnamedvalues.json, 2024-05-01): x-ms-pageable with nextLink. A nextLink is followed
- * only on the ARM endpoint's own origin (the bearer token never goes elsewhere), at most 20 pages.
+ * One pageable ARM collection (x-ms-pageable with `nextLink`: NamedValue_ListByService, ApiOperation_ListByApi, …):
+ * GET `path` with `query` (already `&`-prefixed and encoded), then each `nextLink`. A nextLink is followed only on
+ * the ARM endpoint's own origin (the bearer token never goes elsewhere), at most 50 pages; `truncated` when items or
+ * pages were left unread (more than `maxItems`, or a nextLink still pending after the page cap); `invalid` when a page
+ * had no `value` array (a 200 without the list: its items count as none, and the caller decides).
  */
-async function listNamedValuePages(ctx: PortContext, filter: string, maxItems: number): Promise<Json[]> {
+async function listPages(
+  ctx: PortContext,
+  path: string,
+  query: string,
+  maxItems: number
+): Promise<{ value: Json[]; truncated: boolean; invalid?: string }> {
   const out: Json[] = [];
   const base = new URL(ctx.armEndpoint);
   const prefix = base.pathname.replace(/\/+$/, '');
-  let path = `${ctx.ids.apim}/namedValues`;
-  let query = `&$filter=${encodeURIComponent(filter)}`;
-  for (let page = 0; page < 20 && out.length < maxItems; page++) {
+  let truncated = false;
+  let invalid: string | undefined;
+  for (let page = 0; ; page++) {
     const body = parseJson(await ctx.send(ctx.apimPipeline, 'GET', path, APIM_API_VERSION, undefined, {}, query));
+    // A page without a `value` array is not an empty list: the caller decides (validated-arm refuses it).
+    if (!Array.isArray(body.value)) invalid ??= `page ${page + 1} has no value array`;
     const value = Array.isArray(body.value) ? body.value : [];
-    for (const v of value) if (typeof v === 'object' && v !== null && out.length < maxItems) out.push(v as Json);
+    for (const v of value) {
+      if (out.length >= maxItems) truncated = true;
+      else if (typeof v === 'object' && v !== null) out.push(v as Json);
+    }
     const next = typeof body.nextLink === 'string' && body.nextLink !== '' ? new URL(body.nextLink) : undefined;
     if (!next || next.origin !== base.origin || !next.pathname.startsWith(prefix)) break;
+    if (truncated || out.length >= maxItems || page >= 49) {
+      truncated = true;
+      break;
+    }
     path = next.pathname.slice(prefix.length);
     next.searchParams.delete('api-version');
     const rest = next.searchParams.toString();
     query = rest ? `&${rest}` : '';
   }
-  return out;
+  return { value: out, truncated, ...(invalid ? { invalid } : {}) };
 }

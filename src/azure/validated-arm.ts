@@ -14,6 +14,13 @@
  * - Api_Get: an object with non-empty `properties`.
  * - ApiPolicy_Get (`format=rawxml`): 404 when the API has no policy, else `properties.value` a non-empty string whose
  *   root element is `<policies>`.
+ * - ApiOperation_ListByApi (apimapis.json, example ApiManagementListApiOperations.json): every item an object with a
+ *   non-empty `name` and `properties.method` / `properties.urlTemplate` strings, of this API (`id` under it, `type`
+ *   `Microsoft.ApiManagement/service/apis/operations`), no name twice.
+ * - ApiOperationPolicy_Get (`format=rawxml`): 404 when the operation has no policy, else a `<policies>` document of
+ *   that operation (no ETag needed: it is never written).
+ * - PolicyFragment_Get (`format=rawxml`, apimpolicyfragments.json, example ApiManagementGetPolicyFragmentFormat.json):
+ *   404 when there is no such fragment, else `properties.value` a `<fragment>` document of that fragment.
  * A body that is not JSON, `null`, `""`, `{}`, `[]`, a body of another resource (its `id` or `type` says so) or one
  * without what the planner needs is a broken precondition: {@link ReadShapeError}. "Absent" is concluded only from
  * a 404 (the ArmPort returns `undefined` for a policy only then).
@@ -56,6 +63,10 @@ const TYPES: Record<ReadKind, RegExp> = {
   api: /^Microsoft\.ApiManagement\/service\/apis$/i,
   'api-policy': /^Microsoft\.ApiManagement\/service\/apis\/policies$/i
 };
+
+const OPERATION_TYPE = /^Microsoft\.ApiManagement\/service\/apis\/operations$/i;
+const OPERATION_POLICY_TYPE = /^Microsoft\.ApiManagement\/service\/apis\/operations\/policies$/i;
+const FRAGMENT_TYPE = /^Microsoft\.ApiManagement\/service\/policyFragments$/i;
 
 /**
  * Checks one read's body against what the planner relies on (see the module docstring). `expectedId` is the ARM ID
@@ -117,15 +128,65 @@ export function checkPolicyRead(doc: PolicyDocument | null, expectedId: string):
   return doc.etag ? undefined : 'no ETag (the write could not be guarded with If-Match)';
 }
 
-/** The problem with a policy read's `properties.value`, or undefined when it is a `<policies>` document. */
-export function checkPolicyText(value: unknown): string | undefined {
+/**
+ * The problem with one page of an API's operations (ApiOperation_ListByApi), or undefined: every item an operation
+ * contract of the API `apiId` (ARM ID) with a name, a method and a URL template; no name twice. Pure.
+ */
+export function checkOperations(items: unknown, apiId: string): string | undefined {
+  if (!Array.isArray(items)) return `the list is ${describe(items)}, not an array`;
+  const seen = new Set<string>();
+  for (const [i, op] of items.entries()) {
+    const at = `item ${i + 1}`;
+    if (!isPlainObject(op)) return `${at} is ${describe(op)}`;
+    if (typeof op.name !== 'string' || op.name.trim() === '') return `${at} has no name`;
+    if (op.type !== undefined && (typeof op.type !== 'string' || !OPERATION_TYPE.test(op.type))) {
+      return `${at} describes a resource of type ${JSON.stringify(op.type)}`;
+    }
+    const expected = `${apiId}/operations/${op.name}`;
+    if (op.id !== undefined && (typeof op.id !== 'string' || !sameResource('api', op.id, expected))) {
+      return `${at} describes another resource (${String(op.id)})`;
+    }
+    const p = op.properties;
+    if (!isPlainObject(p)) return `${at} (${op.name}) has properties ${describe(p)}`;
+    if (typeof p.method !== 'string' || typeof p.urlTemplate !== 'string') {
+      return `${at} (${op.name}) has no method or urlTemplate`;
+    }
+    if (seen.has(op.name.toLowerCase())) return `operation ${op.name} is listed twice`;
+    seen.add(op.name.toLowerCase());
+  }
+  return undefined;
+}
+
+/**
+ * The problem with an operation policy or a policy fragment read (2xx), or undefined: the document of resource
+ * `expectedId` (`id` / `type` when the body carries them) whose `value` has the root `<root>` (`policies` for an
+ * operation policy, `fragment` for a fragment). Pure.
+ */
+export function checkReadOnlyPolicy(
+  doc: PolicyDocument | null | undefined,
+  expectedId: string,
+  root: 'policies' | 'fragment'
+): string | undefined {
+  if (!doc || typeof doc !== 'object') return `the body is ${describe(doc)}`;
+  const type = root === 'policies' ? OPERATION_POLICY_TYPE : FRAGMENT_TYPE;
+  if (doc.type !== undefined && (typeof doc.type !== 'string' || !type.test(doc.type))) {
+    return `the body describes a resource of type ${JSON.stringify(doc.type)}`;
+  }
+  if (doc.id !== undefined && (typeof doc.id !== 'string' || !sameResource('api', doc.id, expectedId))) {
+    return `the body describes another resource (${String(doc.id)})`;
+  }
+  return checkPolicyText(doc.value, root);
+}
+
+/** The problem with a policy read's `properties.value`, or undefined when it is a `<root>` document (default `policies`). */
+export function checkPolicyText(value: unknown, rootName: 'policies' | 'fragment' = 'policies'): string | undefined {
   if (typeof value !== 'string') return `properties.value is ${describe(value)}`;
   if (value.trim() === '') return 'properties.value is empty';
   const root = /^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*<([A-Za-z_][\w.:-]*)/.exec(
     value.replace(/^\uFEFF/, '')
   );
   if (!root) return 'properties.value does not start with an XML element';
-  if (root[1] !== 'policies') return `properties.value has root <${root[1]}>, not <policies>`;
+  if (root[1] !== rootName) return `properties.value has root <${root[1]}>, not <${rootName}>`;
   return undefined;
 }
 
@@ -197,7 +258,41 @@ export function validatedArmPort(arm: ArmPort, ids: TargetIds, apimName: string,
       const problem = checkPolicyRead(doc, id);
       if (problem) throw new ReadShapeError(`policy of API ${apiId}`, `GET ${id}?format=rawxml`, problem, id);
       return doc;
-    }
+    },
+    ...pipelineReads(arm, ids)
   };
   return Object.assign(Object.create(arm) as ArmPort, wrapped);
+}
+
+/** The validated reads of what runs around the API policy: operations, operation policies, fragments. */
+function pipelineReads(
+  arm: ArmPort,
+  ids: TargetIds
+): Pick<ArmPort, 'listApiOperations' | 'getOperationPolicy' | 'getPolicyFragment'> {
+  return {
+    async listApiOperations(apiId: string, maxItems?: number) {
+      const id = `${ids.apim}/apis/${apiId}`;
+      const r = await arm.listApiOperations(apiId, maxItems);
+      const problem = !isPlainObject(r) ? `the answer is ${describe(r)}` : (r.invalid ?? checkOperations(r.value, id));
+      if (problem) throw new ReadShapeError(`operations of API ${apiId}`, `GET ${id}/operations`, problem, id);
+      return r;
+    },
+    async getOperationPolicy(apiId: string, operationId: string) {
+      const doc = await arm.getOperationPolicy(apiId, operationId);
+      if (doc === undefined) return undefined; // a 404: the operation has no policy
+      const id = `${ids.apim}/apis/${apiId}/operations/${operationId}/policies/policy`;
+      const problem = checkReadOnlyPolicy(doc, id, 'policies');
+      const what = `policy of operation ${operationId} of API ${apiId}`;
+      if (problem) throw new ReadShapeError(what, `GET ${id}?format=rawxml`, problem, id);
+      return doc;
+    },
+    async getPolicyFragment(fragmentId: string) {
+      const doc = await arm.getPolicyFragment(fragmentId);
+      if (doc === undefined) return undefined; // a 404: no such fragment
+      const id = `${ids.apim}/policyFragments/${fragmentId}`;
+      const problem = checkReadOnlyPolicy(doc, id, 'fragment');
+      if (problem) throw new ReadShapeError(`policy fragment ${fragmentId}`, `GET ${id}?format=rawxml`, problem, id);
+      return doc;
+    }
+  };
 }

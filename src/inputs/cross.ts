@@ -64,7 +64,7 @@ export function repeatedEntryWarnings(input: string, entries: readonly string[])
  * `/x/…`), or a trailing-`*` prefix match — case-insensitively. The same deliberately broad rule as the smoke
  * pre-check (src/smoke.ts `excludedPathConflict`): Learn does not document the exact matching rule.
  */
-function excludedPathCovers(excluded: string, path: string): boolean {
+export function excludedPathCovers(excluded: string, path: string): boolean {
   const direct = path.split(/[?#]/)[0].toLowerCase().replace(/\/+$/, '') || '/';
   const ex = excluded.toLowerCase();
   if (ex.endsWith('*')) return direct.startsWith(ex.replace(/\*+$/, ''));

@@ -82,9 +82,16 @@ export function endpointProblem(value: string): string | undefined {
  * (App ID URI such as `api://…` or `https://…`) made of URI characters only; refuses a scope (`…/.default`, C02). The
  * `resource` attribute of `authentication-managed-identity` is "the application ID of the target web API" or a
  * registered App ID URI (Learn: API Management policy reference, authentication-managed-identity). The value is used
- * exactly as given.
+ * exactly as given. A named-value reference `{{name}}` (the whole value; `name` a valid display name,
+ * `^[A-Za-z0-9-._]+$`, 1–256 characters — apimnamedvalues.json) is accepted too: the policy then carries the reference
+ * (APIM substitutes it before the policy runs — Learn: "Use named values in Azure API Management policies") and the
+ * action resolves it through ARM for everything else; its value is checked like a literal one after it is read.
  */
 export function tokenResourceProblem(value: string): string | undefined {
+  if (/^\{\{[A-Za-z0-9\-._]{1,256}\}\}$/.test(value)) return undefined;
+  if (value.includes('{{')) {
+    return `${show(value)} mixes a named-value reference with other text; give the whole value as {{name}} or none`;
+  }
   if (/\/\.default$/i.test(value)) {
     return (
       `${show(value)} is a scope, not a resource: give the resource without '/.default' ` +

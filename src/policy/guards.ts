@@ -42,10 +42,6 @@ import { attr, descendants, elementChildren, type ElementNode } from './tree.js'
  *   policy reference): one that also asks for the Function's app (a duplicate) wherever it is, or one for another
  *   resource after the owned element. One for another resource before it, or any with `output-token-variable-name`
  *   (its token is only a variable), is the user's business.
- * - `token-to-variable`: no owned element, and the element that would be the owned one (direct, resource = the
- *   Function's app) has `output-token-variable-name` and no later Authorization set-header (after `<base />`, or in
- *   `<backend>`) that reads that variable: APIM then puts the token in the variable and does not set the
- *   Authorization header. With such a set-header it is the owned element ("carrier" form).
  * - `key-copied`: an expression reading `context.Subscription.Key` (or `.PrimaryKey` / `.SecondaryKey`; Learn:
  *   "API Management policy expressions", context.Subscription), or the key header from the request
  *   (`context.Request.Headers.GetValueOrDefault("<keyHeader>"…)`), in a `set-header` (other than the key header, which
@@ -57,7 +53,7 @@ import { attr, descendants, elementChildren, type ElementNode } from './tree.js'
  * conflicts either; the merge warns about them.
  */
 export interface PolicyConflict {
-  kind: 'key-restored' | 'authorization-replaced' | 'second-managed-identity' | 'token-to-variable' | 'key-copied';
+  kind: 'key-restored' | 'authorization-replaced' | 'second-managed-identity' | 'key-copied';
   /** The element's start tag as authored (on one line, shortened). */
   element: string;
   /** 1-based line and column of the element's `<` in the text as given. */
@@ -69,7 +65,7 @@ export interface PolicyConflict {
 
 /** What {@link guardFindings} finds in one document. */
 export interface GuardFindings {
-  /** In document order per rule: token-to-variable, second-managed-identity, direct, `<backend>`, key-copied. */
+  /** In document order per rule: second-managed-identity, direct, `<backend>`, key-copied. */
   conflicts: PolicyConflict[];
   /** Elements that cannot be checked, then nested ones that undo an owned element when their block runs. */
   nestedWarnings: string[];
@@ -102,7 +98,7 @@ function conflict(s: Scope, kind: PolicyConflict['kind'], el: ElementNode, messa
 const shown = (s: Scope, el: ElementNode): string => `${tagText(s.raw, el)} at line ${lineAt(s.raw, el)}`;
 
 /** What an element that replaces the Authorization header does to APIM's token. */
-function authorizationWhat(el: ElementNode): string {
+export function authorizationWhat(el: ElementNode): string {
   if (el.name === 'authentication-basic')
     return "replaces the Authorization header (APIM's token) with basic credentials";
   const act = existsAction(el);
@@ -114,26 +110,10 @@ function authorizationWhat(el: ElementNode): string {
 }
 
 /** What an element that restores `key` does. */
-function restoreWhat(el: ElementNode, key: SubscriptionKey): string {
+export function restoreWhat(el: ElementNode, key: SubscriptionKey): string {
   return existsAction(el) === '@'
     ? `${key.mayPutBack(key.name)} (its exists-action is an expression), so it can reach the Function`
     : `${key.putsBack(key.name)}, so it reaches the Function`;
-}
-
-/** `token-to-variable`: the element that would be the owned one keeps its token in a variable no one sends. */
-function tokenToVariable(s: Scope): void {
-  const wouldBe = s.loc.own.wouldBe;
-  if (!wouldBe) return;
-  const outVar = attr(wouldBe.el, 'output-token-variable-name')!;
-  conflict(
-    s,
-    'token-to-variable',
-    wouldBe.el,
-    `${shown(s, wouldBe.el)} has output-token-variable-name="${outVar.value}": ` +
-      'APIM then stores the token in that variable and does not set the Authorization header, so the Function ' +
-      'gets no token from it; remove output-token-variable-name (or set the Authorization header from that ' +
-      'variable in a set-header after <base />)'
-  );
 }
 
 /** The message for another direct managed-identity element that sets the Authorization header (see below). */
@@ -296,7 +276,6 @@ export function guardFindings(loc: Located, inbound: ElementNode): GuardFindings
     conflicts: [],
     warnings: []
   };
-  tokenToVariable(s);
   secondManagedIdentities(s);
   directUndoers(s);
   backendUndoers(s);

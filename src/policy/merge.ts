@@ -141,11 +141,17 @@ function foreignWarnings(raw: string, loc: Located, ins: PolicyInspection): stri
   }
   for (const p of ins.elsewhere) warnings.push(`<${AUTH}> at ${p} is outside <inbound> and was left unchanged`);
   for (const d of loc.own.direct) {
-    if (d === loc.own.owned || d === loc.own.wouldBe) continue;
+    if (d === loc.own.owned) continue;
     const res = attr(d.el, 'resource');
     const shown = res ? (res.expression ? 'an expression' : `"${res.value}"`) : 'none';
-    const kind = d.hasVar ? 'keeps its token in a variable' : 'sends a token for another resource';
-    if (d.hasVar || !claimsFunction(d.judged.status)) {
+    const forFunction = claimsFunction(d.judged.status);
+    if (d.hasVar && forFunction) {
+      warnings.push(
+        `a direct <${AUTH}> at line ${lineAt(raw, d.el)} (resource ${shown}) keeps a token for the Function's app in ` +
+          'a variable (a lookup: APIM sets no header from it) and was left unchanged; the owned element sends the token'
+      );
+    } else if (d.hasVar || !forFunction) {
+      const kind = d.hasVar ? 'keeps its token in a variable' : 'sends a token for another resource';
       warnings.push(
         `a direct <${AUTH}> at line ${lineAt(raw, d.el)} (resource ${shown}) ${kind}: it is not the Function's ` +
           'token and was left unchanged'
@@ -196,7 +202,6 @@ function keptAttributes(auth: ElementNode): string[] {
   }
   const ignore = attr(auth, 'ignore-error');
   if (ignore) warnings.push(`<${AUTH}> keeps ignore-error="${ignore.value}"`);
-  // output-token-variable-name is a conflict (guards.ts): APIM does not set the Authorization header.
   return warnings;
 }
 
@@ -285,8 +290,8 @@ function keySteps(
  *   nested ones (`<choose>`, `<send-request>`), ones outside `<inbound>` — is left byte for byte (with a warning).
  * - Elements that would undo the owned ones (a later subscription-key set-header or set-query-parameter, a later Authorization
  *   set-header / authentication-basic — in `<backend>` too —, another direct managed-identity element that sets the
- *   Authorization header after the owned one, `output-token-variable-name` on the element that would be the owned
- *   one, the key copied by an expression into what goes to the Function)
+ *   Authorization header after the owned one, the key copied by an expression into what goes to the Function; an
+ *   element with `output-token-variable-name` is a lookup — the user's — even for the Function's app)
  *   are returned in `conflicts` (see {@link PolicyConflict}; the text is still merged; the caller must not write it).
  *   Nested `<inbound>` ones of the first two kinds (outside side requests) after the owned elements give warnings;
  *   so do a `set-header` with an expression as its name and an `<include-fragment>` after the owned elements or in

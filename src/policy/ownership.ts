@@ -191,9 +191,10 @@ export interface DirectAuth {
  * 2. else ("carrier" form) the first direct element with `output-token-variable-name` whose resource is the
  *    Function's app (acceptable or wrong form) and whose variable a later Authorization set-header reads (direct in
  *    `<inbound>` after the element and after `<base />`, or in `<backend>`);
- * 3. else none: the action adds its own. A direct element with `output-token-variable-name` whose resource is the
- *    Function's app and whose token no Authorization set-header carries is `wouldBe` (a `token-to-variable`
- *    conflict).
+ * 3. else none: the action adds its own. Any other element with `output-token-variable-name` — also one for the
+ *    Function's app whose token no Authorization set-header carries — is a lookup (APIM "stores the token in the
+ *    variable" and sets no header: authentication-managed-identity policy reference), not what authenticates the call
+ *    to the Function: it is the user's, kept byte for byte, and the owned element is added next to it.
  */
 export interface Ownership {
   opts: OwnershipOptions;
@@ -203,7 +204,6 @@ export interface Ownership {
   owned?: DirectAuth;
   /** The later Authorization set-header that carries the owned element's token variable (carrier form). */
   carrier?: ElementNode;
-  wouldBe?: DirectAuth;
 }
 
 /**
@@ -240,7 +240,7 @@ export function ownershipOf(
   if (own.owned) return own;
   const inBackend = backend ? descendants(backend).filter((e) => !inSideRequest(e)) : [];
   const withVar = own.direct.filter((x) => x.hasVar && claimsFunction(x.judged.status));
-  // after-<base /> ones first (idempotence, as above); `wouldBe` is the first in document order
+  // after-<base /> ones first (idempotence, as above)
   for (const d of [...withVar.filter(afterBase), ...withVar.filter((x) => !afterBase(x))]) {
     const name = attr(d.el, 'output-token-variable-name')!.value;
     // The carrier must run after <base /> too (where the owned element belongs): one before it would be left behind
@@ -255,6 +255,5 @@ export function ownershipOf(
       return own;
     }
   }
-  own.wouldBe = withVar[0];
   return own;
 }

@@ -3,7 +3,7 @@
  * under secret-looking keys masked), change actions, durations, check labels, the applied split and the warnings.
  * Pure: no @actions/*, no network, no fs.
  */
-import type { FieldChange, RunReport, SmokeCheckName } from '../types.js';
+import type { FieldChange, LintFinding, ResourceKind, RunReport, SmokeCheckName } from '../types.js';
 import { codeCell, shorten } from './markdown.js';
 
 export const TOOL = 'apim-function-auth';
@@ -187,6 +187,19 @@ export function appliedSplit(report: RunReport): AppliedSplit {
     unknown: labels('unknown'),
     notChanged
   };
+}
+
+/**
+ * The security lint the report shows: the plan's, less the findings a write of this run fixed (`fixedBy` names a
+ * resource kind whose write was verified).
+ */
+export function shownLint(report: RunReport): LintFinding[] {
+  const plan = report.plan;
+  const verified = (kind: ResourceKind): boolean => {
+    const labels = (plan?.resources ?? []).filter((r) => r.kind === kind).map((r) => r.label);
+    return report.applied.some((a) => labels.includes(a.label) && a.state === 'verified');
+  };
+  return (plan?.lint ?? []).filter((l) => !l.fixedBy || !verified(l.fixedBy));
 }
 
 export function allWarnings(report: RunReport): string[] {

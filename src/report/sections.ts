@@ -19,6 +19,7 @@ import {
   plural,
   saidInError,
   seconds,
+  shownLint,
   secs,
   TOOL,
   valueMd,
@@ -60,6 +61,7 @@ export function reportBlocks(report: RunReport, style: Style, prefix: string, er
     ...appliedBlocks(report, style),
     ...restoreBlocks(report, style.heading),
     ...(restoring ? [] : smokeBlocks(report, style)),
+    ...lintBlocks(report, style),
     ...warningBlocks(report, style),
     ...(restoring ? [] : chainBlocks(report, style)),
     ...resourceBlocks(report, style),
@@ -218,6 +220,20 @@ function smokeBlocks(report: RunReport, style: Style): Block[] {
 function chainBlocks(report: RunReport, style: Style): Block[] {
   const body = style.mermaid ? mermaid(report) : escapeText(chainLine(report), 400);
   return [{ kind: 'text', text: `${style.heading} Chain\n\n${body}` }];
+}
+
+/** Security lint: one row per finding (where, what, fix); never a failure by itself. */
+function lintBlocks(report: RunReport, style: Style): Block[] {
+  const lint = shownLint(report);
+  if (lint.length === 0) return [];
+  const rows = lint.map((l) => [escapeCell(l.where, 120), escapeCell(l.message, 400), escapeCell(l.fix, 300)]);
+  return [
+    { kind: 'text', text: `${style.heading} Security lint` },
+    collapsible(
+      { kind: 'table', header: ['Where', 'Finding', 'Fix'], rows, noun: 'findings' },
+      `${plural(lint.length, 'finding')}: show the table`
+    )
+  ];
 }
 
 function warningBlocks(report: RunReport, style: Style): Block[] {

@@ -13,6 +13,7 @@ import {
   secs,
   TOOL,
   valueText,
+  shownLint,
   verdictText
 } from './derive.js';
 import { oneLine, shorten } from './markdown.js';
@@ -21,7 +22,7 @@ import { restoreLines } from './restore-sections.js';
 /**
  * Plain text for terminals (the demo script): verdict, target, one line per plan change (`before → after`) or
  * in-sync resource with its notes, one line per smoke check (e.g. `gateway: expected 2xx, got 200 after 4 attempts
- * / 180 s`), the chain, warnings, the applied split, the duration, and the run's link and commit when known
+ * / 180 s`), the chain, the security lint, warnings, the applied split, the duration, and the run's link and commit when known
  * (`report.source`). No colours, no markdown; never truncated
  * except for long single values (shortened with `…`).
  */
@@ -35,6 +36,7 @@ export function renderText(report: RunReport): string {
     ...restoreLines(report),
     ...smokeLines(report),
     `chain: ${chainLine(report)}`,
+    ...lintLines(report),
     ...warningLines(report),
     `duration: ${seconds(report.durationSeconds)}`,
     ...sourceLines(report)
@@ -125,6 +127,12 @@ function smokeLines(report: RunReport): string[] {
   }
   for (const n of smoke.notes) out.push(`  - ${t(n, 300)}`);
   return out;
+}
+
+function lintLines(report: RunReport): string[] {
+  const lint = shownLint(report);
+  if (lint.length === 0) return [];
+  return ['security lint:', ...lint.map((l) => `  - ${t(l.where)}: ${t(l.message, 500)}. Fix: ${t(l.fix, 300)}`)];
 }
 
 function warningLines(report: RunReport): string[] {

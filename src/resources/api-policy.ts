@@ -43,7 +43,7 @@ export interface ApiPolicyPlan extends ResourcePlan {
  * is not well-formed (PolicyParseError, with line/column); its root is not `<policies>` or it has no `<inbound>`
  * (PolicyNotManagedError); or it has conflicts — elements after the owned ones that undo them (a later
  * subscription-key set-header, a later Authorization set-header — also in `<backend>` —, a second direct
- * authentication-managed-identity, output-token-variable-name on the managed one, the subscription key copied to the
+ * authentication-managed-identity that sets Authorization, the subscription key copied to the
  * Function by an expression; see PolicyConflict), each named with its line and the fix; or `keyHeader` is not an HTTP
  * header name, or `keyQuery` not a query parameter name.
  * `ownership` says which `<authentication-managed-identity>` is the owned one (src/policy OwnershipOptions: the one

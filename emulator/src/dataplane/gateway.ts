@@ -1,5 +1,7 @@
 /**
- * The twin's APIM gateway: route by API path, subscription-key check, a small inbound policy pipeline, forward.
+ * The twin's APIM gateway: route by API path, match the operation, subscription-key check, the effective inbound
+ * policy (global → product → API → operation, with `<base />`, fragments and named values: pipeline.ts, scopes.ts),
+ * forward.
  *
  * Sources:
  * - Learn "Subscriptions in Azure API Management": key in header `Ocp-Apim-Subscription-Key` or query
@@ -20,29 +22,30 @@
  * - Learn "set-query-parameter policy" (`exists-action` override | skip | append | delete, `<value>` children): names
  *   are literal and matched case-insensitively (Learn states no case rule; the action compares them the same way).
  *   The query string is forwarded as received unless such a policy changed it.
- * Limits (documented): C# expressions are never evaluated — elements the twin does not model (`choose`,
- * `set-variable`, `rate-limit`, …) are skipped, and a modelled element whose relevant attribute or value is an
- * expression is skipped too. Operations are matched leniently (any method/path under the API); revisions ignored;
- * outbound / on-error sections are not run; tokens are not cached.
+ * - Product scope: the product of the subscription whose key the request carries (`properties.scope`
+ *   `/products/{id}`; Learn "Subscriptions in Azure API Management", scopes; "Policies in Azure API Management").
+ * Limits (documented): C# expressions are not evaluated beyond `context.Subscription.*` (scopes.ts) — elements the
+ * twin does not model (`choose`, `set-variable`, `send-request`, `rate-limit`, …) are skipped with everything inside
+ * them, and a modelled element whose relevant attribute or value is another expression is skipped too. An API
+ * context without `operations` (hand-built contexts) matches any method/path; revisions ignored; outbound / on-error
+ * sections are not run; tokens are not cached.
  */
-import type { GatewayContext, GatewayHandler, Json, PolicyElement, TwinRequest, TwinResponse } from '../contracts.js';
-import { parsePolicyText } from '../policy-text.js';
+import type { GatewayContext, GatewayHandler, GatewaySubscription, TwinRequest, TwinResponse } from '../contracts.js';
+import {
+  fail,
+  inboundOf,
+  obj,
+  runScope,
+  type GatewayContextWithExtras,
+  type Pipeline,
+  type RunEnv,
+  type Scope
+} from './pipeline.js';
+import { matchOperation, NamedValueFailure, namedValueEntriesOf } from './scopes.js';
 
-/** Optional extra inputs the twin server may add to the gateway context. */
-export interface GatewayExtras {
-  /** Backends of the service: backend id (name) → ARM body (`properties.url`, `properties.credentials.header`). */
-  backends?: Record<string, Json>;
-  /** Named values of the service: name → value (for `{{name}}` in policies and backend credentials). */
-  namedValues?: Record<string, string>;
-}
+export type { GatewayContextWithExtras, GatewayExtras } from './pipeline.js';
 
-export type GatewayContextWithExtras = GatewayContext & GatewayExtras;
-
-function obj(v: unknown): Json {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
-}
-
-function json(status: number, body: Json, headers: Record<string, string> = {}): TwinResponse {
+function json(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): TwinResponse {
   return {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
@@ -50,19 +53,18 @@ function json(status: number, body: Json, headers: Record<string, string> = {}):
   };
 }
 
-const isExpr = (v: string | undefined): boolean => v !== undefined && /^\s*@[({]/.test(v);
+const NOT_FOUND = (): TwinResponse => json(404, { statusCode: 404, message: 'Resource not found' });
 
 function trimSlashes(p: string): string {
   return p.replace(/^\/+|\/+$/g, '');
 }
 
+type RoutedApi = GatewayContext['apis'][number];
+
 /** Finds the API whose `properties.path` is the longest prefix (by whole segments) of `path`. */
-function routeApi(
-  ctx: GatewayContext,
-  path: string
-): { api: GatewayContext['apis'][number]; apiPath: string; rest: string } | undefined {
+function routeApi(ctx: GatewayContext, path: string): { api: RoutedApi; apiPath: string; rest: string } | undefined {
   const reqSegs = trimSlashes(path).split('/').filter(Boolean);
-  let best: { api: GatewayContext['apis'][number]; apiPath: string; rest: string; len: number } | undefined;
+  let best: { api: RoutedApi; apiPath: string; rest: string; len: number } | undefined;
   for (const api of ctx.apis) {
     const props = obj(api.body['properties']);
     if (props['isCurrent'] === false) continue;
@@ -77,175 +79,76 @@ function routeApi(
   return best && { api: best.api, apiPath: best.apiPath, rest: best.rest };
 }
 
-interface Pipeline {
-  headers: Record<string, string>;
-  /** The query parameters in order (name, value), and whether a policy changed them (else forwarded verbatim). */
-  query: [string, string][];
-  queryChanged: boolean;
-  backendUrl: string;
-  variables: Record<string, string>;
-}
-
-type StepResult = { stop: TwinResponse } | undefined;
-
-function resolveNamed(value: string, named: Record<string, string> | undefined): string {
-  return value.replace(/\{\{([^}]+)\}\}/g, (all, name: string) => named?.[name.trim()] ?? all);
-}
-
-function managedIdentityCaller(
-  service: Json,
-  clientId: string | undefined
-): { appId: string; objectId: string } | { missing: string } {
-  const identity = obj(service['identity']);
-  const type = String(identity['type'] ?? 'None');
-  if (clientId) {
-    const uais = obj(identity['userAssignedIdentities']);
-    const hit = Object.values(uais)
-      .map(obj)
-      .find((u) => String(u['clientId'] ?? '').toLowerCase() === clientId.toLowerCase());
-    if (!/UserAssigned/i.test(type) || !hit || typeof hit['principalId'] !== 'string') {
-      return { missing: `User-assigned managed identity with client id '${clientId}' is not assigned to this service` };
-    }
-    return { appId: clientId, objectId: hit['principalId'] };
+/**
+ * The subscription-key check (Learn "Subscriptions in Azure API Management"): a 401 answer, or the subscription the
+ * key belongs to (undefined when the API needs none and none matched).
+ */
+function checkKey(
+  ctx: GatewayContext,
+  props: Record<string, unknown>,
+  apiPath: string,
+  req: TwinRequest,
+  query: string
+): { denied: TwinResponse } | { subscription?: GatewaySubscription & { usedKey: string } } {
+  const names = obj(props['subscriptionKeyParameterNames']);
+  const headerName = typeof names['header'] === 'string' ? names['header'] : 'Ocp-Apim-Subscription-Key';
+  const queryName = typeof names['query'] === 'string' ? names['query'] : 'subscription-key';
+  const key = req.headers[headerName.toLowerCase()] ?? new URLSearchParams(query.slice(1)).get(queryName) ?? undefined;
+  const sub = key ? ctx.subscriptions?.find((s) => s.primaryKey === key || s.secondaryKey === key) : undefined;
+  const found = sub && key ? { subscription: { ...sub, usedKey: key } } : {};
+  if (props['subscriptionRequired'] === false) return found;
+  const gatewayUrl = String(obj(ctx.service['properties'])['gatewayUrl'] ?? '').replace(/\/+$/, '');
+  const challenge = `AzureApiManagementKey realm="${gatewayUrl}/${apiPath}",name="${headerName}",type="header"`;
+  const deny = (message: string) => ({
+    denied: json(401, { statusCode: 401, message }, { 'www-authenticate': challenge })
+  });
+  if (key === undefined || key === '') {
+    return deny(
+      'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.'
+    );
   }
-  const principalId = identity['principalId'];
-  if (!/SystemAssigned/i.test(type) || typeof principalId !== 'string' || principalId === '') {
-    return { missing: 'System-assigned managed identity is not enabled for this service' };
+  if (!ctx.subscriptionKeys.includes(key)) {
+    return deny(
+      'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.'
+    );
   }
-  // appId '' → TenantServices looks the client ID up from the service principal with this object ID.
-  return { appId: '', objectId: principalId };
+  return found;
 }
 
-async function runSection(
+/** The product ID of a subscription scoped to a product (`…/products/{id}`), else undefined. */
+function productOf(sub: GatewaySubscription | undefined): string | undefined {
+  return sub ? /\/products\/([^/]+)\/?$/i.exec(sub.scope)?.[1] : undefined;
+}
+
+/**
+ * The scopes of the effective policy, outermost first: global, product (when the key's subscription is scoped to a
+ * product with a policy), API, operation (when matched). Throws like `inboundOf`.
+ */
+function scopesOf(
   ctx: GatewayContextWithExtras,
-  section: PolicyElement | undefined,
-  state: Pipeline,
-  baseSection: PolicyElement | undefined
-): Promise<StepResult> {
-  if (!section) return undefined;
-  for (const child of section.children) {
-    if (child.type !== 'element') continue;
-    const el = child.element;
-    const a = el.attributes;
-    switch (el.name) {
-      case 'base': {
-        const r = await runSection(ctx, baseSection, state, undefined);
-        if (r) return r;
-        break;
-      }
-      case 'authentication-managed-identity': {
-        if (isExpr(a['resource']) || isExpr(a['client-id'])) break; // expressions are not evaluated
-        const resource = resolveNamed(a['resource'] ?? '', ctx.namedValues);
-        const clientId = a['client-id'] ? resolveNamed(a['client-id'], ctx.namedValues) : undefined;
-        const ignoreError = (a['ignore-error'] ?? 'false').toLowerCase() === 'true';
-        const caller = managedIdentityCaller(ctx.service, clientId);
-        let failure: string | undefined;
-        let token: string | undefined;
-        if ('missing' in caller) {
-          failure = `Managed identity is not configured for use with the authentication-managed-identity policy. ${caller.missing}.`;
-        } else {
-          const r = await ctx.tenant.issueAccessToken(caller, resource);
-          if ('token' in r) token = r.token;
-          else failure = `Obtaining managed identity token for '${resource}' audience failed: ${r.error}`;
-        }
-        if (failure !== undefined) {
-          if (ignoreError) break;
-          return {
-            stop: json(500, {
-              statusCode: 500,
-              message: `Internal server error: authentication-managed-identity: ${failure}`
-            })
-          };
-        }
-        const variable = a['output-token-variable-name'];
-        if (variable) state.variables[variable] = token!;
-        else state.headers['authorization'] = `Bearer ${token!}`;
-        break;
-      }
-      case 'set-header': {
-        const name = (a['name'] ?? '').toLowerCase();
-        if (!name || isExpr(a['name'])) break;
-        const action = (a['exists-action'] ?? 'override').toLowerCase();
-        if (action === 'delete') {
-          delete state.headers[name];
-          break;
-        }
-        const { values, hasExpr } = literalValues(el, ctx.namedValues);
-        if (hasExpr) break;
-        const joined = values.join(',');
-        if (action === 'skip') {
-          if (state.headers[name] === undefined) state.headers[name] = joined;
-        } else if (action === 'append' && state.headers[name] !== undefined) {
-          state.headers[name] = `${state.headers[name]},${joined}`;
-        } else state.headers[name] = joined;
-        break;
-      }
-      case 'set-query-parameter': {
-        const name = a['name'] ?? '';
-        if (!name.trim() || isExpr(name)) break;
-        const lc = name.trim().toLowerCase();
-        const action = (a['exists-action'] ?? 'override').toLowerCase();
-        const present = state.query.some(([n]) => n.toLowerCase() === lc);
-        if (action === 'delete') {
-          if (present) {
-            state.query = state.query.filter(([n]) => n.toLowerCase() !== lc);
-            state.queryChanged = true;
-          }
-          break;
-        }
-        const { values, hasExpr } = literalValues(el, ctx.namedValues);
-        if (hasExpr || (action === 'skip' && present)) break;
-        if (action !== 'append') state.query = state.query.filter(([n]) => n.toLowerCase() !== lc);
-        for (const v of values) state.query.push([name.trim(), v]);
-        state.queryChanged = true;
-        break;
-      }
-      case 'set-backend-service': {
-        if (a['base-url'] !== undefined) {
-          if (!isExpr(a['base-url'])) state.backendUrl = resolveNamed(a['base-url'], ctx.namedValues);
-        } else if (a['backend-id'] !== undefined && !isExpr(a['backend-id'])) {
-          const backend = ctx.backends?.[a['backend-id']];
-          if (!backend) {
-            return {
-              stop: json(500, {
-                statusCode: 500,
-                message: `Internal server error: set-backend-service: backend '${a['backend-id']}' not found`
-              })
-            };
-          }
-          const props = obj(backend['properties']);
-          if (typeof props['url'] === 'string') state.backendUrl = props['url'];
-          const credHeaders = obj(obj(props['credentials'])['header']);
-          for (const [h, v] of Object.entries(credHeaders)) {
-            const vals = Array.isArray(v) ? v.map(String) : [String(v)];
-            state.headers[h.toLowerCase()] = vals.map((x) => resolveNamed(x, ctx.namedValues)).join(',');
-          }
-        }
-        break;
-      }
-      default:
-        break; // not modelled (choose, set-variable, rate-limit, …): skipped, expressions are never evaluated
-    }
-  }
-  return undefined;
-}
-
-function inboundOf(raw: string | undefined): PolicyElement | undefined {
-  if (!raw) return undefined;
-  const root = parsePolicyText(raw);
-  for (const c of root.children) if (c.type === 'element' && c.element.name === 'inbound') return c.element;
-  return undefined;
+  env: RunEnv,
+  api: RoutedApi,
+  operation: { name: string; policyRaw?: string } | undefined
+): Scope[] {
+  const scopes: Scope[] = [{ label: 'global', inbound: inboundOf(ctx.globalPolicyRaw, env) }];
+  const product = productOf(env.subscription);
+  if (product && ctx.productPolicies?.[product] !== undefined)
+    scopes.push({ label: `product ${product}`, inbound: inboundOf(ctx.productPolicies[product], env) });
+  scopes.push({ label: `api ${api.id.split('/').pop()}`, inbound: inboundOf(api.policyRaw, env) });
+  if (operation) scopes.push({ label: `operation ${operation.name}`, inbound: inboundOf(operation.policyRaw, env) });
+  return scopes;
 }
 
 /**
  * Handles one request to the APIM gateway.
  *
- * @param ctx the service, its APIs with policies, subscription keys, `forward`; optionally `backends` and
- *   `namedValues` (see `GatewayExtras`).
+ * @param ctx the service, its APIs with policies and operations, subscriptions, fragments, named values, `forward`;
+ *   optionally `backends` (see `GatewayExtras`).
  * @param req path + query in `url`, lower-case headers.
- * @returns 404 `{statusCode, message: "Resource not found"}` when no API path matches; 401 for a missing/invalid
- *   subscription key (with `WWW-Authenticate: AzureApiManagementKey …`); 500 for a policy failure (identity missing,
- *   token error, unparsable policy, unknown backend, backend unreachable); otherwise the backend's answer.
+ * @returns 404 `{statusCode, message: "Resource not found"}` when no API path or no operation matches; 401 for a
+ *   missing/invalid subscription key (with `WWW-Authenticate: AzureApiManagementKey …`); 500 for a policy failure
+ *   (identity missing, token error, unparsable policy, missing fragment or named value, unknown backend, backend
+ *   unreachable); otherwise the backend's answer.
  */
 export const handleGatewayRequest: GatewayHandler = async (
   ctx: GatewayContextWithExtras,
@@ -255,40 +158,14 @@ export const handleGatewayRequest: GatewayHandler = async (
   const path = q < 0 ? req.url : req.url.slice(0, q);
   const query = q < 0 ? '' : req.url.slice(q);
   const routed = routeApi(ctx, path);
-  if (!routed) return json(404, { statusCode: 404, message: 'Resource not found' });
+  if (!routed) return NOT_FOUND();
   const props = obj(routed.api.body['properties']);
+  const ops = routed.api.operations;
+  const operation = ops ? matchOperation(ops, req.method, routed.rest) : undefined;
+  if (ops && !operation) return NOT_FOUND(); // configuration error, reason OperationNotFound (scopes.ts)
 
-  if (props['subscriptionRequired'] !== false) {
-    const names = obj(props['subscriptionKeyParameterNames']);
-    const headerName = typeof names['header'] === 'string' ? names['header'] : 'Ocp-Apim-Subscription-Key';
-    const queryName = typeof names['query'] === 'string' ? names['query'] : 'subscription-key';
-    const key =
-      req.headers[headerName.toLowerCase()] ?? new URLSearchParams(query.slice(1)).get(queryName) ?? undefined;
-    const gatewayUrl = String(obj(ctx.service['properties'])['gatewayUrl'] ?? '').replace(/\/+$/, '');
-    const challenge = `AzureApiManagementKey realm="${gatewayUrl}/${routed.apiPath}",name="${headerName}",type="header"`;
-    if (key === undefined || key === '') {
-      return json(
-        401,
-        {
-          statusCode: 401,
-          message:
-            'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.'
-        },
-        { 'www-authenticate': challenge }
-      );
-    }
-    if (!ctx.subscriptionKeys.includes(key)) {
-      return json(
-        401,
-        {
-          statusCode: 401,
-          message:
-            'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.'
-        },
-        { 'www-authenticate': challenge }
-      );
-    }
-  }
+  const checked = checkKey(ctx, props, routed.apiPath, req, query);
+  if ('denied' in checked) return checked.denied;
 
   const headers = { ...req.headers };
   delete headers['host'];
@@ -301,25 +178,18 @@ export const handleGatewayRequest: GatewayHandler = async (
     backendUrl: typeof props['serviceUrl'] === 'string' ? props['serviceUrl'] : '',
     variables: {}
   };
-  let apiInbound: PolicyElement | undefined;
-  let globalInbound: PolicyElement | undefined;
+  const env: RunEnv = { ctx, state, namedValues: namedValueEntriesOf(ctx), subscription: checked.subscription };
+  let scopes: Scope[];
   try {
-    apiInbound = inboundOf(routed.api.policyRaw);
-    globalInbound = inboundOf(ctx.globalPolicyRaw);
+    scopes = scopesOf(ctx, env, routed.api, operation);
   } catch (e) {
-    return json(500, {
-      statusCode: 500,
-      message: `Internal server error: policy could not be read: ${(e as Error).message}`
-    });
+    const what = e instanceof NamedValueFailure ? 'named value' : 'policy could not be read';
+    return fail(`${what}: ${(e as Error).message}`)!.stop;
   }
-  // No API policy: the global policy's inbound still applies (it is what `<base />` would have run).
-  const stop = apiInbound
-    ? await runSection(ctx, apiInbound, state, globalInbound)
-    : await runSection(ctx, globalInbound, state, undefined);
+  const stop = await runScope(env, scopes, scopes.length - 1);
   if (stop) return stop.stop;
 
-  if (!state.backendUrl)
-    return json(500, { statusCode: 500, message: 'Internal server error: no backend service URL' });
+  if (!state.backendUrl) return fail('no backend service URL')!.stop;
   const base = state.backendUrl.replace(/\/+$/, '');
   const search = state.queryChanged
     ? state.query.length > 0
@@ -330,31 +200,6 @@ export const handleGatewayRequest: GatewayHandler = async (
   try {
     return await ctx.forward({ method: req.method, url, headers: state.headers, body: req.body });
   } catch (e) {
-    return json(500, {
-      statusCode: 500,
-      message: `Internal server error: forward-request: backend could not be reached (${(e as Error).message})`
-    });
+    return fail(`forward-request: backend could not be reached (${(e as Error).message})`)!.stop;
   }
 };
-
-/**
- * The literal `<value>` children of a set-header / set-query-parameter, with named values resolved. `hasExpr` is true
- * when any value is a policy expression: the twin does not evaluate C#, so such an element is skipped.
- */
-function literalValues(
-  el: PolicyElement,
-  namedValues: Parameters<typeof resolveNamed>[1]
-): { values: string[]; hasExpr: boolean } {
-  const values: string[] = [];
-  let hasExpr = false;
-  for (const v of el.children) {
-    if (v.type !== 'element' || v.element.name !== 'value') continue;
-    const text = v.element.children
-      .map((c) => (c.type === 'text' || c.type === 'cdata' ? c.text : ''))
-      .join('')
-      .trim();
-    if (isExpr(text)) hasExpr = true;
-    values.push(resolveNamed(text, namedValues));
-  }
-  return { values, hasExpr };
-}
