@@ -6,13 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEmulator, type Twin } from '../emulator/index.js';
-import { applyEnv, trustTwin, workflowCredential } from '../emulator/__tests__/helpers.js';
+import { applyEnv, trustTwin } from '../emulator/__tests__/helpers.js';
 import type { TwinState } from '../emulator/src/contracts.js';
 import { scenario } from '../scripts/action-runner.js';
-import { createArmPort } from '../src/azure/arm.js';
 import { namedValueRefs, resolveNamedValues } from '../src/named-values.js';
 import { ArmError, type ArmPort, type Json } from '../src/ports.js';
-import { TARGET, ids } from './e2e/helpers.js';
+import { twinArmPort, ids } from './e2e/helpers.js';
 
 describe('namedValueRefs', () => {
   it('names in resource / client-id of every authentication-managed-identity, first use first, no duplicates', () => {
@@ -197,23 +196,7 @@ describe('resolveNamedValues through the twin with the real ArmPort', () => {
     twin = await startEmulator(state);
     trustTwin(twin.caPem);
     restoreEnv = applyEnv(twin);
-    arm = createArmPort(
-      workflowCredential(twin, state),
-      {
-        armEndpoint: twin.armEndpoint,
-        armScope: `${twin.armEndpoint}/.default`,
-        authorityHost: twin.authorityHost,
-        graphEndpoint: twin.graphEndpoint,
-        graphScope: `${twin.graphEndpoint}/.default`
-      },
-      {
-        subscriptionId: state.subscriptionId,
-        apimResourceGroup: TARGET.rg,
-        apimName: TARGET.apim,
-        functionAppResourceGroup: TARGET.rg,
-        functionAppName: TARGET.site
-      }
-    );
+    arm = twinArmPort(twin, state);
   });
   afterAll(async () => {
     restoreEnv?.();

@@ -8,7 +8,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { TwinState } from '../../emulator/src/contracts.js';
 import { expect } from '@jest/globals';
-import { trustTwin } from '../../emulator/__tests__/helpers.js';
+import { trustTwin, workflowCredential } from '../../emulator/__tests__/helpers.js';
+import { createArmPort } from '../../src/azure/arm.js';
+import type { ArmPort } from '../../src/ports.js';
 import { armWrites, baseInputs, repoRoot, runAction, type Twin } from '../../scripts/action-runner.js';
 
 type Json = Record<string, unknown>;
@@ -19,6 +21,30 @@ export const sharedPresent = existsSync(path.join(sharedDir, 'cases/field-cases.
 
 /** The scenarios' target (apim-x / func-x in rg-demo). */
 export const TARGET = { rg: 'rg-demo', apim: 'apim-x', site: 'func-x', api: 'orders' } as const;
+
+/**
+ * The action's real ARM port (src/azure/arm.ts: the Azure SDK clients, signed in as the workflow identity) for
+ * {@link TARGET} on `twin`. The caller has trusted the twin's CA and applied its env (emulator/__tests__/helpers.ts).
+ */
+export function twinArmPort(twin: Twin, state: TwinState): ArmPort {
+  return createArmPort(
+    workflowCredential(twin, state),
+    {
+      armEndpoint: twin.armEndpoint,
+      armScope: `${twin.armEndpoint}/.default`,
+      authorityHost: twin.authorityHost,
+      graphEndpoint: twin.graphEndpoint,
+      graphScope: `${twin.graphEndpoint}/.default`
+    },
+    {
+      subscriptionId: state.subscriptionId,
+      apimResourceGroup: TARGET.rg,
+      apimName: TARGET.apim,
+      functionAppResourceGroup: TARGET.rg,
+      functionAppName: TARGET.site
+    }
+  );
+}
 
 /** ARM IDs of the scenarios' target resources. */
 export function ids(state: TwinState, apiId: string = TARGET.api) {

@@ -11,12 +11,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startEmulator, type Twin } from '../../emulator/index.js';
 import { normalizeOnSave } from '../../emulator/src/policy-text.js';
-import { applyEnv, trustTwin, workflowCredential } from '../../emulator/__tests__/helpers.js';
+import { applyEnv, trustTwin } from '../../emulator/__tests__/helpers.js';
 import { scenario } from '../../scripts/action-runner.js';
-import { createArmPort } from '../../src/azure/arm.js';
 import { extractExpressions, mergePolicy, ownedState } from '../../src/policy/index.js';
 import type { ArmPort } from '../../src/ports.js';
-import { TARGET, ids, policyOf } from './helpers.js';
+import { TARGET, twinArmPort, ids, policyOf } from './helpers.js';
 import { corpusDir, corpusPresent, corpusRows, isBrokenUpstream } from '../support/policy-corpus.js';
 
 const dir = corpusDir;
@@ -42,24 +41,7 @@ d('policy round trip through ARM (rawxml) with the real ArmPort, every fixture d
     twin = await startEmulator(state);
     trustTwin(twin.caPem);
     restoreEnv = applyEnv(twin);
-    const credential = workflowCredential(twin, state);
-    arm = createArmPort(
-      credential,
-      {
-        armEndpoint: twin.armEndpoint,
-        armScope: `${twin.armEndpoint}/.default`,
-        authorityHost: twin.authorityHost,
-        graphEndpoint: twin.graphEndpoint,
-        graphScope: `${twin.graphEndpoint}/.default`
-      },
-      {
-        subscriptionId: state.subscriptionId,
-        apimResourceGroup: TARGET.rg,
-        apimName: TARGET.apim,
-        functionAppResourceGroup: TARGET.rg,
-        functionAppName: TARGET.site
-      }
-    );
+    arm = twinArmPort(twin, state);
   });
   afterAll(async () => {
     restoreEnv?.();
