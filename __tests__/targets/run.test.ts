@@ -145,6 +145,41 @@ describe('runTargets', () => {
     expect(targetsFailure([runs[0]!])).toBeUndefined();
   });
 
+  it('a check that stops the step only by drift is worded as drift, not failure; failures stay failures', async () => {
+    const rec = recordingLog();
+    const drifted = (name: string): TargetResult => {
+      const r = ok(name);
+      return {
+        ...r,
+        failed: true,
+        failure: 'Drift found: 2 change(s) needed (…). Run with mode: apply to fix.',
+        report: { ...r.report, mode: 'check', verdict: 'drift' }
+      };
+    };
+    const targets: NamedTarget[] = ['t1', 't2', 't3'].map((n) => ({ name: n, spec: spec(`func-${n}`) }));
+    const runs = await runTargets({ ...RUN, mode: 'check' }, targets, {
+      log: rec.log,
+      portsFor: (_t, l) => fakePorts({} as TargetPorts['arm'], l),
+      reconcile: async (s) => {
+        if (s.functionAppName === 'func-t2') return drifted('func-t2');
+        if (s.functionAppName === 'func-t3') throw new ActionError('Nothing was changed: the site was not found');
+        return ok(s.functionAppName);
+      }
+    });
+    expect(rec.lines).toContainEqual({
+      level: 'warning',
+      text: expect.stringMatching(/^\[t2\] drifted \(found in [0-9.]+ s\): Drift found: 2 change/)
+    });
+    expect(rec.lines.some((l) => /^\[t2\] failed/.test(l.text))).toBe(false);
+    expect(targetsFailure(runs)).toBe(
+      '1 of 3 targets failed: t3. 1 of 3 targets drifted: t2.\n' +
+        '- t3: Nothing was changed: the site was not found Nothing was changed.\n' +
+        '- t2: Drift found: 2 change(s) needed (…). Run with mode: apply to fix.'
+    );
+    expect(targetsFailure([runs[0]!, runs[1]!])).toMatch(/^1 of 2 targets drifted: t2\.\n/);
+    expect(targetsFailure([runs[0]!, runs[1]!])).not.toContain('failed');
+  });
+
   it('a target that fails after its writes (the real reconcile) says what it changed; the other is applied', async () => {
     // Two subscriptions' worth of the same names would need two ARMs: each target gets its own in-memory ARM.
     const good = scenario('drifted') as TwinState;

@@ -125,8 +125,10 @@ export async function runTargets(
     }
     results.set(t, { result, changed });
     const secs = ((Date.now() - started) / 1000).toFixed(1);
-    if (result.failed) log.warning(`failed after ${secs} s: ${firstLine(result.failure ?? 'failed')}`);
-    else log.info(`done in ${secs} s: ${result.report.verdict}`);
+    const why = firstLine(result.failure ?? 'failed');
+    if (!result.failed) log.info(`done in ${secs} s: ${result.report.verdict}`);
+    else if (result.report.verdict === 'drift') log.warning(`drifted (found in ${secs} s): ${why}`);
+    else log.warning(`failed after ${secs} s: ${why}`);
   };
   await Promise.all(
     lanes(targets).map((lane) =>
@@ -157,16 +159,24 @@ function firstLine(s: string): string {
 }
 
 /**
- * The step's failure message for a run over a targets file, or undefined when no target fails the step:
- * `<n> of <m> targets failed: <names>.` then one line per failed target, `- <name>: <first line of its failure>
- * <what it changed>` (TargetRun.changed, left out when the failure's first line already says it).
+ * The step's failure message for a run over a targets file, or undefined when no target fails the step. A target
+ * that fails the step only by its drift (check mode with fail-on-drift: verdict `drift`) is counted as drifted, not
+ * failed: `<n> of <m> targets failed: <names>.` and/or `<n> of <m> targets drifted: <names>.` (failures first), then
+ * one line per target, `- <name>: <first line of its failure> <what it changed>` (TargetRun.changed, left out for a
+ * drift and when the failure's first line already says it).
  */
 export function targetsFailure(runs: readonly TargetRun[]): string | undefined {
-  const failed = runs.filter((r) => r.result.failed);
-  if (failed.length === 0) return undefined;
-  const parts = failed.map((r) => {
+  const stopping = runs.filter((r) => r.result.failed);
+  if (stopping.length === 0) return undefined;
+  const drifted = stopping.filter((r) => r.result.report.verdict === 'drift');
+  const failed = stopping.filter((r) => r.result.report.verdict !== 'drift');
+  const of = (list: readonly TargetRun[], what: string) =>
+    `${list.length} of ${runs.length} target${runs.length === 1 ? '' : 's'} ${what}: ${list.map((r) => r.name).join(', ')}.`;
+  const heads = [failed.length > 0 ? of(failed, 'failed') : '', drifted.length > 0 ? of(drifted, 'drifted') : ''];
+  const parts = [...failed, ...drifted].map((r) => {
     const why = firstLine(r.result.failure ?? 'failed');
-    return `${r.name}: ${why}${why.includes('Changed:') ? '' : ` ${r.changed}`}`;
+    const drift = r.result.report.verdict === 'drift';
+    return `${r.name}: ${why}${drift || why.includes('Changed:') ? '' : ` ${r.changed}`}`;
   });
-  return `${failed.length} of ${runs.length} target${runs.length === 1 ? '' : 's'} failed: ${failed.map((r) => r.name).join(', ')}.\n${parts.map((p) => `- ${p}`).join('\n')}`;
+  return `${heads.filter(Boolean).join(' ')}\n${parts.map((p) => `- ${p}`).join('\n')}`;
 }
