@@ -166,7 +166,7 @@ describe('mode: list', () => {
       expect(error).toContain('Invalid targets file bad.yml');
       expect(error).toContain("bad.yml:3: target 'a': apim-name:");
       expect(error).toContain("bad.yml:4: target 'a': name: is also the name of the target on line 2");
-      expect(error).toContain("bad.yml:5: colour: 'colour' is not a per-target input");
+      expect(error).toContain("bad.yml:5: target 'a': colour: 'colour' is not a per-target input");
     }
     expect(twin.requests().filter((q) => !q.url.startsWith(twin.githubApiUrl))).toEqual([]);
   });

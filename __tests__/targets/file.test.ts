@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ActionError } from '../../src/errors.js';
 import { inputLookup, readSettings, type GetInput } from '../../src/inputs/index.js';
-import { formatFileProblems, parseTargetsFile } from '../../src/targets/file.js';
+import { closest, formatFileProblems, parseTargetsFile } from '../../src/targets/file.js';
+import { TARGET_INPUTS } from '../../src/inputs/table.js';
 import { selectRun } from '../../src/targets/select.js';
 import { repoRoot } from '../../scripts/action-runner.js';
 
@@ -149,6 +150,38 @@ targets:
     expect(problems[4]!.text).toContain('is not a per-target input; see action.yml');
   });
 
+  it('names the target in every problem of its own keys, and suggests inputs for short forms and prefixes', () => {
+    const text = `targets:
+  - apim-name: apim-x
+    function-app-rg: rg-func
+    name: orders-prod
+    rg: rg-api
+    api: [orders]
+    smoke-path: [a, b]
+  - name: -bad-
+    colour: blue
+`;
+    const problems = problemsOf(text).filter((p) => !p.text.startsWith('is required'));
+    expect(problems.map((p) => [p.line, p.target, p.key])).toEqual([
+      [3, 'orders-prod', 'function-app-rg'],
+      [5, 'orders-prod', 'rg'],
+      [6, 'orders-prod', 'api'],
+      [7, 'orders-prod', 'smoke-path'],
+      [8, undefined, 'name'],
+      [9, undefined, 'colour']
+    ]);
+    expect(problems[0]!.text).toContain('(did you mean function-app-resource-group?)');
+    expect(problems[1]!.text).toContain('(did you mean apim-resource-group or function-app-resource-group?)');
+    expect(problems[2]!.text).toContain('(did you mean api-ids?)');
+    expect(formatFileProblems('t.yml', problems)).toContain(
+      "- t.yml:3: target 'orders-prod': function-app-rg: 'function-app-rg' is not a per-target input (did you mean " +
+        'function-app-resource-group?); see action.yml'
+    );
+    expect(closest('function-rg', TARGET_INPUTS)).toEqual(['function-app-resource-group']);
+    expect(closest('smoke-sub', TARGET_INPUTS)).toEqual(['smoke-subscription']);
+    expect(closest('colour', TARGET_INPUTS)).toEqual([]);
+  });
+
   it('refuses duplicate names (case-insensitively) and two targets on the same APIM + Function App + slot', () => {
     const entry = (name: string, rg = 'rg', slot = '') =>
       `  - name: ${name}\n    subscription-id: ${SUB}\n    apim-resource-group: ${rg}\n    apim-name: apim-x\n` +
@@ -214,7 +247,7 @@ targets:
     expect(ok.problems).toEqual([]);
     expect(ok.targets[0]!.spec.smoke.subscriptionName).toBe('0x1F');
     expect(problemsOf(`${text}    fail-on-drift: yes\n`)).toEqual([
-      { line: 9, key: 'fail-on-drift', text: expect.stringContaining('run-level') }
+      { line: 9, target: 'a', key: 'fail-on-drift', text: expect.stringContaining('run-level') }
     ]);
     const tab = `targets:\n  - name: a\n    subscription-id: ${SUB}\n    apim-resource-group: rg\n    apim-name: "apim\\tx"\n    api-ids: [o]\n    function-app-name: func-x\n`;
     expect(problemsOf(tab)).toEqual([

@@ -167,6 +167,7 @@ function readEntry(
 ): Entry {
   const entry: Entry = { line: lineOf(map.range?.[0]), values: {}, lines: {} };
   const where = isTarget ? 'a target' : 'defaults';
+  const first = problems.length;
   for (const pair of map.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '?';
     const line = lineOf((pair.key as { range?: number[] } | null)?.range?.[0]);
@@ -187,6 +188,11 @@ function readEntry(
       entry.values[key] = v;
       entry.lines[key] = line;
     }
+  }
+  // Every problem of a target's own keys names the target (when its name is usable), as the input checks do.
+  const name = entry.name;
+  if (isTarget && name && !targetNameProblem(name)) {
+    for (const p of problems.slice(first)) if (p.key !== 'name') p.target = name;
   }
   return entry;
 }
@@ -218,17 +224,51 @@ function unknownKeyProblem(key: string, where: string): string | undefined {
     return `${show(key)} is a run-level input (sign-in, cloud, mode, publishing): set it on the step, not in ${where}`;
   }
   const near = closest(key, ['name', ...TARGET_INPUTS]);
-  return `${show(key)} is not a per-target input${near ? ` (did you mean ${near}?)` : ''}; see action.yml`;
+  const hint = near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : '';
+  return `${show(key)} is not a per-target input${hint}; see action.yml`;
 }
 
-/** The name in `names` within edit distance 2 of `key` (case-insensitive), if one is. */
-function closest(key: string, names: readonly string[]): string | undefined {
+/** Common short forms in input names, expanded before {@link closest} compares. */
+const ABBREVIATIONS: Readonly<Record<string, string>> = {
+  rg: 'resource-group',
+  func: 'function',
+  fn: 'function',
+  fa: 'function-app',
+  sub: 'subscription',
+  apis: 'api-ids'
+};
+
+/**
+ * The names in `names` that `key` most likely means (case-insensitive), at most 3: within edit distance 2 of `key`
+ * (the nearest only), else after expanding short forms (`rg` → `resource-group`, `func` → `function`…), the names
+ * the expanded key equals, starts or ends, or whose words its words begin, in order (`func-app-rg` or `function-rg` →
+ * `function-app-resource-group`, `subscription` → `subscription-id`). Empty when none is near.
+ */
+export function closest(key: string, names: readonly string[]): string[] {
+  const k = key.toLowerCase();
   let best: { name: string; d: number } | undefined;
   for (const n of names) {
-    const d = editDistance(key.toLowerCase(), n);
+    const d = editDistance(k, n);
     if (d <= 2 && (!best || d < best.d)) best = { name: n, d };
   }
-  return best?.name;
+  if (best) return [best.name];
+  const words = k.split(/[-_]/).filter(Boolean);
+  const expanded = words.map((w) => ABBREVIATIONS[w] ?? w).join('-');
+  const ew = expanded.split('-');
+  // Each word of the expanded key starts a word of the name, in order (`function-rg` → function-app-resource-group).
+  const byWords = (n: string) => {
+    let i = 0;
+    for (const w of n.split('-')) if (i < ew.length && w.startsWith(ew[i]!)) i++;
+    return ew.length > 1 && i === ew.length;
+  };
+  const found = names.filter(
+    (n) =>
+      n === expanded ||
+      editDistance(expanded, n) <= 2 ||
+      (expanded.length >= 3 && (n.startsWith(`${expanded}-`) || n.endsWith(`-${expanded}`))) ||
+      byWords(n)
+  );
+  return found.length <= 3 ? found : [];
 }
 
 /** Levenshtein distance of two short strings. */
