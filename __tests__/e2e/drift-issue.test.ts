@@ -124,7 +124,11 @@ describe('drift watch on schedule: check → check → apply → check', () => {
         body: `✅ In sync since [run 1004](${RUNS}/1004): apim-function-auth found no drift. Closing this issue.`
       })
     ]);
-    expect(r.outputs['issue-url']).toBe('');
+    // The run that closed the issue links it, and says so outside the collapsed group.
+    expect(r.outputs['issue-url']).toBe('https://github.com/octo/orders-app/issues/9');
+    const lines = r.stdout.split('\n');
+    const closed = lines.lastIndexOf('Drift issue #9 closed: https://github.com/octo/orders-app/issues/9');
+    expect(closed).toBeGreaterThan(lines.lastIndexOf('::endgroup::'));
     expect(warnings(r.stdout)).toEqual([]);
     expect(stateOf(twin).github.issues!.find((i) => i.number === 8)).toEqual({ ...UNRELATED, user: 'octocat' });
   });

@@ -47,7 +47,7 @@ export function failStep(message: string): void {
  * mode; `result`; `change-count`; `apim-principal-id`; `smoke-result`; after publishing `summary-path` and
  * `comment-url`, '' when no comment was posted; last `issue-url`, see below) and publishes the report, with the run's
  * link and commit in its footer when the runner's GITHUB_* variables are set. With `drift-issue: true` the drift issue
- * follows (./drift-issue-sync.ts): `issue-url` is its URL when this run created or updated it, else ''.
+ * follows (./drift-issue-sync.ts): `issue-url` is its URL when this run created, updated or closed it, else ''.
  * `run` undefined: the inputs were refused (no token, no PR comment preference: the defaults apply). `marker`: the
  * sticky comment's marker (`runConfigMarker` of the run configuration); default: by the report's names.
  */
@@ -93,7 +93,11 @@ export async function publishAndLog(
   core.setOutput('issue-url', run?.driftIssue && issue ? await driftIssue(run, issue) : '');
 }
 
-/** The drift issue (./drift-issue-sync.ts; never throws): its URL when this run created or updated it, else ''. */
+/**
+ * The drift issue (./drift-issue-sync.ts; never throws): its URL when this run created, updated (or found up to
+ * date) or closed it, else ''. Created and closed issues are also said on an info line after the collapsed group,
+ * e.g. `Drift issue #9 closed: <url>`, so the log shows it without opening the group.
+ */
 async function driftIssue(run: RunSettings, issue: DriftIssueDoc): Promise<string> {
   const repository = process.env.GITHUB_REPOSITORY ?? '';
   const port = run.githubToken && repository ? createIssuesPort(run.githubToken, repository) : undefined;
@@ -107,7 +111,11 @@ async function driftIssue(run: RunSettings, issue: DriftIssueDoc): Promise<strin
         (t) => secrets.scrub(t)
       )
     );
-    return ['created', 'updated', 'unchanged'].includes(r.outcome) ? (r.url ?? '') : '';
+    const acted = ['created', 'updated', 'unchanged', 'closed'].includes(r.outcome);
+    if (acted && r.number !== undefined) {
+      coreLogger.info(`Drift issue #${r.number} ${r.outcome}${r.url ? `: ${secrets.scrub(r.url)}` : ''}`);
+    }
+    return acted ? (r.url ?? '') : '';
   } catch (e) {
     publishLog.warning(`Could not publish the drift issue: ${(e as Error).message}`);
     return '';
