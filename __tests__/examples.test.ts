@@ -6,29 +6,34 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isMap, isScalar, isSeq, parse, parseDocument, visit } from 'yaml';
+import { isScalar, isSeq, parse, parseDocument, visit } from 'yaml';
+import {
+  LEVEL,
+  actionSteps,
+  allTexts as textsOf,
+  asMap,
+  checkWorkflow,
+  expressionProblems,
+  grants,
+  jobsOf,
+  loadActionInputs,
+  permissionsOf,
+  pinProblems,
+  requiredOf,
+  reusableCalls,
+  stepsOf,
+  triggers,
+  type Json
+} from '../scripts/workflow-check.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const examplesDir = path.join(repoRoot, 'examples');
 
 /** Where reusable-caller.yml expects examples/reusable.yml to be copied (see examples/README.md). */
 const REUSABLE_PATH = './.github/workflows/apim-function-auth-reusable.yml';
-/** `uses:` of this action in the examples. */
-const THIS_ACTION = /^[\w.-]+\/apim-function-auth@[\w.-]+$/;
 
-type Json = Record<string, unknown>;
-
-interface ActionInput {
-  required?: boolean;
-  default?: string;
-}
-
-const actionInputs = (
-  parse(fs.readFileSync(path.join(repoRoot, 'action.yml'), 'utf8')) as { inputs: Record<string, ActionInput> }
-).inputs;
-const requiredInputs = Object.entries(actionInputs)
-  .filter(([, i]) => i.required === true)
-  .map(([name]) => name);
+const actionInputs = loadActionInputs(repoRoot);
+const requiredInputs = requiredOf(actionInputs);
 
 const exampleFiles = fs
   .readdirSync(examplesDir)
@@ -39,88 +44,9 @@ function load(file: string): Json {
   return parse(fs.readFileSync(path.join(examplesDir, file), 'utf8')) as Json;
 }
 
-const asMap = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-
-function jobsOf(wf: Json): [string, Json][] {
-  return Object.entries(asMap(wf.jobs)).map(([id, job]) => [id, asMap(job)]);
-}
-
-function stepsOf(job: Json): Json[] {
-  return Array.isArray(job.steps) ? (job.steps as unknown[]).map(asMap) : [];
-}
-
-/** `on:` as a map (`on: push` and `on: [push]` normalised). */
-function triggers(wf: Json): Json {
-  const on = wf.on;
-  if (typeof on === 'string') return { [on]: null };
-  if (Array.isArray(on)) return Object.fromEntries(on.map((e) => [String(e), null]));
-  return asMap(on);
-}
-
-/** The permissions a job runs with: its own, else the workflow's. */
-function permissionsOf(wf: Json, job: Json): Json | string | undefined {
-  const p = job.permissions ?? wf.permissions;
-  return typeof p === 'string' ? p : p === undefined ? undefined : asMap(p);
-}
-
-const LEVEL: Record<string, number> = { none: 0, read: 1, write: 2 };
-
-/** The level a permissions block grants for a scope (`write-all`, `read-all` and `{}` included). */
-function grants(perms: Json | string | undefined, scope: string): number {
-  if (perms === undefined) return -1; // the repository's default: unknown here, never assumed
-  if (perms === 'write-all') return 2;
-  if (perms === 'read-all') return scope === 'id-token' ? 0 : 1;
-  return LEVEL[String((perms as Json)[scope] ?? 'none')] ?? 0;
-}
-
-function actionSteps(job: Json): Json[] {
-  return stepsOf(job).filter((s) => typeof s.uses === 'string' && THIS_ACTION.test(s.uses));
-}
-
-function reusableCalls(wf: Json): [string, Json][] {
-  return jobsOf(wf).filter(([, job]) => typeof job.uses === 'string');
-}
-
-/** Every string in the document: scalar values and keys, and the comments. */
+/** Every string in an example's scalars. */
 function allTexts(file: string): string[] {
-  const doc = parseDocument(fs.readFileSync(path.join(examplesDir, file), 'utf8'));
-  const texts: string[] = [];
-  visit(doc, {
-    Scalar(_key, node) {
-      if (typeof node.value === 'string') texts.push(node.value);
-    }
-  });
-  return texts;
-}
-
-/** Problems with `${{ … }}` in one string: unclosed, nested, stray `}}`, or empty. */
-function expressionProblems(text: string): string[] {
-  const problems: string[] = [];
-  let i = 0;
-  for (;;) {
-    const open = text.indexOf('${{', i);
-    const strayClose = text.indexOf('}}', i);
-    if (strayClose >= 0 && (open < 0 || strayClose < open)) {
-      problems.push(`'}}' without '\${{' in: ${text}`);
-      i = strayClose + 2;
-      continue;
-    }
-    if (open < 0) break;
-    const close = text.indexOf('}}', open + 3);
-    if (close < 0) {
-      problems.push(`unclosed '\${{' in: ${text}`);
-      break;
-    }
-    const inner = text.slice(open + 3, close);
-    if (inner.includes('${{')) problems.push(`nested '\${{' in: ${text}`);
-    if (!inner.trim()) problems.push(`empty expression in: ${text}`);
-    // Quotes inside an expression are single quotes and come in pairs.
-    if ((inner.match(/'/g) ?? []).length % 2) problems.push(`unbalanced quote in: \${{${inner}}}`);
-    const depth = [...inner].reduce((d, c) => (d < 0 ? d : c === '(' ? d + 1 : c === ')' ? d - 1 : d), 0);
-    if (depth !== 0) problems.push(`unbalanced parentheses in: \${{${inner}}}`);
-    i = close + 2;
-  }
-  return problems;
+  return textsOf(fs.readFileSync(path.join(examplesDir, file), 'utf8'));
 }
 
 describe('examples/', () => {
@@ -151,77 +77,63 @@ describe('examples/', () => {
   describe.each(exampleFiles)('%s', (file) => {
     const text = fs.readFileSync(path.join(examplesDir, file), 'utf8');
 
-    test('parses as one YAML document without errors, warnings or duplicate keys', () => {
-      const doc = parseDocument(text, { uniqueKeys: true });
-      expect(doc.errors.map((e) => e.message)).toEqual([]);
-      expect(doc.warnings.map((e) => e.message)).toEqual([]);
-      expect(isMap(doc.contents)).toBe(true);
-      const wf = doc.toJS() as Json;
-      expect(typeof wf.name).toBe('string');
-      expect(Object.keys(triggers(wf)).length).toBeGreaterThan(0);
-      expect(jobsOf(wf).length).toBeGreaterThan(0);
+    test('passes the checks of npm run check-config (scripts/workflow-check.ts)', () => {
+      expect(checkWorkflow(text, actionInputs)).toEqual([]);
     });
 
-    test('every ${{ … }} is balanced', () => {
-      expect(allTexts(file).flatMap(expressionProblems)).toEqual([]);
-      // …and none hides in a comment or a key either.
-      expect(expressionProblems(text.replace(/\$\{\{[^\n]*?\}\}/g, ''))).toEqual([]);
-    });
-
-    test('calls this action only with inputs action.yml declares, every required one with a value', () => {
+    test('the examples show the your-org placeholder, pinned by a tag or SHA', () => {
       const wf = load(file);
-      for (const [jobId, job] of jobsOf(wf)) {
-        for (const step of actionSteps(job)) {
-          const withKeys = asMap(step.with);
-          const where = `${file} jobs.${jobId} step ${String(step.id ?? step.uses)}`;
-          expect({ where, unknown: Object.keys(withKeys).filter((k) => !(k in actionInputs)) }).toEqual({
-            where,
-            unknown: []
-          });
-          // `mode: list` only reads the targets file: it needs no sign-in input.
-          const needed = withKeys.mode === 'list' ? [] : requiredInputs;
-          const missing = needed.filter((k) => withKeys[k] === undefined || String(withKeys[k]).trim() === '');
-          expect({ where, missing }).toEqual({ where, missing: [] });
-          if (typeof withKeys.mode === 'string' && !withKeys.mode.includes('${{')) {
-            expect(['check', 'apply', 'list']).toContain(withKeys.mode);
-          }
-          // One target from the step's inputs, or a targets file (which then gives the per-target inputs).
-          const perTarget = ['subscription-id', 'apim-name', 'apim-resource-group', 'api-ids', 'function-app-name'];
-          if (withKeys.targets === undefined) {
-            expect({ where, missing: perTarget.filter((k) => withKeys[k] === undefined) }).toEqual({
-              where,
-              missing: []
-            });
-          }
-        }
+      expect(pinProblems(wf)).toEqual([]);
+      for (const [, job] of jobsOf(wf)) {
+        for (const step of actionSteps(job)) expect(String(step.uses)).toMatch(/^your-org\/apim-function-auth@/);
       }
     });
 
-    test('jobs that sign in with OIDC grant id-token: write (and contents: read)', () => {
+    test('jobs that call a reusable workflow (which signs in) grant id-token: write', () => {
       const wf = load(file);
-      for (const [jobId, job] of jobsOf(wf)) {
-        // `mode: list` signs in nowhere; every other use of the action does.
-        const signing = actionSteps(job).filter((s) => asMap(s.with).mode !== 'list');
-        const signsIn = signing.length > 0 || typeof job.uses === 'string';
-        if (actionSteps(job).length > 0) expect(grants(permissionsOf(wf, job), 'contents')).toBeGreaterThanOrEqual(1);
-        if (!signsIn) continue;
-        const perms = permissionsOf(wf, job);
-        expect({ job: `${file} jobs.${jobId}`, idToken: grants(perms, 'id-token') }).toEqual({
+      for (const [jobId, job] of reusableCalls(wf)) {
+        expect({ job: `${file} jobs.${jobId}`, idToken: grants(permissionsOf(wf, job), 'id-token') }).toEqual({
           job: `${file} jobs.${jobId}`,
           idToken: 2
         });
-        expect(grants(perms, 'contents')).toBeGreaterThanOrEqual(1);
       }
     });
+  });
 
-    test('pins this action by a tag or SHA of the your-org placeholder, never a branch', () => {
-      const wf = load(file);
-      for (const [, job] of jobsOf(wf)) {
-        for (const step of actionSteps(job)) {
-          expect(String(step.uses)).toMatch(/^your-org\/apim-function-auth@(v\d+(\.\d+\.\d+)?|[0-9a-f]{40})$/);
-        }
-      }
-    });
+  test('the workflow checks find what is wrong: unknown and missing inputs, permissions, a branch ref, bad ${{', () => {
+    const bad = [
+      'name: x',
+      'on: push',
+      'jobs:',
+      '  a:',
+      '    permissions: { contents: read }',
+      '    steps:',
+      '      - uses: contoso/apim-function-auth@main',
+      '        with:',
+      '          client-id: ${{ vars.C }',
+      '          apim-nmae: x',
+      ''
+    ].join('\n');
+    const problems = checkWorkflow(bad, actionInputs);
+    expect(problems).toEqual([
+      "unclosed '${{' in: ${{ vars.C }",
+      'jobs.a step contoso/apim-function-auth@main: inputs action.yml does not declare: apim-nmae',
+      'jobs.a step contoso/apim-function-auth@main: required inputs missing or empty: tenant-id',
+      'jobs.a step contoso/apim-function-auth@main: without targets: these inputs are needed: subscription-id, ' +
+        'apim-name, apim-resource-group, api-ids, function-app-name',
+      'jobs.a: grant permissions: id-token: write (the action signs in with GitHub OIDC)',
+      'jobs.a: uses: contoso/apim-function-auth@main: pin a commit SHA (40 hex characters) or a release tag, not a branch'
+    ]);
+    // Any owner is fine once pinned; `./` (the action in the same repository) needs no pin.
+    const sha = 'a'.repeat(40);
+    const good = bad
+      .replace('@main', `@${sha}`)
+      .replace('${{ vars.C }', '${{ vars.C }}')
+      .replace('apim-nmae: x', 'targets: t.yml\n          tenant-id: t')
+      .replace('{ contents: read }', '{ contents: read, id-token: write }');
+    expect(checkWorkflow(good, actionInputs)).toEqual([]);
+    expect(checkWorkflow(good.replace(`contoso/apim-function-auth@${sha}`, './'), actionInputs)).toEqual([]);
+    expect(checkWorkflow('a: [', actionInputs)[0]).toMatch(/^YAML: /);
   });
 
   test('pr-check-and-apply: check on pull requests, apply on main in an environment, serialised, subjects named', () => {
