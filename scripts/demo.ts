@@ -38,8 +38,13 @@ await withTwin(state, async (twin) => {
     );
     console.log(readable(run.summary));
     console.log(
-      `outputs: drift=${run.outputs.drift} smoke-result=${run.outputs['smoke-result']} apim-principal-id=${run.outputs['apim-principal-id'] || '-'}`
+      `outputs: result=${run.outputs.result} drift=${run.outputs.drift} change-count=${run.outputs['change-count']} ` +
+        `smoke-result=${run.outputs['smoke-result']} apim-principal-id=${run.outputs['apim-principal-id'] || '-'}`
     );
+    // `drift` is what the run found before it wrote anything: true on an apply that fixed it (result=applied).
+    if (run.outputs.drift === 'true' && run.outputs.result === 'applied') {
+      console.log('(drift=true: what this run found before writing; result=applied: it is fixed now)');
+    }
     const file = path.join(outDir, `${i + 1}-${step.mode}.md`);
     writeFileSync(file, run.summary);
     console.log(`full markdown: ${path.relative(process.cwd(), file)}`);
