@@ -17,6 +17,7 @@ import { baseInputs, runAction, scenario, withTwin, type Twin } from '../../scri
 import {
   armWritesSince,
   authSettingsOf,
+  CALLER_EXPRESSION,
   identityOf,
   ids,
   jwtsIn,
@@ -249,6 +250,31 @@ describe('keep, then mode: restore', () => {
           expect(armWritesSince(t, from)).toEqual([]);
           expect(t.getState().resources).toEqual(before.resources);
         }
+      });
+    });
+  });
+
+  it('a hand-edited snapshot that says the API had no policy: refused before any write, the policy is not deleted', async () => {
+    const s = scenario('drifted');
+    await withRunnerTemp(async (dir) => {
+      await withTwin(s, async (t) => {
+        const kept = await runAction(t, failingApply(s), temp(dir));
+        const snap = JSON.parse(readFileSync(kept.outputs['snapshot-path'], 'utf8')) as {
+          resources: { kind: string; before: { value?: string } }[];
+        };
+        delete snap.resources.find((x) => x.kind === 'api-policy')!.before.value;
+        const file = path.join(dir, 'edited.json');
+        writeFileSync(file, JSON.stringify(snap));
+        const before = t.getState();
+        const from = t.requests().length;
+        const r = await runAction(t, { ...baseInputs(s), mode: 'restore', snapshot: file }, temp(dir));
+        expect(r.code).toBe(1);
+        expect(errorLine(r.stdout)).toMatch(
+          /Nothing was changed: the snapshot .* cannot be restored: .*API policy orders: the snapshot says the API had no policy, but the policy now holds elements this action does not own/
+        );
+        expect(armWritesSince(t, from)).toEqual([]);
+        expect(t.getState().resources).toEqual(before.resources);
+        expect(policyOf(t.getState())).toContain(CALLER_EXPRESSION);
       });
     });
   });

@@ -48,6 +48,18 @@ export const IDENTITY_KEPT =
 
 const OWNED: readonly string[] = Object.values(EASY_AUTH_PATHS);
 
+/**
+ * What a policy this action created from nothing holds besides its owned elements (src/policy/splice.ts
+ * newDocument): `<base />` in every section. Deleting a policy is a restore only when the policy now is this, once the
+ * owned elements are set aside (canonically: APIM's save normalisation may reformat it).
+ */
+const CREATED_SKELETON = [
+  '<policies>',
+  ...['inbound', 'backend', 'outbound', 'on-error'].flatMap((s) => [`    <${s}>`, '        <base />', `    </${s}>`]),
+  '</policies>',
+  ''
+].join('\n');
+
 /** ETags compare without quotes and the weak prefix (`W/"x"` = `"x"` = `x`; RFC 9110 weak comparison). */
 export function sameEtag(a: string | undefined, b: string | undefined): boolean {
   const n = (e: string | undefined) => (e ?? '').trim().replace(/^W\//, '').replace(/"/g, '');
@@ -127,7 +139,9 @@ function planEasyAuthRestore(r: Extract<SnapshotResource, { kind: 'easy-auth' }>
 
 /**
  * A policy: as before (semantically) → unchanged; the ETag now is the one this action's write returned → PUT the
- * earlier text back with If-Match on that ETag (or DELETE, If-Match, when the API had no policy); anything else →
+ * earlier text back with If-Match on that ETag (or DELETE, If-Match, when the API had no policy and the policy now
+ * holds nothing but the owned elements and `<base />`s — else refused: the DELETE would take the user's elements with
+ * it); anything else →
  * refused (changed after the write). A write of unknown outcome has no ETag: its document is ours only when it is the
  * text that was sent (semantically), and then the ETag just read is the If-Match. The restore body is guarded like
  * apply's (guardPolicyWrite: byte for byte outside the owned elements); bytes that differ only by APIM's save
@@ -153,8 +167,18 @@ function planPolicyRestore(
   const ifMatch = after.etag ?? now.etag ?? '';
   if (!ifMatch) return { action: 'refuse', reason: 'no ETag to guard the restore write with If-Match' };
   if (before.value === undefined) {
-    // The API had no policy: the whole document is the one this action created (its ETag says so), nothing the user
-    // owns is in it.
+    // The API had no policy: the document should be the one this action created (its ETag says so). A DELETE removes
+    // the whole document, so it goes only when nothing but the owned elements is in it — never on the word of a
+    // snapshot file alone (a hand-edited one may drop "before" from an API whose policy is the user's).
+    const extra = guardPolicyRestore(now.value, CREATED_SKELETON, r.ownership, namedValues);
+    if (extra.length) {
+      return {
+        action: 'refuse',
+        reason:
+          'the snapshot says the API had no policy, but the policy now holds elements this action does not own: ' +
+          `deleting it would remove them (${extra.join('; ')})`
+      };
+    }
     return {
       action: 'write',
       reason: 'created by this action',
