@@ -223,7 +223,7 @@ describe('keep, then mode: restore', () => {
     });
   });
 
-  it('a foreign snapshot (another target), an unknown schema version and a file that is no snapshot are refused with nothing written', async () => {
+  it('a foreign snapshot (another target), an unknown schema version, a file that is no snapshot, a resource listed twice and a hostile nesting are refused with nothing written', async () => {
     const s = scenario('drifted');
     await withRunnerTemp(async (dir) => {
       await withTwin(s, async (t) => {
@@ -236,11 +236,21 @@ describe('keep, then mode: restore', () => {
             /is of another target .*apimName: snapshot 'apim-prod', this step 'apim-x'/
           ],
           ['future.json', { ...snap, schemaVersion: 2 }, /has schema version 2, which this action does not know/],
-          ['other.json', { resources: [] }, /is not a snapshot of apim-function-auth/]
+          ['other.json', { resources: [] }, /is not a snapshot of apim-function-auth/],
+          [
+            'twice.json',
+            { ...snap, resources: [...(snap.resources as unknown[]), (snap.resources as unknown[])[1]] },
+            /is incomplete or damaged: resources\[3\]: .*authsettingsV2 is listed twice/
+          ],
+          [
+            'deep.json',
+            JSON.stringify(snap).replace('"login":', `"deep":${'['.repeat(200_000)}${']'.repeat(200_000)},"login":`),
+            /is damaged: it nests deeper than 64 levels/
+          ]
         ];
         for (const [name, body, message] of variants) {
           const file = path.join(dir, name);
-          writeFileSync(file, JSON.stringify(body));
+          writeFileSync(file, typeof body === 'string' ? body : JSON.stringify(body));
           const before = t.getState();
           const from = t.requests().length;
           const r = await runAction(t, { ...baseInputs(s), mode: 'restore', snapshot: file }, temp(dir));
