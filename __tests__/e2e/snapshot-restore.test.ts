@@ -129,6 +129,30 @@ describe('on-failure: restore', () => {
     });
   });
 
+  it('the fresh read before the restore answers 200 without content: nothing restored, and the report still lists every resource', async () => {
+    const s = scenario('drifted');
+    await withRunnerTemp(async (dir) => {
+      await withTwin(s, async (t) => {
+        // Apply reads Easy Auth three times (observe, right before its PUT, read-back); the fourth read is the restore's.
+        t.addFaults([
+          { match: { method: 'GET', pathRegex: 'authsettingsV2/list' }, skip: 3, respond: { status: 200, body: {} } }
+        ]);
+        const r = await runAction(t, failingApply(s, { 'on-failure': 'restore' }), temp(dir));
+        expect(r.code).toBe(1);
+        const writes = armWritesSince(t, 0).map((w) => w.method);
+        expect(writes).toEqual(['PATCH', 'PUT', 'PUT']); // apply's three writes; the restore wrote nothing
+        expect(errorLine(r.stdout)).toMatch(
+          /On failure \(restore\): restored: nothing; not restored: Easy Auth func-x, API policy orders; kept: APIM apim-x identity \(a system-assigned identity is never removed\)\. Nothing was restored: the fresh reads before the restore failed/
+        );
+        expect(r.summary).toMatch(
+          /\| Easy Auth func-x \| ❌ not restored \| left as the run wrote it: the fresh read before the restore failed \|/
+        );
+        expect(r.summary).toMatch(/\| API policy orders \| ❌ not restored \|/);
+        expect(r.summary).toMatch(/\| APIM apim-x identity \| 🔒 kept \|/);
+      });
+    });
+  });
+
   it('an API that had no policy: the policy the action created is deleted again (If-Match on its ETag)', async () => {
     const s = scenario('drifted');
     delete s.resources[ids(s).policy];
