@@ -12,7 +12,8 @@ import { baseInputs, runAction, scenario, withTwin, type Twin } from '../../scri
 import { jwtsIn } from './helpers.js';
 import { githubRequests, stateOf, warnings } from './smoke-helpers.js';
 
-const MARKER = '<!-- apim-function-auth:drift-issue: apim-x/func-x/orders -->';
+const MARKER =
+  '<!-- apim-function-auth:drift-issue: apim-x/func-x/orders in 22222222-2222-4222-8222-222222222222/rg-demo/rg-demo -->';
 const RUNS = 'https://github.com/octo/orders-app/actions/runs';
 const UNRELATED = { number: 8, title: 'Checkout page is slow', body: 'p95 is 3 s', state: 'open' as const, labels: [] };
 
@@ -134,6 +135,32 @@ describe('drift watch on schedule: check → check → apply → check', () => {
     expect(secrets.length).toBeGreaterThan(1);
     for (const s of secrets) expect(texts).not.toContain(s);
     expect(jwtsIn(texts)).toEqual([]);
+  });
+});
+
+describe('drift watch: one issue per configuration', () => {
+  it('a check of the same names in another resource group, in sync, leaves the drifted configuration’s issue open', async () => {
+    const state = scheduled('drifted');
+    // rg-demo2 holds an in-sync copy of the target under the same names (apim-x, func-x, orders).
+    const copy = scenario('in-sync');
+    const moved = (text: string) => text.split('/resourceGroups/rg-demo/').join('/resourceGroups/rg-demo2/');
+    for (const [id, body] of Object.entries(copy.resources)) {
+      state.resources[moved(id)] = JSON.parse(moved(JSON.stringify(body))) as (typeof state.resources)[string];
+    }
+    state.workflowIdentity.scopes.push(`/subscriptions/${state.subscriptionId}/resourceGroups/rg-demo2`);
+    const rg2 = { 'apim-resource-group': 'rg-demo2', 'function-app-resource-group': 'rg-demo2', 'smoke-path': '' };
+    await withTwin(state, async (twin) => {
+      const drifted = await runAction(twin, inputs(state), runEnv(4001));
+      expect(drifted.outputs.drift).toBe('true');
+      expect(ours(twin).map((i) => [i.number, i.state])).toEqual([[9, 'open']]);
+      const from = githubRequests(twin).length;
+      const other = await runAction(twin, inputs(state, rg2), runEnv(4002));
+      expect(other.code).toBe(0);
+      expect(other.outputs.drift).toBe('false');
+      expect(ours(twin).map((i) => [i.number, i.state])).toEqual([[9, 'open']]);
+      expect(issueCalls(twin, from)).toEqual(['GET /issues 200']);
+      expect(stateOf(twin).github.comments).toEqual([]);
+    });
   });
 });
 

@@ -153,6 +153,32 @@ describe('drift status, marker, title and body', () => {
     expect(carriesMarker(`quoted: ${MARKER}`, MARKER)).toBe(false);
   });
 
+  it('tells apart configurations whose names repeat in another subscription, resource group or slot', () => {
+    const scope = {
+      subscriptionId: '22222222-2222-4222-8222-222222222222',
+      apimResourceGroup: 'rg-demo',
+      functionAppResourceGroup: 'rg-func'
+    };
+    const prod = driftIssueMarker({ ...TARGET, scope });
+    expect(prod).toBe(
+      '<!-- apim-function-auth:drift-issue: apim-x/func-x/orders in 22222222-2222-4222-8222-222222222222/rg-demo/rg-func -->'
+    );
+    const others = [
+      { ...scope, slot: 'staging' },
+      { ...scope, subscriptionId: '33333333-3333-4333-8333-333333333333' },
+      { ...scope, apimResourceGroup: 'rg-other' },
+      { ...scope, functionAppResourceGroup: 'rg-demo' }
+    ].map((s) => driftIssueMarker({ ...TARGET, scope: s }));
+    expect(new Set([prod, ...others]).size).toBe(5);
+    for (const m of others) expect(carriesMarker(`${m}\nbody`, prod)).toBe(false);
+    expect(others[0]).toMatch(/\/rg-func\/staging -->$/);
+    // ARM names compare case-insensitively: the same configuration typed in another case keeps its issue.
+    expect(driftIssueMarker({ ...TARGET, scope: { ...scope, apimResourceGroup: 'RG-Demo' } })).toBe(prod);
+    expect(driftIssueTitle([{ ...TARGET, scope: { ...scope, slot: 'staging' } }])).toBe(
+      'apim-function-auth: drift in apim-x → func-x/staging (orders)'
+    );
+  });
+
   it('the title names the drifted targets and stays within GitHub’s 256 characters', () => {
     expect(driftIssueTitle([TARGET])).toBe('apim-function-auth: drift in apim-x → func-x (orders)');
     const many = Array.from({ length: 20 }, (_, i) => ({ ...TARGET, apim: `apim-${i}-${'x'.repeat(20)}` }));

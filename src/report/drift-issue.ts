@@ -54,16 +54,30 @@ export function driftStatus(report: RunReport): DriftStatus {
 }
 
 /**
- * The hidden marker of one run configuration's drift issue: the sticky comment's marker ({@link commentMarker}, so
- * whatever identifies a configuration there identifies it here) with the prefix {@link DRIFT_ISSUE_PREFIX}, e.g.
- * `<!-- apim-function-auth:drift-issue: apim-x/func-x/orders -->`. It never starts like a sticky comment's marker.
+ * The hidden marker of one run configuration's drift issue: the sticky comment's marker ({@link commentMarker}: the
+ * names) with the prefix {@link DRIFT_ISSUE_PREFIX}, then — when the report knows it (`target.scope`) — where the names
+ * live: subscription, APIM resource group, Function App resource group and slot, in lower case (ARM compares them
+ * case-insensitively), e.g. `<!-- apim-function-auth:drift-issue: apim-x/func-x/orders in
+ * 22222222-2222-4222-8222-222222222222/rg-demo/rg-demo -->` (`/<slot>` after a slot). So a nightly check of staging
+ * never updates or closes the issue of production when their names repeat (issue "Drift watch": the marker holds the
+ * target, subscription, resource groups and slot). It never starts like a sticky comment's marker.
  */
 export function driftIssueMarker(target: RunReport['target']): string {
   const inner = commentMarker(target)
     .replace(/^<!--\s*/, '')
     .replace(/\s*-->$/, '');
   const key = inner.startsWith(`${TOOL}:`) ? inner.slice(TOOL.length + 1).trim() : inner;
-  return `<!-- ${DRIFT_ISSUE_PREFIX}: ${key} -->`;
+  const s = target.scope;
+  const clean = (x: string) =>
+    x
+      .toLowerCase()
+      .replace(/[<>!\s/]/g, '_')
+      .replace(/-{2,}/g, '-')
+      .slice(0, 100);
+  const where = s
+    ? ` in ${[s.subscriptionId, s.apimResourceGroup, s.functionAppResourceGroup, ...(s.slot ? [s.slot] : [])].map(clean).join('/')}`
+    : '';
+  return `<!-- ${DRIFT_ISSUE_PREFIX}: ${key}${where} -->`;
 }
 
 /** True when `body`'s first line (leading white space and CRLF ignored) is `marker`: the issue belongs to it. */
@@ -72,10 +86,11 @@ export function carriesMarker(body: string, marker: string): boolean {
   return first.trim() === marker;
 }
 
-/** A target as the title names it: `apim-x → func-x (orders, payments)`. */
+/** A target as the title names it: `apim-x → func-x (orders, payments)`; `func-x/staging` for a slot. */
 function targetName(t: RunReport['target']): string {
   const apis = t.apis.length > 0 ? ` (${t.apis.join(', ')})` : '';
-  return `${t.apim} → ${t.functionApp}${apis}`;
+  const slot = t.scope?.slot ? `/${t.scope.slot}` : '';
+  return `${t.apim} → ${t.functionApp}${slot}${apis}`;
 }
 
 /**
