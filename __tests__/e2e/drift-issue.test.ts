@@ -182,6 +182,26 @@ describe('drift watch: permissions and events', () => {
     });
   });
 
+  it('a close that GitHub refuses once: one warning, and the next in-sync check closes the issue with ONE note', async () => {
+    const state = scheduled('in-sync');
+    state.github.issues!.push({ number: 9, title: 'drift', body: `${MARKER}\nold report`, state: 'open', labels: [] });
+    await withTwin(state, async (twin) => {
+      twin.addFaults([{ match: { method: 'PATCH', pathRegex: '/issues/9$' }, respond: { status: 403, body: {} } }]);
+      const first = await runAction(twin, inputs(state), runEnv(5001));
+      expect(first.code).toBe(0);
+      expect(warnings(first.stdout).filter((w) => /drift issue/i.test(w))).toHaveLength(1);
+      expect(ours(twin).map((i) => i.state)).toEqual(['open']);
+      const second = await runAction(twin, inputs(state), runEnv(5002));
+      expect(second.code).toBe(0);
+      expect(ours(twin).map((i) => i.state)).toEqual(['closed']);
+      expect(
+        stateOf(twin)
+          .github.comments.filter((c) => c.issueNumber === 9)
+          .map((c) => c.body)
+      ).toEqual([`✅ In sync since [run 5002](${RUNS}/5002): apim-function-auth found no drift. Closing this issue.`]);
+    });
+  });
+
   it('a pull_request event never opens an issue (the sticky PR comment reports the drift)', async () => {
     const state = scenario('drifted'); // event pull_request, PR #7
     await withTwin(state, async (twin) => {

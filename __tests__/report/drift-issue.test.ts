@@ -284,7 +284,7 @@ describe('publishDriftIssue', () => {
     expect(third).toMatchObject({ outcome: 'closed', number: 9 });
     expect(ours.state).toBe('closed');
     expect(ours.comments).toEqual(['✅ In sync since run 44: apim-function-auth found no drift. Closing this issue.']);
-    expect(gh.calls.slice(-2)).toEqual(['comment 9', 'update 9 closed completed']);
+    expect(gh.calls.slice(-2)).toEqual(['update 9 closed completed', 'comment 9']);
     expect(gh.issues.find((i) => i.number === 8)).toMatchObject({ state: 'open', body: 'crash', comments: [] });
     expect(warnings()).toEqual([]);
 
@@ -292,6 +292,25 @@ describe('publishDriftIssue', () => {
     const calls = gh.calls.length;
     expect(await publishDriftIssue(inSync, gh.port, ctx, log)).toEqual({ outcome: 'none' });
     expect(gh.calls.slice(calls)).toEqual(['list']);
+  });
+
+  it('a close that fails leaves no note: the next in-sync check closes it with one note, not a second', async () => {
+    const gh = fakeIssues([{ body: `${MARKER}\nold` }]);
+    const update = gh.port.updateIssue.bind(gh.port);
+    let refuse = true;
+    gh.port.updateIssue = async (n, patch) => {
+      if (refuse) {
+        refuse = false;
+        throw Object.assign(new Error('Server Error'), { status: 502 });
+      }
+      return update(n, patch);
+    };
+    const { log, warnings } = logger();
+    expect(await publishDriftIssue(inSync, gh.port, ctx, log)).toEqual({ outcome: 'failed' });
+    expect(warnings()).toHaveLength(1);
+    expect(await publishDriftIssue(inSync, gh.port, ctx, log)).toMatchObject({ outcome: 'closed', number: 8 });
+    expect(gh.issues[0]).toMatchObject({ state: 'closed' });
+    expect(gh.issues[0]!.comments).toHaveLength(1);
   });
 
   it('after a closed episode, new drift opens a new issue (closed ones are not reopened)', async () => {
