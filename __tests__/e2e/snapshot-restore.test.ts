@@ -157,6 +157,30 @@ describe('on-failure: restore', () => {
     });
   });
 
+  it('a write that timed out reads as before but may still land: the restore says "outcome unknown (check it)", never "already as before"', async () => {
+    const s = scenario('drifted');
+    await withRunnerTemp(async (dir) => {
+      await withTwin(s, async (t) => {
+        // The twin answers the Easy Auth PUT after the action's 3 s ARM timeout, and applies it then: after the
+        // restore's read.
+        t.addFaults([{ match: { method: 'PUT', pathRegex: 'authsettingsV2\\?' }, delayMs: 4500 }]);
+        const env = { RUNNER_TEMP: dir, APIM_FUNCTION_AUTH_ARM_TIMEOUT_MS: '3000' };
+        const r = await runAction(t, failingApply(s, { 'on-failure': 'restore' }), { env });
+        expect(r.code).toBe(1);
+        expect(errorLine(r.stdout)).toMatch(/Outcome unknown \(check it\): Easy Auth func-x/);
+        expect(errorLine(r.stdout)).toMatch(
+          /On failure \(restore\): restored: nothing; outcome unknown \(check it\): Easy Auth func-x; already as before: API policy orders/
+        );
+        expect(r.summary).toMatch(
+          /\| Easy Auth func-x \| ⚠️ outcome unknown \(check it\) \| as before the run when read, but this run's write of it ended without an answer and may still take effect/
+        );
+        // And it did take effect after the run: "already as before" would have been false.
+        await new Promise((res) => setTimeout(res, 2000));
+        expect(authSettingsOf(t.getState())).not.toEqual(authSettingsOf(s));
+      });
+    });
+  });
+
   it('an API that had no policy: the policy the action created is deleted again (If-Match on its ETag)', async () => {
     const s = scenario('drifted');
     delete s.resources[ids(s).policy];

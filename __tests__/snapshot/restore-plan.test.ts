@@ -11,6 +11,7 @@ import {
   easyAuthRestoreProblems,
   guardPolicyRestore,
   IDENTITY_KEPT,
+  MAY_STILL_LAND,
   planRestore,
   sameEtag,
   type CurrentDocs
@@ -172,6 +173,29 @@ describe('planRestore: Easy Auth', () => {
       action: 'refuse',
       reason: 'the restore would change settings this action does not own (properties.login.tokenStore.enabled)'
     });
+  });
+});
+
+describe('planRestore: a write of unknown outcome that reads as before', () => {
+  it('right after the run (on-failure: restore) is unsure — it may still land —; later (mode: restore) unchanged', () => {
+    const snap = snapshotOf([
+      {
+        ...easyAuthEntry(OFF, ON),
+        after: { state: 'unknown', document: { properties: ON }, source: 'sent', at: 'x' }
+      } as SnapshotResource,
+      policyEntry(BEFORE, '"e1"', { value: AFTER, state: 'unknown' })
+    ]);
+    const now: CurrentDocs = { ...easyAuthNow(OFF), policies: { orders: doc(BEFORE, '"e1"') } };
+    const recent = planRestore(snap, now, undefined, { recent: true });
+    expect(recent.map((x) => [x.label, x.action])).toEqual([
+      ['Easy Auth func-x', 'unsure'],
+      ['API policy orders', 'unsure']
+    ]);
+    expect(recent[0]!.reason).toBe(MAY_STILL_LAND);
+    expect(planRestore(snap, now).map((x) => x.action)).toEqual(['unchanged', 'unchanged']);
+    // A verified write that reads as before again is plainly unchanged, even right after the run.
+    const verified = snapshotOf([easyAuthEntry(OFF, ON)]);
+    expect(planRestore(verified, easyAuthNow(OFF), undefined, { recent: true })[0]!.action).toBe('unchanged');
   });
 });
 

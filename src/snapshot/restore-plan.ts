@@ -33,8 +33,12 @@ export interface RestoreStep {
   kind: ResourceKind;
   resourceId: string;
   label: string;
-  /** `write`: put back; `unchanged`: already as before; `keep`: never removed; `refuse`: see `reason`. */
-  action: 'write' | 'unchanged' | 'keep' | 'refuse';
+  /**
+   * `write`: put back; `unchanged`: already as before; `unsure`: as before when read, but this run's write of it ended
+   * without an answer and may still take effect (nothing to write, nothing to claim); `keep`: never removed; `refuse`:
+   * see `reason`.
+   */
+  action: 'write' | 'unchanged' | 'unsure' | 'keep' | 'refuse';
   reason: string;
   write?: RestoreWrite;
   /** The document as it was before the run (what the read-back must show): Easy Auth properties or policy text. */
@@ -66,16 +70,29 @@ export function sameEtag(a: string | undefined, b: string | undefined): boolean 
   return n(a) !== '' && n(a) === n(b);
 }
 
+/** What a resource that reads as before the run is, when this run's write of it had an unknown outcome. */
+export const MAY_STILL_LAND =
+  "as before the run when read, but this run's write of it ended without an answer and may still take effect: check " +
+  'it in a minute (run mode: check)';
+
 /**
  * One step per resource of `snapshot`, in its order (apply order), from `current` (what a fresh read found now).
  * `namedValues` (optional) resolves `{{named value}}` resources when judging policy ownership (an automatic restore
- * has them from the run's reads; a restore from a file does not, and then refuses rather than guesses). Pure.
+ * has them from the run's reads; a restore from a file does not, and then refuses rather than guesses).
+ * `opts.recent`: the restore follows the writes at once (`on-failure: restore`): a write of unknown outcome (a timeout,
+ * a 5xx) may still be in flight, so a resource that reads as before is `unsure`, not `unchanged` (a later `mode:
+ * restore` reads what such a write did long ago). Pure.
  */
 export function planRestore(
   snapshot: Snapshot,
   current: CurrentDocs,
-  namedValues?: ReadonlyMap<string, string | undefined>
+  namedValues?: ReadonlyMap<string, string | undefined>,
+  opts: { recent?: boolean } = {}
 ): RestoreStep[] {
+  const asBefore = (r: SnapshotResource): Decision =>
+    opts.recent && r.after?.state === 'unknown'
+      ? { action: 'unsure', reason: MAY_STILL_LAND }
+      : { action: 'unchanged', reason: 'already as before the run' };
   return snapshot.resources.map((r) => {
     const base = { kind: r.kind, resourceId: r.resourceId, label: r.label };
     if (r.kind === 'apim-identity') {
@@ -88,8 +105,11 @@ export function planRestore(
         reason: 'its copy in the snapshot held a secret-looking value and was scrubbed: restore it by hand'
       };
     }
-    if (r.kind === 'easy-auth') return { ...base, ...planEasyAuthRestore(r, current.easyAuth) };
-    return { ...base, ...planPolicyRestore(r, findPolicy(current, r.apiId), namedValues) };
+    const d =
+      r.kind === 'easy-auth'
+        ? planEasyAuthRestore(r, current.easyAuth)
+        : planPolicyRestore(r, findPolicy(current, r.apiId), namedValues);
+    return { ...base, ...(d.action === 'unchanged' ? asBefore(r) : d) };
   });
 }
 

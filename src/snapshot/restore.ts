@@ -43,7 +43,7 @@ export async function restoreSnapshot(
   opts: { trigger: RestoreReport['trigger']; namedValues?: ReadonlyMap<string, string | undefined> }
 ): Promise<RestoreReport> {
   const current = await readCurrent(arm, snapshot);
-  const steps = planRestore(snapshot, current, opts.namedValues);
+  const steps = planRestore(snapshot, current, opts.namedValues, { recent: opts.trigger !== 'requested' });
   const refused = steps.filter((s) => s.action === 'refuse');
   if (refused.length) {
     const problem = `Nothing was restored: ${refused.map((s) => `${s.label}: ${s.reason}`).join('; ')}.`;
@@ -75,8 +75,9 @@ export function unreadRestore(snapshot: Snapshot, trigger: RestoreReport['trigge
   return { trigger, items, problem, refused: true };
 }
 
-/** The state of a step that writes nothing: kept (identity), unchanged, or not attempted. */
+/** The state of a step that writes nothing: kept (identity), unchanged, unknown (may still change), or not attempted. */
 function quietState(s: RestoreStep): RestoreState {
+  if (s.action === 'unsure') return 'unknown';
   return s.action === 'keep' ? 'kept' : s.action === 'unchanged' ? 'unchanged' : 'not-attempted';
 }
 
