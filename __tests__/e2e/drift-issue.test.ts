@@ -164,6 +164,28 @@ describe('drift watch: one issue per configuration', () => {
   });
 });
 
+describe('drift watch: a policy edit that breaks the chain', () => {
+  it('a check refused by a plan blocker (a later set-header replaces APIM’s token) opens the issue', async () => {
+    const state = scheduled('in-sync');
+    const id = Object.keys(state.resources).find((k) => k.endsWith('/apis/orders/policies/policy'))!;
+    const policy = state.resources[id]!.properties as { value: string };
+    policy.value = policy.value.replace(
+      '</inbound>',
+      '    <set-header name="Authorization" exists-action="override"><value>Basic dTpw</value></set-header>\n    </inbound>'
+    );
+    await withTwin(state, async (twin) => {
+      const r = await runAction(twin, inputs(state, { 'smoke-path': '' }), runEnv(6001));
+      expect(r.code).toBe(1);
+      expect(r.outputs.result).toBe('failed');
+      const [issue, ...more] = ours(twin);
+      expect(more).toEqual([]);
+      expect(issue).toMatchObject({ number: 9, state: 'open' });
+      expect(issue!.body).toContain('replaces the Authorization header that carries APIM');
+      expect(r.outputs['issue-url']).toBe('https://github.com/octo/orders-app/issues/9');
+    });
+  });
+});
+
 describe('drift watch: permissions and events', () => {
   it('no issues: write (403) → one warning, no issue; the run’s result is the drift alone', async () => {
     const state = scheduled('drifted');

@@ -138,6 +138,17 @@ describe('drift status, marker, title and body', () => {
     const blocked = structuredClone(inSync);
     blocked.plan!.resources[0]!.error = 'policy is not well-formed';
     expect(driftStatus(blocked)).toBe('not-in-sync');
+    // As reconcileTarget reports a plan blocker: verdict failed, stopped before writes, the resource's error.
+    const stopped: RunReport = {
+      ...blocked,
+      verdict: 'failed',
+      error: 'Nothing was changed: …',
+      stoppedBeforeWrites: true
+    };
+    expect(driftStatus(stopped)).toBe('not-in-sync');
+    // Stopped after the plan for another reason (the Entra pre-flight, the smoke context): it could not tell.
+    const preflight: RunReport = { ...inSync, verdict: 'failed', error: 'pre-flight', stoppedBeforeWrites: true };
+    expect(driftStatus(preflight)).toBe('unknown');
     expect(driftStatus({ ...inSync, verdict: 'failed', error: 'sign-in failed' })).toBe('unknown');
     expect(driftStatus({ ...drifted, mode: 'apply', verdict: 'applied' })).toBe('unknown');
   });

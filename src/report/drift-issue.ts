@@ -40,16 +40,22 @@ export function isPullRequestEvent(eventName: string): boolean {
 /**
  * What a run says about Azure, for the drift issue:
  * - `not-in-sync`: a check (mode `check`) that found drift, or anything else {@link needsAttention} counts (a failed
- *   smoke check, a resource that could not be reconciled, a finding such as the effective policy's) — but not a run
- *   that failed before it could tell (verdict `failed`);
+ *   smoke check, a resource that could not be reconciled, a finding such as the effective policy's); also a check
+ *   that stopped after its plan because a resource cannot be reconciled as Azure holds it (a plan blocker, e.g. a
+ *   policy element someone added that replaces APIM's token) — the reads told, and every call may be failing;
  * - `in-sync`: a check with nothing that needs attention;
- * - `unknown`: an apply run, or a check that failed (sign-in, a read, bad inputs): the issue is left as it is.
+ * - `unknown`: an apply run, or a check that failed before it could tell (sign-in, a read, bad inputs, the Entra
+ *   pre-flight, the smoke requests' context): the issue is left as it is.
  */
 export type DriftStatus = 'not-in-sync' | 'in-sync' | 'unknown';
 
 /** The {@link DriftStatus} of a finished run. */
 export function driftStatus(report: RunReport): DriftStatus {
-  if (report.mode !== 'check' || report.verdict === 'failed') return 'unknown';
+  if (report.mode !== 'check') return 'unknown';
+  if (report.verdict === 'failed') {
+    const blocked = report.stoppedBeforeWrites && (report.plan?.resources ?? []).some((r) => r.error !== undefined);
+    return blocked ? 'not-in-sync' : 'unknown';
+  }
   return needsAttention(report) ? 'not-in-sync' : 'in-sync';
 }
 
