@@ -196,8 +196,19 @@ function stoppedResult(settings: Settings, plan: Plan, e: unknown, started: numb
   return { report, plan, apimPrincipalId: plan.facts.apimPrincipalId, failed: true, failure: message };
 }
 
-function targetOf(settings: Settings): RunReport['target'] {
-  return { apim: settings.apimName, apis: settings.apiIds, functionApp: settings.functionAppName };
+/** The report's target: the names, and the subscription, resource groups and slot they live in. */
+export function targetOf(settings: Settings): RunReport['target'] {
+  return {
+    apim: settings.apimName,
+    apis: settings.apiIds,
+    functionApp: settings.functionAppName,
+    scope: {
+      subscriptionId: settings.subscriptionId,
+      apimResourceGroup: settings.apimResourceGroup,
+      functionAppResourceGroup: settings.functionAppResourceGroup,
+      ...(settings.functionAppSlot ? { slot: settings.functionAppSlot } : {})
+    }
+  };
 }
 
 /**

@@ -286,11 +286,23 @@ export type Verdict = 'in-sync' | 'drift' | 'applied' | 'failed' | 'restored';
  */
 export type AppliedState = 'verified' | 'in-sync' | 'written-unverified' | 'unknown' | 'not-written' | 'not-attempted';
 
+/** The target a report is about: names for the reader, and where they live (`scope`) to tell configurations apart. */
+export interface ReportTarget {
+  apim: string;
+  apis: string[];
+  functionApp: string;
+  /**
+   * Where the names live, when the run got that far (reconcileTarget sets it): two configurations with the same names
+   * in another subscription, resource group or slot are other targets (the drift issue's marker carries it).
+   */
+  scope?: { subscriptionId: string; apimResourceGroup: string; functionAppResourceGroup: string; slot?: string };
+}
+
 /** Everything the report renders. Secrets never enter this object. */
 export interface RunReport {
   mode: Mode;
   verdict: Verdict;
-  target: { apim: string; apis: string[]; functionApp: string };
+  target: ReportTarget;
   plan?: Plan;
   /** In apply mode: which resources were written (label), and which were not. */
   applied: { label: string; ok: boolean; state?: AppliedState; detail?: string }[];

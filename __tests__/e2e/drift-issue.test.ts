@@ -144,6 +144,54 @@ describe('drift watch on schedule: check → check → apply → check', () => {
   });
 });
 
+describe('drift watch: one issue per configuration', () => {
+  it('a check of the same names in another resource group, in sync, leaves the drifted configuration’s issue open', async () => {
+    const state = scheduled('drifted');
+    // rg-demo2 holds an in-sync copy of the target under the same names (apim-x, func-x, orders).
+    const copy = scenario('in-sync');
+    const moved = (text: string) => text.split('/resourceGroups/rg-demo/').join('/resourceGroups/rg-demo2/');
+    for (const [id, body] of Object.entries(copy.resources)) {
+      state.resources[moved(id)] = JSON.parse(moved(JSON.stringify(body))) as (typeof state.resources)[string];
+    }
+    state.workflowIdentity.scopes.push(`/subscriptions/${state.subscriptionId}/resourceGroups/rg-demo2`);
+    const rg2 = { 'apim-resource-group': 'rg-demo2', 'function-app-resource-group': 'rg-demo2', 'smoke-path': '' };
+    await withTwin(state, async (twin) => {
+      const drifted = await runAction(twin, inputs(state), runEnv(4001));
+      expect(drifted.outputs.drift).toBe('true');
+      expect(ours(twin).map((i) => [i.number, i.state])).toEqual([[9, 'open']]);
+      const from = githubRequests(twin).length;
+      const other = await runAction(twin, inputs(state, rg2), runEnv(4002));
+      expect(other.code).toBe(0);
+      expect(other.outputs.drift).toBe('false');
+      expect(ours(twin).map((i) => [i.number, i.state])).toEqual([[9, 'open']]);
+      expect(issueCalls(twin, from)).toEqual(['GET /issues 200']);
+      expect(stateOf(twin).github.comments).toEqual([]);
+    });
+  });
+});
+
+describe('drift watch: a policy edit that breaks the chain', () => {
+  it('a check refused by a plan blocker (a later set-header replaces APIM’s token) opens the issue', async () => {
+    const state = scheduled('in-sync');
+    const id = Object.keys(state.resources).find((k) => k.endsWith('/apis/orders/policies/policy'))!;
+    const policy = state.resources[id]!.properties as { value: string };
+    policy.value = policy.value.replace(
+      '</inbound>',
+      '    <set-header name="Authorization" exists-action="override"><value>Basic dTpw</value></set-header>\n    </inbound>'
+    );
+    await withTwin(state, async (twin) => {
+      const r = await runAction(twin, inputs(state, { 'smoke-path': '' }), runEnv(6001));
+      expect(r.code).toBe(1);
+      expect(r.outputs.result).toBe('failed');
+      const [issue, ...more] = ours(twin);
+      expect(more).toEqual([]);
+      expect(issue).toMatchObject({ number: 9, state: 'open' });
+      expect(issue!.body).toContain('replaces the Authorization header that carries APIM');
+      expect(r.outputs['issue-url']).toBe('https://github.com/octo/orders-app/issues/9');
+    });
+  });
+});
+
 describe('drift watch: permissions and events', () => {
   it('no issues: write (403) → one warning, no issue; the run’s result is the drift alone', async () => {
     const state = scheduled('drifted');
@@ -159,6 +207,26 @@ describe('drift watch: permissions and events', () => {
       expect(ours(twin)).toEqual([]);
       expect(r.outputs['issue-url']).toBe('');
       expect(issueCalls(twin)).toEqual(['GET /issues 200', 'POST /issues 403']);
+    });
+  });
+
+  it('a close that GitHub refuses once: one warning, and the next in-sync check closes the issue with ONE note', async () => {
+    const state = scheduled('in-sync');
+    state.github.issues!.push({ number: 9, title: 'drift', body: `${MARKER}\nold report`, state: 'open', labels: [] });
+    await withTwin(state, async (twin) => {
+      twin.addFaults([{ match: { method: 'PATCH', pathRegex: '/issues/9$' }, respond: { status: 403, body: {} } }]);
+      const first = await runAction(twin, inputs(state), runEnv(5001));
+      expect(first.code).toBe(0);
+      expect(warnings(first.stdout).filter((w) => /drift issue/i.test(w))).toHaveLength(1);
+      expect(ours(twin).map((i) => i.state)).toEqual(['open']);
+      const second = await runAction(twin, inputs(state), runEnv(5002));
+      expect(second.code).toBe(0);
+      expect(ours(twin).map((i) => i.state)).toEqual(['closed']);
+      expect(
+        stateOf(twin)
+          .github.comments.filter((c) => c.issueNumber === 9)
+          .map((c) => c.body)
+      ).toEqual([`✅ In sync since [run 5002](${RUNS}/5002): apim-function-auth found no drift. Closing this issue.`]);
     });
   });
 

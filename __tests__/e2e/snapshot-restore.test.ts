@@ -17,6 +17,7 @@ import { baseInputs, runAction, scenario, withTwin, type Twin } from '../../scri
 import {
   armWritesSince,
   authSettingsOf,
+  CALLER_EXPRESSION,
   identityOf,
   ids,
   jwtsIn,
@@ -122,8 +123,60 @@ describe('on-failure: restore', () => {
           expect(text).not.toContain(secret);
         }
         expect(jwtsIn(text)).toEqual([]);
-        // The summary carries it collapsed.
-        expect(r.summary).toMatch(/<details><summary>snapshot JSON \(3 resources, \d+ KiB\)<\/summary>/);
+        // The summary carries it collapsed, without the policy's text (it may hold credentials inline).
+        expect(r.summary).toMatch(
+          /<details><summary>snapshot JSON \(3 resources, \d+ KiB; policy texts in the file\)<\/summary>/
+        );
+        expect(text).toContain('GetValueOrDefault');
+        expect(r.summary).not.toContain('GetValueOrDefault');
+      });
+    });
+  });
+
+  it('the fresh read before the restore answers 200 without content: nothing restored, and the report still lists every resource', async () => {
+    const s = scenario('drifted');
+    await withRunnerTemp(async (dir) => {
+      await withTwin(s, async (t) => {
+        // Apply reads Easy Auth three times (observe, right before its PUT, read-back); the fourth read is the restore's.
+        t.addFaults([
+          { match: { method: 'GET', pathRegex: 'authsettingsV2/list' }, skip: 3, respond: { status: 200, body: {} } }
+        ]);
+        const r = await runAction(t, failingApply(s, { 'on-failure': 'restore' }), temp(dir));
+        expect(r.code).toBe(1);
+        const writes = armWritesSince(t, 0).map((w) => w.method);
+        expect(writes).toEqual(['PATCH', 'PUT', 'PUT']); // apply's three writes; the restore wrote nothing
+        expect(errorLine(r.stdout)).toMatch(
+          /On failure \(restore\): restored: nothing; not restored: Easy Auth func-x, API policy orders; kept: APIM apim-x identity \(a system-assigned identity is never removed\)\. Nothing was restored: the fresh reads before the restore failed/
+        );
+        expect(r.summary).toMatch(
+          /\| Easy Auth func-x \| ❌ not restored \| left as the run wrote it: the fresh read before the restore failed \|/
+        );
+        expect(r.summary).toMatch(/\| API policy orders \| ❌ not restored \|/);
+        expect(r.summary).toMatch(/\| APIM apim-x identity \| 🔒 kept \|/);
+      });
+    });
+  });
+
+  it('a write that timed out reads as before but may still land: the restore says "outcome unknown (check it)", never "already as before"', async () => {
+    const s = scenario('drifted');
+    await withRunnerTemp(async (dir) => {
+      await withTwin(s, async (t) => {
+        // The twin answers the Easy Auth PUT after the action's 3 s ARM timeout, and applies it then: after the
+        // restore's read.
+        t.addFaults([{ match: { method: 'PUT', pathRegex: 'authsettingsV2\\?' }, delayMs: 4500 }]);
+        const env = { RUNNER_TEMP: dir, APIM_FUNCTION_AUTH_ARM_TIMEOUT_MS: '3000' };
+        const r = await runAction(t, failingApply(s, { 'on-failure': 'restore' }), { env });
+        expect(r.code).toBe(1);
+        expect(errorLine(r.stdout)).toMatch(/Outcome unknown \(check it\): Easy Auth func-x/);
+        expect(errorLine(r.stdout)).toMatch(
+          /On failure \(restore\): restored: nothing; outcome unknown \(check it\): Easy Auth func-x; already as before: API policy orders/
+        );
+        expect(r.summary).toMatch(
+          /\| Easy Auth func-x \| ⚠️ outcome unknown \(check it\) \| as before the run when read, but this run's write of it ended without an answer and may still take effect/
+        );
+        // And it did take effect after the run: "already as before" would have been false.
+        await new Promise((res) => setTimeout(res, 2000));
+        expect(authSettingsOf(t.getState())).not.toEqual(authSettingsOf(s));
       });
     });
   });
@@ -222,7 +275,7 @@ describe('keep, then mode: restore', () => {
     });
   });
 
-  it('a foreign snapshot (another target), an unknown schema version and a file that is no snapshot are refused with nothing written', async () => {
+  it('a foreign snapshot (another target), an unknown schema version, a file that is no snapshot, a resource listed twice and a hostile nesting are refused with nothing written', async () => {
     const s = scenario('drifted');
     await withRunnerTemp(async (dir) => {
       await withTwin(s, async (t) => {
@@ -235,11 +288,21 @@ describe('keep, then mode: restore', () => {
             /is of another target .*apimName: snapshot 'apim-prod', this step 'apim-x'/
           ],
           ['future.json', { ...snap, schemaVersion: 2 }, /has schema version 2, which this action does not know/],
-          ['other.json', { resources: [] }, /is not a snapshot of apim-function-auth/]
+          ['other.json', { resources: [] }, /is not a snapshot of apim-function-auth/],
+          [
+            'twice.json',
+            { ...snap, resources: [...(snap.resources as unknown[]), (snap.resources as unknown[])[1]] },
+            /is incomplete or damaged: resources\[3\]: .*authsettingsV2 is listed twice/
+          ],
+          [
+            'deep.json',
+            JSON.stringify(snap).replace('"login":', `"deep":${'['.repeat(200_000)}${']'.repeat(200_000)},"login":`),
+            /is damaged: it nests deeper than 64 levels/
+          ]
         ];
         for (const [name, body, message] of variants) {
           const file = path.join(dir, name);
-          writeFileSync(file, JSON.stringify(body));
+          writeFileSync(file, typeof body === 'string' ? body : JSON.stringify(body));
           const before = t.getState();
           const from = t.requests().length;
           const r = await runAction(t, { ...baseInputs(s), mode: 'restore', snapshot: file }, temp(dir));
@@ -249,6 +312,31 @@ describe('keep, then mode: restore', () => {
           expect(armWritesSince(t, from)).toEqual([]);
           expect(t.getState().resources).toEqual(before.resources);
         }
+      });
+    });
+  });
+
+  it('a hand-edited snapshot that says the API had no policy: refused before any write, the policy is not deleted', async () => {
+    const s = scenario('drifted');
+    await withRunnerTemp(async (dir) => {
+      await withTwin(s, async (t) => {
+        const kept = await runAction(t, failingApply(s), temp(dir));
+        const snap = JSON.parse(readFileSync(kept.outputs['snapshot-path'], 'utf8')) as {
+          resources: { kind: string; before: { value?: string } }[];
+        };
+        delete snap.resources.find((x) => x.kind === 'api-policy')!.before.value;
+        const file = path.join(dir, 'edited.json');
+        writeFileSync(file, JSON.stringify(snap));
+        const before = t.getState();
+        const from = t.requests().length;
+        const r = await runAction(t, { ...baseInputs(s), mode: 'restore', snapshot: file }, temp(dir));
+        expect(r.code).toBe(1);
+        expect(errorLine(r.stdout)).toMatch(
+          /Nothing was changed: the snapshot .* cannot be restored: .*API policy orders: the snapshot says the API had no policy, but the policy now holds elements this action does not own/
+        );
+        expect(armWritesSince(t, from)).toEqual([]);
+        expect(t.getState().resources).toEqual(before.resources);
+        expect(policyOf(t.getState())).toContain(CALLER_EXPRESSION);
       });
     });
   });

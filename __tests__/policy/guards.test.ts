@@ -104,6 +104,14 @@ describe('conflicts (b): the Authorization header dropped or replaced after the 
     expect(conflicts(raw)[0].message).toMatch(/basic credentials/);
   });
 
+  it('names the element without its password: the message reaches the summary, the PR comment and the annotation', () => {
+    const raw = doc(['<base />', AUTH, KEY, `<authentication-basic username="svc" password='Sup3r"S3cret' />`]);
+    const [c] = conflicts(raw);
+    expect(c.message).toContain(`<authentication-basic username="svc" password='***'> at line 6`);
+    expect(c.element).toBe(`<authentication-basic username="svc" password='***'>`);
+    expect(JSON.stringify(c)).not.toContain('S3cret');
+  });
+
   it.each([
     ['exists-action skip (the token is already there)', ['<base />', AUTH, KEY, authz('skip')]],
     ['before the managed element', ['<base />', authz('delete'), AUTH, KEY]],

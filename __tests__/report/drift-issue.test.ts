@@ -140,6 +140,17 @@ describe('drift status, marker, title and body', () => {
     const blocked = structuredClone(inSync);
     blocked.plan!.resources[0]!.error = 'policy is not well-formed';
     expect(driftStatus(blocked)).toBe('not-in-sync');
+    // As reconcileTarget reports a plan blocker: verdict failed, stopped before writes, the resource's error.
+    const stopped: RunReport = {
+      ...blocked,
+      verdict: 'failed',
+      error: 'Nothing was changed: …',
+      stoppedBeforeWrites: true
+    };
+    expect(driftStatus(stopped)).toBe('not-in-sync');
+    // Stopped after the plan for another reason (the Entra pre-flight, the smoke context): it could not tell.
+    const preflight: RunReport = { ...inSync, verdict: 'failed', error: 'pre-flight', stoppedBeforeWrites: true };
+    expect(driftStatus(preflight)).toBe('unknown');
     expect(driftStatus({ ...inSync, verdict: 'failed', error: 'sign-in failed' })).toBe('unknown');
     expect(driftStatus({ ...drifted, mode: 'apply', verdict: 'applied' })).toBe('unknown');
   });
@@ -153,6 +164,32 @@ describe('drift status, marker, title and body', () => {
     // A longer configuration's marker never matches a shorter one (the whole first line is compared).
     expect(carriesMarker(driftIssueMarker({ ...TARGET, apis: ['orders', 'billing'] }), MARKER)).toBe(false);
     expect(carriesMarker(`quoted: ${MARKER}`, MARKER)).toBe(false);
+  });
+
+  it('tells apart configurations whose names repeat in another subscription, resource group or slot', () => {
+    const scope = {
+      subscriptionId: '22222222-2222-4222-8222-222222222222',
+      apimResourceGroup: 'rg-demo',
+      functionAppResourceGroup: 'rg-func'
+    };
+    const prod = driftIssueMarker({ ...TARGET, scope });
+    expect(prod).toBe(
+      '<!-- apim-function-auth:drift-issue: apim-x/func-x/orders in 22222222-2222-4222-8222-222222222222/rg-demo/rg-func -->'
+    );
+    const others = [
+      { ...scope, slot: 'staging' },
+      { ...scope, subscriptionId: '33333333-3333-4333-8333-333333333333' },
+      { ...scope, apimResourceGroup: 'rg-other' },
+      { ...scope, functionAppResourceGroup: 'rg-demo' }
+    ].map((s) => driftIssueMarker({ ...TARGET, scope: s }));
+    expect(new Set([prod, ...others]).size).toBe(5);
+    for (const m of others) expect(carriesMarker(`${m}\nbody`, prod)).toBe(false);
+    expect(others[0]).toMatch(/\/rg-func\/staging -->$/);
+    // ARM names compare case-insensitively: the same configuration typed in another case keeps its issue.
+    expect(driftIssueMarker({ ...TARGET, scope: { ...scope, apimResourceGroup: 'RG-Demo' } })).toBe(prod);
+    expect(driftIssueTitle([{ ...TARGET, scope: { ...scope, slot: 'staging' } }])).toBe(
+      'apim-function-auth: drift in apim-x → func-x/staging (orders)'
+    );
   });
 
   it('the title names the drifted targets and stays within GitHub’s 256 characters', () => {
@@ -260,7 +297,7 @@ describe('publishDriftIssue', () => {
     expect(third).toMatchObject({ outcome: 'closed', number: 9 });
     expect(ours.state).toBe('closed');
     expect(ours.comments).toEqual(['✅ In sync since run 44: apim-function-auth found no drift. Closing this issue.']);
-    expect(gh.calls.slice(-2)).toEqual(['comment 9', 'update 9 closed completed']);
+    expect(gh.calls.slice(-2)).toEqual(['update 9 closed completed', 'comment 9']);
     expect(gh.issues.find((i) => i.number === 8)).toMatchObject({ state: 'open', body: 'crash', comments: [] });
     expect(warnings()).toEqual([]);
 
@@ -268,6 +305,25 @@ describe('publishDriftIssue', () => {
     const calls = gh.calls.length;
     expect(await publishDriftIssue(inSync, gh.port, ctx, log)).toEqual({ outcome: 'none' });
     expect(gh.calls.slice(calls)).toEqual(['list']);
+  });
+
+  it('a close that fails leaves no note: the next in-sync check closes it with one note, not a second', async () => {
+    const gh = fakeIssues([{ body: `${MARKER}\nold` }]);
+    const update = gh.port.updateIssue.bind(gh.port);
+    let refuse = true;
+    gh.port.updateIssue = async (n, patch) => {
+      if (refuse) {
+        refuse = false;
+        throw Object.assign(new Error('Server Error'), { status: 502 });
+      }
+      return update(n, patch);
+    };
+    const { log, warnings } = logger();
+    expect(await publishDriftIssue(inSync, gh.port, ctx, log)).toEqual({ outcome: 'failed' });
+    expect(warnings()).toHaveLength(1);
+    expect(await publishDriftIssue(inSync, gh.port, ctx, log)).toMatchObject({ outcome: 'closed', number: 8 });
+    expect(gh.issues[0]).toMatchObject({ state: 'closed' });
+    expect(gh.issues[0]!.comments).toHaveLength(1);
   });
 
   it('after a closed episode, new drift opens a new issue (closed ones are not reopened)', async () => {

@@ -5,10 +5,13 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { PolicyDocument } from '../../src/ports.js';
+import { newDocument } from '../../src/policy/splice.js';
+import { describeKey } from '../../src/policy/subscription-key.js';
 import {
   easyAuthRestoreProblems,
   guardPolicyRestore,
   IDENTITY_KEPT,
+  MAY_STILL_LAND,
   planRestore,
   sameEtag,
   type CurrentDocs
@@ -18,6 +21,8 @@ import { APP, easyAuthEntry, IDS, OWNED_ELEMENTS, policyEntry, policyText, snaps
 
 const BEFORE = policyText();
 const AFTER = policyText(OWNED_ELEMENTS);
+/** What the action creates for an API without a policy (src/policy/splice.ts newDocument). */
+const CREATED = newDocument(APP, { header: describeKey('header', undefined), query: describeKey('query', undefined) });
 const doc = (value: string, etag: string): PolicyDocument => ({ value, etag, format: 'rawxml' });
 const policies = (p: PolicyDocument | undefined): CurrentDocs => ({ policies: { orders: p } });
 const step = (r: SnapshotResource, current: CurrentDocs) => planRestore(snapshotOf([r]), current)[0];
@@ -71,14 +76,30 @@ describe('planRestore: API policy', () => {
   });
 
   it('the API had no policy: the one this action created is deleted with If-Match; deleted meanwhile → refused', () => {
-    const r = policyEntry(undefined, undefined, { value: AFTER, etag: '"e2"' });
-    expect(step(r, policies(doc(AFTER, '"e2"')))).toMatchObject({
+    const r = policyEntry(undefined, undefined, { value: CREATED, etag: '"e2"' });
+    expect(step(r, policies(doc(CREATED, '"e2"')))).toMatchObject({
       action: 'write',
       write: { op: 'delete-api-policy', apiId: 'orders', ifMatch: '"e2"' }
     });
     expect(step(r, policies(undefined)).action).toBe('unchanged');
     const gone = step(policyEntry(BEFORE, '"e1"', { value: AFTER, etag: '"e2"' }), policies(undefined));
     expect(gone).toMatchObject({ action: 'refuse', reason: "someone deleted it after this action's write" });
+  });
+
+  it('"no policy before" but the policy now holds elements the action does not own (a hand-edited file) → refused, never deleted', () => {
+    // The file says the API had none (its "before" dropped), the ETag is the write's: the policy is still the user's.
+    const r = policyEntry(undefined, undefined, { value: AFTER, etag: '"e2"' });
+    const s = step(r, policies(doc(AFTER, '"e2"')));
+    expect(s.action).toBe('refuse');
+    expect(s.reason).toMatch(
+      /^the snapshot says the API had no policy, but the policy now holds elements this action does not own: deleting it would remove them \(bytes outside the owned elements would change/
+    );
+    // APIM's save normalisation of the document the action created is still the action's own.
+    const saved = CREATED.replace(/<base \/>/g, '<base/>').replace(/\n/g, '\r\n');
+    expect(step(r, policies(doc(saved, '"e2"')))).toMatchObject({
+      action: 'write',
+      write: { op: 'delete-api-policy' }
+    });
   });
 
   it('a write of unknown outcome (no ETag): ours only when its text is what was sent; then If-Match on the ETag read now', () => {
@@ -152,6 +173,29 @@ describe('planRestore: Easy Auth', () => {
       action: 'refuse',
       reason: 'the restore would change settings this action does not own (properties.login.tokenStore.enabled)'
     });
+  });
+});
+
+describe('planRestore: a write of unknown outcome that reads as before', () => {
+  it('right after the run (on-failure: restore) is unsure — it may still land —; later (mode: restore) unchanged', () => {
+    const snap = snapshotOf([
+      {
+        ...easyAuthEntry(OFF, ON),
+        after: { state: 'unknown', document: { properties: ON }, source: 'sent', at: 'x' }
+      } as SnapshotResource,
+      policyEntry(BEFORE, '"e1"', { value: AFTER, state: 'unknown' })
+    ]);
+    const now: CurrentDocs = { ...easyAuthNow(OFF), policies: { orders: doc(BEFORE, '"e1"') } };
+    const recent = planRestore(snap, now, undefined, { recent: true });
+    expect(recent.map((x) => [x.label, x.action])).toEqual([
+      ['Easy Auth func-x', 'unsure'],
+      ['API policy orders', 'unsure']
+    ]);
+    expect(recent[0]!.reason).toBe(MAY_STILL_LAND);
+    expect(planRestore(snap, now).map((x) => x.action)).toEqual(['unchanged', 'unchanged']);
+    // A verified write that reads as before again is plainly unchanged, even right after the run.
+    const verified = snapshotOf([easyAuthEntry(OFF, ON)]);
+    expect(planRestore(verified, easyAuthNow(OFF), undefined, { recent: true })[0]!.action).toBe('unchanged');
   });
 });
 

@@ -40,11 +40,30 @@ describe('parseSnapshot', () => {
     [
       { ...snapshotOf(), resources: [{ ...policy, after: { state: 'written', at: 'x' } }] },
       /resources\[0\]: after\.state is unknown/
-    ]
+    ],
+    [{ ...snapshotOf(), resources: [easyAuth, policy, { ...easyAuth }] }, /resources\[2\]: .* is listed twice/],
+    [
+      { ...snapshotOf(), resources: [policy, { ...policy, resourceId: policy.resourceId.toUpperCase() }] },
+      /resources\[1\]: .* is listed twice/
+    ],
+    [{ ...snapshotOf(), schemaVersion: 2, actionVersion: '1.0\n::error::x' }, /schema version 2, .*\(unknown\)\.$/]
   ])('refuses %j before any write', (raw, message) => {
     const m = messageOf(() => parseSnapshot(raw, 'f.json'));
     expect(m).toMatch(/^Nothing was changed: the snapshot f\.json /);
     expect(m).toMatch(message);
+  });
+});
+
+describe('parseSnapshot on a deeply nested file', () => {
+  it('refuses it with a clear message instead of overflowing the stack later', () => {
+    // JSON.parse reads a million nested arrays; recursive comparisons of them would throw a RangeError.
+    const deep = JSON.parse(`${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`) as unknown;
+    const raw = snapshotOf([easyAuthEntry({ platform: { enabled: false }, deep } as never)]);
+    expect(messageOf(() => parseSnapshot(raw, 'f.json'))).toBe(
+      'Nothing was changed: the snapshot f.json is damaged: it nests deeper than 64 levels (a snapshot nests about ten).'
+    );
+    const fine = snapshotOf([easyAuthEntry({ a: { b: { c: { d: { e: [[[[{ f: 1 }]]]] } } } } })]);
+    expect(parseSnapshot(fine, 'f.json')).toEqual(fine);
   });
 });
 

@@ -69,6 +69,7 @@ export function tagText(raw: string, el: ElementNode): string {
   const t = raw
     .slice(el.start, el.openEnd)
     .replace(/\s+/g, ' ')
-    .replace(/\s*\/?>$/, '>');
+    .replace(/\s*\/?>$/, '>')
+    .replace(/(\b(?:password|secret)\s*=\s*)(["'])(?:(?!\2).)*\2/gi, '$1$2***$2'); // a credential in an attribute is never quoted
   return t.length > 160 ? `${t.slice(0, 157)}...>` : t;
 }

@@ -144,10 +144,29 @@ function report(log: Log, decision: DriftIssueDecision, r: DriftIssueResult): vo
   else log.info(`Drift issue #${r.number} ${r.outcome}${r.url ? `: ${r.url}` : ''}`);
 }
 
+/**
+ * Closes issue `n`, then leaves `note` on it. Close first: a close that fails leaves no note behind, so the next run
+ * (which finds the issue still open) does not add a second one.
+ */
+async function closeWithNote(
+  issues: IssuesPort,
+  n: number,
+  reason: 'completed' | 'not_planned',
+  note: string
+): Promise<IssueItem> {
+  const closed = await issues.updateIssue(n, { state: 'closed', stateReason: reason });
+  await issues.createComment(n, note);
+  return closed;
+}
+
 async function closeAsDuplicates(issues: IssuesPort, numbers: readonly number[], keep: number): Promise<void> {
   for (const n of numbers) {
-    await issues.createComment(n, `Duplicate of #${keep}: the drift of this configuration is tracked there.`);
-    await issues.updateIssue(n, { state: 'closed', stateReason: 'not_planned' });
+    await closeWithNote(
+      issues,
+      n,
+      'not_planned',
+      `Duplicate of #${keep}: the drift of this configuration is tracked there.`
+    );
   }
 }
 
@@ -162,10 +181,7 @@ async function carryOut(
       return { outcome: 'none' };
     case 'close': {
       let last: IssueItem | undefined;
-      for (const n of d.numbers) {
-        await issues.createComment(n, d.comment);
-        last = await issues.updateIssue(n, { state: 'closed', stateReason: 'completed' });
-      }
+      for (const n of d.numbers) last = await closeWithNote(issues, n, 'completed', d.comment);
       return {
         outcome: 'closed',
         number: d.numbers[0],

@@ -42,31 +42,51 @@ export function isPullRequestEvent(eventName: string): boolean {
 /**
  * What a run says about Azure, for the drift issue:
  * - `not-in-sync`: a check (mode `check`) that found drift, or anything else {@link needsAttention} counts (a failed
- *   smoke check, a resource that could not be reconciled, a finding such as the effective policy's) — but not a run
- *   that failed before it could tell (verdict `failed`);
+ *   smoke check, a resource that could not be reconciled, a finding such as the effective policy's); also a check
+ *   that stopped after its plan because a resource cannot be reconciled as Azure holds it (a plan blocker, e.g. a
+ *   policy element someone added that replaces APIM's token) — the reads told, and every call may be failing;
  * - `in-sync`: a check with nothing that needs attention;
- * - `unknown`: an apply run, or a check that failed (sign-in, a read, bad inputs): the issue is left as it is.
+ * - `unknown`: an apply run, or a check that failed before it could tell (sign-in, a read, bad inputs, the Entra
+ *   pre-flight, the smoke requests' context): the issue is left as it is.
  */
 export type DriftStatus = 'not-in-sync' | 'in-sync' | 'unknown';
 
 /** The {@link DriftStatus} of a finished run. */
 export function driftStatus(report: RunReport): DriftStatus {
-  if (report.mode !== 'check' || report.verdict === 'failed') return 'unknown';
+  if (report.mode !== 'check') return 'unknown';
+  if (report.verdict === 'failed') {
+    const blocked = report.stoppedBeforeWrites && (report.plan?.resources ?? []).some((r) => r.error !== undefined);
+    return blocked ? 'not-in-sync' : 'unknown';
+  }
   return needsAttention(report) ? 'not-in-sync' : 'in-sync';
 }
 
 /**
- * The hidden marker of one run configuration's drift issue: the sticky comment's marker ({@link commentMarker}, so
- * whatever identifies a configuration there identifies it here) with the prefix {@link DRIFT_ISSUE_PREFIX}, e.g.
- * `<!-- apim-function-auth:drift-issue: apim-x/func-x/orders -->`. It never starts like a sticky comment's marker.
- * `target` may also be the sticky comment's marker itself (`runConfigMarker` of the run configuration).
+ * The hidden marker of one run configuration's drift issue, with the prefix {@link DRIFT_ISSUE_PREFIX}. `target`: the
+ * sticky comment's marker of the run configuration (`runConfigMarker`: the targets file and filter, or one target's
+ * subscription, resource groups, slot and APIs), used as it is; or a report's target: its names
+ * ({@link commentMarker}), then — when the report knows it (`target.scope`) — where the names live: subscription,
+ * APIM resource group, Function App resource group and slot, in lower case (ARM compares them case-insensitively),
+ * e.g. `<!-- apim-function-auth:drift-issue: apim-x/func-x/orders in 22222222-2222-4222-8222-222222222222/rg-demo/rg-demo
+ * -->`. So a nightly check of staging never updates or closes the issue of production when their names repeat (issue
+ * "Drift watch"). It never starts like a sticky comment's marker.
  */
 export function driftIssueMarker(target: RunReport['target'] | string): string {
   const inner = (typeof target === 'string' ? target : commentMarker(target))
     .replace(/^<!--\s*/, '')
     .replace(/\s*-->$/, '');
   const key = inner.startsWith(`${TOOL}:`) ? inner.slice(TOOL.length + 1).trim() : inner;
-  return `<!-- ${DRIFT_ISSUE_PREFIX}: ${key} -->`;
+  const s = typeof target === 'string' ? undefined : target.scope;
+  const clean = (x: string) =>
+    x
+      .toLowerCase()
+      .replace(/[<>!\s/]/g, '_')
+      .replace(/-{2,}/g, '-')
+      .slice(0, 100);
+  const where = s
+    ? ` in ${[s.subscriptionId, s.apimResourceGroup, s.functionAppResourceGroup, ...(s.slot ? [s.slot] : [])].map(clean).join('/')}`
+    : '';
+  return `<!-- ${DRIFT_ISSUE_PREFIX}: ${key}${where} -->`;
 }
 
 /** True when `body`'s first line (leading white space and CRLF ignored) is `marker`: the issue belongs to it. */
@@ -75,10 +95,11 @@ export function carriesMarker(body: string, marker: string): boolean {
   return first.trim() === marker;
 }
 
-/** A target as the title names it: `apim-x → func-x (orders, payments)`. */
+/** A target as the title names it: `apim-x → func-x (orders, payments)`; `func-x/staging` for a slot. */
 function targetName(t: RunReport['target']): string {
   const apis = t.apis.length > 0 ? ` (${t.apis.join(', ')})` : '';
-  return `${t.apim} → ${t.functionApp}${apis}`;
+  const slot = t.scope?.slot ? `/${t.scope.slot}` : '';
+  return `${t.apim} → ${t.functionApp}${slot}${apis}`;
 }
 
 /**

@@ -38,8 +38,9 @@ export function restoreBlocks(report: RunReport, heading: string): Block[] {
 
 /**
  * Where the snapshot is, and with `jsonMax` > 0 (the job summary) the file's JSON collapsed in `<details>`, in a
- * fenced block whose fence is longer than any backtick run in it (GFM "Fenced code blocks"); a JSON longer than
- * `jsonMax` characters is not shown (the file has it).
+ * fenced block whose fence is longer than any backtick run in it (GFM "Fenced code blocks"), with each policy's text
+ * replaced by its size ({@link withoutPolicyTexts}); a JSON longer than `jsonMax` characters, or one that does not
+ * parse, is not shown (the file has it).
  */
 export function snapshotBlocks(report: RunReport, heading: string, jsonMax: number): Block[] {
   const s = report.snapshot;
@@ -56,14 +57,42 @@ export function snapshotBlocks(report: RunReport, heading: string, jsonMax: numb
     blocks.push({ kind: 'text', text: `_The snapshot (${kb(s.json)}) is too large to show here; the file holds it._` });
     return blocks;
   }
-  const longest = Math.max(2, ...(s.json.match(/`+/g) ?? []).map((m) => m.length));
+  const shown = withoutPolicyTexts(s.json);
+  if (!shown) return blocks;
+  const longest = Math.max(2, ...(shown.match(/`+/g) ?? []).map((m) => m.length));
   const fence = '`'.repeat(longest + 1);
-  const summary = `snapshot JSON (${plural(countResources(s.json), 'resource')}, ${kb(s.json)})`;
+  const summary = `snapshot JSON (${plural(countResources(s.json), 'resource')}, ${kb(s.json)}; policy texts in the file)`;
   blocks.push({
     kind: 'text',
-    text: `<details><summary>${escapeText(summary, 200)}</summary>\n\n${fence}json\n${s.json.trimEnd()}\n${fence}\n\n</details>`
+    text: `<details><summary>${escapeText(summary, 200)}</summary>\n\n${fence}json\n${shown}\n${fence}\n\n</details>`
   });
   return blocks;
+}
+
+/**
+ * The snapshot JSON as the job summary shows it: each policy's `rawxml` text (its `before` and its `after`) replaced by
+ * `<policy text: N characters, in the snapshot file>`. A policy may carry credentials inline (an
+ * `authentication-basic` password, a key in a `set-header` value, a SAS in a URL) that the run cannot know to scrub,
+ * and anyone who can see the run can read its summary — in a public repository, anyone — while the policy itself is
+ * readable only by those with access to the APIM service. '' when `json` does not parse (nothing shown). Pure.
+ */
+export function withoutPolicyTexts(json: string): string {
+  let snap: { resources?: unknown };
+  try {
+    snap = JSON.parse(json) as { resources?: unknown };
+  } catch {
+    return '';
+  }
+  const hide = (doc: unknown) => {
+    const d = doc as { value?: unknown } | null | undefined;
+    if (d && typeof d.value === 'string') d.value = `<policy text: ${d.value.length} characters, in the snapshot file>`;
+  };
+  for (const r of Array.isArray(snap.resources) ? (snap.resources as Record<string, unknown>[]) : []) {
+    if (r?.kind !== 'api-policy') continue;
+    hide(r.before);
+    hide((r.after as { document?: unknown } | undefined)?.document);
+  }
+  return JSON.stringify(snap, null, 2);
 }
 
 function kb(text: string): string {

@@ -33,8 +33,12 @@ export interface RestoreStep {
   kind: ResourceKind;
   resourceId: string;
   label: string;
-  /** `write`: put back; `unchanged`: already as before; `keep`: never removed; `refuse`: see `reason`. */
-  action: 'write' | 'unchanged' | 'keep' | 'refuse';
+  /**
+   * `write`: put back; `unchanged`: already as before; `unsure`: as before when read, but this run's write of it ended
+   * without an answer and may still take effect (nothing to write, nothing to claim); `keep`: never removed; `refuse`:
+   * see `reason`.
+   */
+  action: 'write' | 'unchanged' | 'unsure' | 'keep' | 'refuse';
   reason: string;
   write?: RestoreWrite;
   /** The document as it was before the run (what the read-back must show): Easy Auth properties or policy text. */
@@ -48,22 +52,47 @@ export const IDENTITY_KEPT =
 
 const OWNED: readonly string[] = Object.values(EASY_AUTH_PATHS);
 
+/**
+ * What a policy this action created from nothing holds besides its owned elements (src/policy/splice.ts
+ * newDocument): `<base />` in every section. Deleting a policy is a restore only when the policy now is this, once the
+ * owned elements are set aside (canonically: APIM's save normalisation may reformat it).
+ */
+const CREATED_SKELETON = [
+  '<policies>',
+  ...['inbound', 'backend', 'outbound', 'on-error'].flatMap((s) => [`    <${s}>`, '        <base />', `    </${s}>`]),
+  '</policies>',
+  ''
+].join('\n');
+
 /** ETags compare without quotes and the weak prefix (`W/"x"` = `"x"` = `x`; RFC 9110 weak comparison). */
 export function sameEtag(a: string | undefined, b: string | undefined): boolean {
   const n = (e: string | undefined) => (e ?? '').trim().replace(/^W\//, '').replace(/"/g, '');
   return n(a) !== '' && n(a) === n(b);
 }
 
+/** What a resource that reads as before the run is, when this run's write of it had an unknown outcome. */
+export const MAY_STILL_LAND =
+  "as before the run when read, but this run's write of it ended without an answer and may still take effect: check " +
+  'it in a minute (run mode: check)';
+
 /**
  * One step per resource of `snapshot`, in its order (apply order), from `current` (what a fresh read found now).
  * `namedValues` (optional) resolves `{{named value}}` resources when judging policy ownership (an automatic restore
- * has them from the run's reads; a restore from a file does not, and then refuses rather than guesses). Pure.
+ * has them from the run's reads; a restore from a file does not, and then refuses rather than guesses).
+ * `opts.recent`: the restore follows the writes at once (`on-failure: restore`): a write of unknown outcome (a timeout,
+ * a 5xx) may still be in flight, so a resource that reads as before is `unsure`, not `unchanged` (a later `mode:
+ * restore` reads what such a write did long ago). Pure.
  */
 export function planRestore(
   snapshot: Snapshot,
   current: CurrentDocs,
-  namedValues?: ReadonlyMap<string, string | undefined>
+  namedValues?: ReadonlyMap<string, string | undefined>,
+  opts: { recent?: boolean } = {}
 ): RestoreStep[] {
+  const asBefore = (r: SnapshotResource): Decision =>
+    opts.recent && r.after?.state === 'unknown'
+      ? { action: 'unsure', reason: MAY_STILL_LAND }
+      : { action: 'unchanged', reason: 'already as before the run' };
   return snapshot.resources.map((r) => {
     const base = { kind: r.kind, resourceId: r.resourceId, label: r.label };
     if (r.kind === 'apim-identity') {
@@ -76,8 +105,11 @@ export function planRestore(
         reason: 'its copy in the snapshot held a secret-looking value and was scrubbed: restore it by hand'
       };
     }
-    if (r.kind === 'easy-auth') return { ...base, ...planEasyAuthRestore(r, current.easyAuth) };
-    return { ...base, ...planPolicyRestore(r, findPolicy(current, r.apiId), namedValues) };
+    const d =
+      r.kind === 'easy-auth'
+        ? planEasyAuthRestore(r, current.easyAuth)
+        : planPolicyRestore(r, findPolicy(current, r.apiId), namedValues);
+    return { ...base, ...(d.action === 'unchanged' ? asBefore(r) : d) };
   });
 }
 
@@ -127,7 +159,9 @@ function planEasyAuthRestore(r: Extract<SnapshotResource, { kind: 'easy-auth' }>
 
 /**
  * A policy: as before (semantically) → unchanged; the ETag now is the one this action's write returned → PUT the
- * earlier text back with If-Match on that ETag (or DELETE, If-Match, when the API had no policy); anything else →
+ * earlier text back with If-Match on that ETag (or DELETE, If-Match, when the API had no policy and the policy now
+ * holds nothing but the owned elements and `<base />`s — else refused: the DELETE would take the user's elements with
+ * it); anything else →
  * refused (changed after the write). A write of unknown outcome has no ETag: its document is ours only when it is the
  * text that was sent (semantically), and then the ETag just read is the If-Match. The restore body is guarded like
  * apply's (guardPolicyWrite: byte for byte outside the owned elements); bytes that differ only by APIM's save
@@ -153,8 +187,18 @@ function planPolicyRestore(
   const ifMatch = after.etag ?? now.etag ?? '';
   if (!ifMatch) return { action: 'refuse', reason: 'no ETag to guard the restore write with If-Match' };
   if (before.value === undefined) {
-    // The API had no policy: the whole document is the one this action created (its ETag says so), nothing the user
-    // owns is in it.
+    // The API had no policy: the document should be the one this action created (its ETag says so). A DELETE removes
+    // the whole document, so it goes only when nothing but the owned elements is in it — never on the word of a
+    // snapshot file alone (a hand-edited one may drop "before" from an API whose policy is the user's).
+    const extra = guardPolicyRestore(now.value, CREATED_SKELETON, r.ownership, namedValues);
+    if (extra.length) {
+      return {
+        action: 'refuse',
+        reason:
+          'the snapshot says the API had no policy, but the policy now holds elements this action does not own: ' +
+          `deleting it would remove them (${extra.join('; ')})`
+      };
+    }
     return {
       action: 'write',
       reason: 'created by this action',

@@ -11,7 +11,7 @@ import { siteLabel } from '../observe.js';
 import type { Logger } from '../ports.js';
 import type { TargetPorts, TargetResult } from '../target.js';
 import type { Settings, SmokeReport } from '../types.js';
-import { describeRestore, restoreSnapshot, throwIfRefused } from './restore.js';
+import { describeRestore, restoreSnapshot, throwIfRefused, unreadRestore } from './restore.js';
 import {
   describeTarget,
   foreignResources,
@@ -34,7 +34,8 @@ export interface FailureFacts {
 /**
  * With `on-failure: restore`, after apply failed (having sent a write) or the smoke requests failed after apply: puts
  * the snapshot's Easy Auth and policies back. Returns the restore report, or undefined when nothing is to be done
- * (`keep`, no failure, no write sent). Never throws: a read that fails is the report's `problem` (nothing restored).
+ * (`keep`, no failure, no write sent). Never throws: a read that fails is the report's `problem` (nothing restored;
+ * each resource still listed, see unreadRestore).
  */
 export async function restoreOnFailure(
   settings: Settings,
@@ -56,7 +57,7 @@ export async function restoreOnFailure(
     } catch (e) {
       const problem = `Nothing was restored: the fresh reads before the restore failed (${(e as Error).message}).`;
       ports.log.warning(problem);
-      return { trigger, items: [], problem, refused: true };
+      return unreadRestore(session.snapshot, trigger, problem);
     }
   });
 }

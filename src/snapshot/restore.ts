@@ -43,7 +43,7 @@ export async function restoreSnapshot(
   opts: { trigger: RestoreReport['trigger']; namedValues?: ReadonlyMap<string, string | undefined> }
 ): Promise<RestoreReport> {
   const current = await readCurrent(arm, snapshot);
-  const steps = planRestore(snapshot, current, opts.namedValues);
+  const steps = planRestore(snapshot, current, opts.namedValues, { recent: opts.trigger !== 'requested' });
   const refused = steps.filter((s) => s.action === 'refuse');
   if (refused.length) {
     const problem = `Nothing was restored: ${refused.map((s) => `${s.label}: ${s.reason}`).join('; ')}.`;
@@ -54,8 +54,30 @@ export async function restoreSnapshot(
   return executeRestore(steps, arm, log, opts.trigger);
 }
 
-/** The state of a step that writes nothing: kept (identity), unchanged, or not attempted. */
+/**
+ * The report of a restore whose fresh reads failed (nothing written): still one item per resource of `snapshot` — the
+ * identity kept (when the run enabled it), each resource the run wrote not restored, each it did not write not
+ * attempted — so the report says what stays as the run left it. `problem`: why (the read's error). Pure.
+ */
+export function unreadRestore(snapshot: Snapshot, trigger: RestoreReport['trigger'], problem: string): RestoreReport {
+  const items = snapshot.resources.map((r): RestoreItem => {
+    const base = { label: r.label, kind: r.kind, resourceId: r.resourceId };
+    if (r.kind === 'apim-identity') {
+      return { ...base, state: r.after ? 'kept' : 'unchanged', detail: r.after ? IDENTITY_KEPT : 'not written' };
+    }
+    if (!r.after) return { ...base, state: 'not-attempted', detail: 'no write of it was sent by this run' };
+    return {
+      ...base,
+      state: 'not-restored',
+      detail: 'left as the run wrote it: the fresh read before the restore failed'
+    };
+  });
+  return { trigger, items, problem, refused: true };
+}
+
+/** The state of a step that writes nothing: kept (identity), unchanged, unknown (may still change), or not attempted. */
 function quietState(s: RestoreStep): RestoreState {
+  if (s.action === 'unsure') return 'unknown';
   return s.action === 'keep' ? 'kept' : s.action === 'unchanged' ? 'unchanged' : 'not-attempted';
 }
 

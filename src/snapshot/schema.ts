@@ -155,7 +155,8 @@ const STATES = ['verified', 'written-unverified', 'unknown'] as const;
  * Checks that `raw` (the parsed JSON of a snapshot file) is a snapshot this action can restore from, and returns it.
  * `source` names the file in messages.
  * @throws ActionError (nothing is written) when it is not a snapshot of this action (`format`), has another schema
- *   version than {@link SNAPSHOT_SCHEMA_VERSION}, or lacks a field restore relies on (named by path).
+ *   version than {@link SNAPSHOT_SCHEMA_VERSION}, nests deeper than {@link MAX_SNAPSHOT_DEPTH}, lacks a field restore
+ *   relies on (named by path), or lists a resource twice.
  */
 export function parseSnapshot(raw: unknown, source: string): Snapshot {
   const refuse = (why: string): never => {
@@ -166,16 +167,60 @@ export function parseSnapshot(raw: unknown, source: string): Snapshot {
   }
   if (raw.schemaVersion !== SNAPSHOT_SCHEMA_VERSION) {
     return refuse(
-      `has schema version ${JSON.stringify(raw.schemaVersion)}, which this action does not know (it reads version ` +
-        `${SNAPSHOT_SCHEMA_VERSION}); restore it with the action version that wrote it (${String(raw.actionVersion ?? 'unknown')})`
+      `has schema version ${shortJson(raw.schemaVersion)}, which this action does not know (it reads version ` +
+        `${SNAPSHOT_SCHEMA_VERSION}); restore it with the action version that wrote it (${versionOf(raw.actionVersion)})`
     );
   }
-  const problem = snapshotProblem(raw);
+  if (nestedDeeperThan(raw, MAX_SNAPSHOT_DEPTH)) {
+    return refuse(`is damaged: it nests deeper than ${MAX_SNAPSHOT_DEPTH} levels (a snapshot nests about ten)`);
+  }
+  const problem = snapshotProblem(raw) ?? duplicateResource(raw.resources as unknown[]);
   if (problem) refuse(`is incomplete or damaged: ${problem}`);
   return raw as unknown as Snapshot;
 }
 
 const str = (v: unknown) => typeof v === 'string' && v !== '';
+
+/**
+ * Deepest nesting a snapshot may have: ARM documents (Easy Auth `properties`, the identity block) nest about ten
+ * levels below the file's root. A deeper file is damaged or hostile, and recursive comparisons would overflow the stack
+ * on it ("Maximum call stack size exceeded") instead of saying so.
+ */
+export const MAX_SNAPSHOT_DEPTH = 64;
+
+/** True when `v` has objects or arrays nested more than `max` levels deep (looks no deeper than `max` + 1). */
+function nestedDeeperThan(v: unknown, max: number): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  if (max <= 0) return true;
+  return Object.values(v as object).some((x) => nestedDeeperThan(x, max - 1));
+}
+
+/** An `actionVersion` for a message: a short version text as written, else `unknown` (the file is untrusted). */
+function versionOf(v: unknown): string {
+  return typeof v === 'string' && /^[0-9A-Za-z][0-9A-Za-z.+-]{0,39}$/.test(v) ? v : 'unknown';
+}
+
+/** A JSON value for a message, at most 40 characters. */
+function shortJson(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
+/**
+ * The second entry of a resource listed twice (same kind and ARM ID, letter case ignored): a file written by this
+ * action lists each resource once, and restoring two "befores" of one resource would put one back and then call the
+ * action's own write "someone else's change".
+ */
+function duplicateResource(resources: unknown[]): string | undefined {
+  const seen = new Set<string>();
+  for (const [i, r] of resources.entries()) {
+    const { kind, resourceId } = r as { kind: string; resourceId: string };
+    const key = `${kind} ${resourceId.toLowerCase()}`;
+    if (seen.has(key)) return `resources[${i}]: ${resourceId} is listed twice`;
+    seen.add(key);
+  }
+  return undefined;
+}
 
 /** The first field a snapshot lacks or has in the wrong shape (by path), or undefined. Pure. */
 function snapshotProblem(raw: Record<string, unknown>): string | undefined {
