@@ -21,6 +21,11 @@ export interface PolicyDocument {
   /** The body's `id` and `type` as ARM sent them (reads only), so a body of another resource can be refused. */
   id?: unknown;
   type?: unknown;
+  /**
+   * The body's `properties.format` as ARM sent it, when it sent one (operation policies and fragments only): a read
+   * asked for `rawxml`, so any other format means the text is not what the checks assume.
+   */
+  servedFormat?: unknown;
 }
 
 /** ARM reads and writes for one reconcile target. Every method throws `ArmError` on a non-2xx answer. */
