@@ -135,6 +135,27 @@ describe('operation policies', () => {
     expect(r.findings).toEqual([]);
   });
 
+  it('the carrier form whose variable another element also writes (Graph token, set-variable) is a finding', () => {
+    const send =
+      '<set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)context.Variables["fn"])</value></set-header>';
+    for (const writer of [
+      '<authentication-managed-identity resource="https://graph.microsoft.com" output-token-variable-name="fn" />',
+      '<set-variable name="fn" value="@(&quot;x&quot;)" />'
+    ]) {
+      const r = judge(
+        op(
+          doc([
+            '<base />',
+            `<authentication-managed-identity resource="${APP}" output-token-variable-name="fn" />`,
+            writer,
+            send
+          ])
+        )
+      );
+      expect(r.findings.map((f) => [f.kind, f.line])).toEqual([['authorization-replaced', 6]]);
+    }
+  });
+
   it('the key copied into the query or body, anywhere (also before <base />, inside choose, CDATA body)', () => {
     const r = judge(
       op(

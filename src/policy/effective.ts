@@ -26,7 +26,7 @@ import {
 import { PolicyParseError } from './errors.js';
 import { guardFindings, type PolicyConflict } from './guards.js';
 import { claimsFunction, judgeResource, type OwnershipOptions } from './ownership.js';
-import { AUTH, deletesKey, inSideRequest } from './predicates.js';
+import { AUTH, deletesKey, inSideRequest, writesVariable } from './predicates.js';
 import { resolveGuardAttributes } from './resolve.js';
 import { KEY_KINDS, subscriptionKeys, type KeyHeaderOption } from './subscription-key.js';
 import { attr, descendants, elementChildren, parsePolicy, type ElementNode } from './tree.js';
@@ -314,11 +314,19 @@ function operationScope(w: Walk, doc: PipelineDoc): void {
  */
 function functionTokenVars(docs: PipelineDoc[], o: OwnershipOptions, extra: string[]): Set<string> {
   const out = new Set<string>();
-  for (const d of docs) {
-    for (const el of descendants(d.parsed.root).filter((e) => e.name === AUTH)) {
-      const v = attr(el, 'output-token-variable-name');
-      if (v && !v.expression && claimsFunction(judgeResource(attr(el, 'resource'), o, extra).status)) out.add(v.value);
+  const elements = docs.flatMap((d) => descendants(d.parsed.root));
+  const fromFunction = new Set<ElementNode>();
+  for (const el of elements.filter((e) => e.name === AUTH)) {
+    const v = attr(el, 'output-token-variable-name');
+    if (v && !v.expression && claimsFunction(judgeResource(attr(el, 'resource'), o, extra).status)) {
+      out.add(v.value);
+      fromFunction.add(el);
     }
+  }
+  // A variable another element also writes (a token for another resource, a set-variable, a send-request answer)
+  // may hold something else when the set-header reads it: not a carrier of the Function's token.
+  for (const v of [...out]) {
+    if (elements.some((e) => !fromFunction.has(e) && writesVariable(e, v))) out.delete(v);
   }
   return out;
 }

@@ -125,6 +125,20 @@ export function readsVariable(text: string, name: string): boolean {
 }
 
 /**
+ * Attributes through which an element keeps a value in a context variable: output-token-variable-name
+ * (authentication-managed-identity, validate-jwt, get-authorization-context), response-variable-name (send-request),
+ * variable-name (cache-lookup-value); set-variable's `name` (policy references of each).
+ */
+const VARIABLE_ATTRIBUTES = ['output-token-variable-name', 'response-variable-name', 'variable-name'];
+
+/** True when `el` stores a value in the context variable `name` (literal attribute; compared case-insensitively). */
+export function writesVariable(el: ElementNode, name: string): boolean {
+  const lower = name.trim().toLowerCase();
+  const names = el.name === 'set-variable' ? ['name'] : VARIABLE_ATTRIBUTES;
+  return el.attrs.some((a) => names.includes(a.name) && !a.expression && a.value.trim().toLowerCase() === lower);
+}
+
+/**
  * A set-header that sends the token kept in variable `name` as the Authorization header (the "carrier" form:
  * `@("Bearer " + (string)context.Variables["name"])`).
  */
