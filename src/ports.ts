@@ -97,6 +97,12 @@ export interface ArmPort {
    * Key Vault-backed named value. Never logged. Optional as above.
    */
   listNamedValueSecret?(namedValueId: string): Promise<{ value?: string }>;
+  /**
+   * Runs `f` while no other target of the run reads-and-updates this APIM service (a run over a targets file: the
+   * lock is per service; absent for a single target). The identity's re-read, PATCH and read-back run inside it, so a
+   * target sharing the service sees an earlier target's PATCH instead of sending its own from a stale read.
+   */
+  exclusiveApimUpdate?<T>(f: () => Promise<T>): Promise<T>;
 }
 
 /** Microsoft Graph: service principal lookup (needs Application.Read.All or Directory.Read.All). */

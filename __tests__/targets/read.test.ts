@@ -57,7 +57,7 @@ describe('keyedLock', () => {
 });
 
 describe('targetPorts with a lock', () => {
-  it("the APIM identity PATCH holds the lock named by the service's ARM ID", async () => {
+  it("the APIM identity's update (re-read, PATCH, read-back: exclusiveApimUpdate) holds the lock named by the service's ARM ID", async () => {
     const run = {
       endpoints: {
         armEndpoint: 'https://127.0.0.1:9',
@@ -90,7 +90,7 @@ describe('targetPorts with a lock', () => {
         log: { info: () => undefined, warning: () => undefined, debug: () => undefined }
       }
     );
-    await expect(ports.arm.patchApimService({ identity: { type: 'SystemAssigned' } })).resolves.toEqual({
+    await expect(ports.arm.exclusiveApimUpdate!(async () => 'updated')).resolves.toEqual({
       locked:
         '/subscriptions/22222222-2222-4222-8222-222222222222/resourcegroups/rg-api/providers/microsoft.apimanagement/service/apim-x'
     });
