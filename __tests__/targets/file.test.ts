@@ -180,6 +180,17 @@ targets:
     ]);
   });
 
+  it('a YAML merge key (<<: *alias) is refused as an alias, not as an unknown input named <<', () => {
+    const text = `targets:\n  - &one\n    name: a\n    apim-name: apim-x\n  - <<: *one\n    name: b\n`;
+    expect(problemsOf(text).filter((p) => p.key === '<<')).toEqual([
+      {
+        line: 5,
+        key: '<<',
+        text: expect.stringMatching(/^YAML merge keys \(<<\) and aliases are not supported; repeat/)
+      }
+    ]);
+  });
+
   it('reports YAML errors with their line: bad syntax, duplicate keys', () => {
     expect(problemsOf('targets:\n  - name: a\n    name: b\n')).toEqual([
       { line: 3, text: expect.stringContaining('Map keys must be unique') }

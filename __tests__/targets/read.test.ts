@@ -25,6 +25,13 @@ describe('readTargetsFile', () => {
     expect(readTargetsFile('.github/t.yml', ws)).toBe('targets: []\n');
   });
 
+  it('refuses a file that is not UTF-8 (UTF-16, Latin-1) instead of reading replacement characters', () => {
+    writeFileSync(path.join(ws, 'utf16.yml'), Buffer.from('\uFEFFtargets: []\n', 'utf16le'));
+    writeFileSync(path.join(ws, 'latin1.yml'), Buffer.from('targets:\n  - name: caf\u00e9\n', 'latin1'));
+    expect(() => readTargetsFile('utf16.yml', ws)).toThrow(/is UTF-16 text; save it as UTF-8/);
+    expect(() => readTargetsFile('latin1.yml', ws)).toThrow(/is not UTF-8 text \(line 2\); save it as UTF-8/);
+  });
+
   it('refuses a missing file, a folder, and a symbolic link that leads outside the workspace', () => {
     expect(() => readTargetsFile('nope.yml', ws)).toThrow(/was not found in the workspace .*actions\/checkout/);
     expect(() => readTargetsFile('.github', ws)).toThrow(/is not a file/);

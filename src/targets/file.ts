@@ -176,7 +176,10 @@ function readEntry(
       else if (!Array.isArray(v)) problems.push({ line, key, text: v.problem });
       continue;
     }
-    const keyProblem = unknownKeyProblem(key, where);
+    const keyProblem =
+      key === '<<'
+        ? 'YAML merge keys (<<) and aliases are not supported; repeat the values, or put them under defaults:'
+        : unknownKeyProblem(key, where);
     if (keyProblem) {
       problems.push({ line, key, text: keyProblem });
       continue;
