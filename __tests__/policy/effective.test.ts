@@ -209,6 +209,19 @@ describe('operation policies', () => {
     );
   });
 
+  it('<base /> only inside <choose>: still a finding, which says where the <base /> is and when it does not run', () => {
+    const text = doc([
+      '<choose>',
+      '    <when condition="@(context.Request.Method == &quot;GET&quot;)"><base /></when>',
+      '</choose>'
+    ]);
+    const r = judge(op(text, 'get-order'));
+    expect(r.findings.map((f) => [f.kind, f.line])).toEqual([['base-missing', 2]]);
+    expect(describeFinding(r.findings[0])).toMatch(
+      /^operation get-order of API orders: <inbound> at line 2 has <base \/> only inside <when> \(line 4\), so the API policy's <inbound>.*does not run for this operation whenever that branch does not run.*Add <base \/> as the first element/
+    );
+  });
+
   it('without <base /> but carrying the owned elements itself: judged like an API policy, no base-missing', () => {
     const ok = judge(
       op(doc([...OWNED, '<set-header name="X-A" exists-action="override"><value>a</value></set-header>']))

@@ -247,10 +247,17 @@ function backendIncludes(w: Walk, doc: PipelineDoc, backend: ElementNode | undef
 
 /** The base-missing finding for an operation whose `<inbound>` does not run the API policy. */
 function baseMissing(w: Walk, doc: PipelineDoc, el: ElementNode): void {
+  const raw = doc.parsed.raw;
+  // A <base /> inside a conditional block runs the API policy only when that block runs.
+  const nested = descendants(el).find((e) => e.name === 'base' && !inSideRequest(e));
+  const has = nested
+    ? `has <base /> only inside <${nested.parent!.name}> (line ${lineAt(raw, nested.parent!)})`
+    : 'has no <base />';
+  const when = nested ? ' whenever that branch does not run' : '';
   const message =
-    `${tagText(doc.parsed.raw, el)} at line ${lineAt(doc.parsed.raw, el)} has no <base />, so the API policy's <inbound> ` +
+    `${tagText(raw, el)} at line ${lineAt(raw, el)} ${has}, so the API policy's <inbound> ` +
     "— APIM's managed-identity token for the Function and the subscription-key deletes — does not run for this " +
-    'operation: the Function gets no token from APIM (401) and may get the subscription key. Add <base /> as the ' +
+    `operation${when}: the Function gets no token from APIM (401) and may get the subscription key. Add <base /> as the ` +
     "first element of the operation policy's <inbound> (APIM portal → API → operation → Policy editor)";
   record(w, { kind: 'base-missing', doc, el, conflict: true, message });
 }
