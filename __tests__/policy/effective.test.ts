@@ -156,6 +156,26 @@ describe('operation policies', () => {
     }
   });
 
+  it('the key kept in a variable by the operation and sent on by a fragment is a key-copied finding', () => {
+    const r = judge({
+      ...op(
+        doc([
+          '<set-variable name="sub" value="@(context.Subscription.Key)" />',
+          '<base />',
+          '<include-fragment fragment-id="partner-headers" />'
+        ])
+      ),
+      fragments: frags({
+        'partner-headers': fragment(
+          '<set-header name="X-Partner-Key" exists-action="override"><value>@((string)context.Variables["sub"])</value></set-header>'
+        )
+      })
+    });
+    expect(r.findings.map((f) => [f.kind, f.scope, f.scopeId, f.line])).toEqual([
+      ['key-copied', 'fragment', 'partner-headers', 2]
+    ]);
+  });
+
   it('the key copied into the query or body, anywhere (also before <base />, inside choose, CDATA body)', () => {
     const r = judge(
       op(

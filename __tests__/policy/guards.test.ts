@@ -383,6 +383,23 @@ describe('the subscription key copied into what goes to the Function (key-copied
     );
   });
 
+  it('through a variable (set from the key, or from a variable set from it) → refused where it is sent', () => {
+    const raw = doc([
+      '<set-variable name="sub" value="@(context.Subscription.Key)" />',
+      '<set-variable name="forwarded" value="@("k=" + (string)context.Variables["sub"])" />',
+      '<base />',
+      AUTH,
+      KEY,
+      '<set-header name="X-Api-Key" exists-action="override"><value>@((string)context.Variables["sub"])</value></set-header>',
+      '<set-query-parameter name="p" exists-action="override"><value>@(context.Variables.GetValueOrDefault<string>("forwarded"))</value></set-query-parameter>',
+      '<set-header name="X-Ok" exists-action="override"><value>@((string)context.Variables["other"])</value></set-header>'
+    ]);
+    expect(kinds(raw)).toEqual([
+      ['key-copied', 8],
+      ['key-copied', 9]
+    ]);
+  });
+
   it('nested in <choose>, and in <backend>, it is refused too', () => {
     const raw = docB(
       [

@@ -26,7 +26,7 @@ import {
 import { PolicyParseError } from './errors.js';
 import { guardFindings, type PolicyConflict } from './guards.js';
 import { claimsFunction, judgeResource, type OwnershipOptions } from './ownership.js';
-import { AUTH, deletesKey, inSideRequest, writesVariable } from './predicates.js';
+import { AUTH, deletesKey, inSideRequest, keyVariables, writesVariable } from './predicates.js';
 import { resolveGuardAttributes } from './resolve.js';
 import { KEY_KINDS, subscriptionKeys, type KeyHeaderOption } from './subscription-key.js';
 import { attr, descendants, elementChildren, parsePolicy, type ElementNode } from './tree.js';
@@ -356,6 +356,7 @@ export function judgeEffective(input: EffectiveInput): EffectiveResult {
       ownership: o,
       extra,
       functionTokenVars: new Set(),
+      keyVars: new Set(),
       emit: (h) => record(w, h)
     },
     fragments: new Map(),
@@ -372,10 +373,11 @@ export function judgeEffective(input: EffectiveInput): EffectiveResult {
   const api = parseDoc(input.apiPolicy, 'api', input.apiId, o);
   const ops = input.operations.map((op) => ({ op, doc: parseDoc(op.policy, 'operation', op.id, o) }));
   const docs = [api, ...ops.map((x) => x.doc), ...w.fragments.values()];
-  w.ctx.functionTokenVars = functionTokenVars(
-    docs.filter((d): d is PipelineDoc => typeof d !== 'string'),
-    o,
-    extra
+  const parsedDocs = docs.filter((d): d is PipelineDoc => typeof d !== 'string');
+  w.ctx.functionTokenVars = functionTokenVars(parsedDocs, o, extra);
+  w.ctx.keyVars = keyVariables(
+    parsedDocs.map((d) => d.parsed),
+    Object.values(w.ctx.keys)
   );
   if (typeof api !== 'string') {
     const loc = locate(api.parsed, w.ctx.keys, o, extra);
