@@ -43,7 +43,7 @@ targets:
     function-app-name: func-orders
 `;
 const BAD_TARGETS = `${GOOD_TARGETS}  - name: orders-dev
-    apim-name: apim-contoso
+    apim-name: apim-contoso-dev
     function-app-rg: rg-dev
     api-ids: [orders]
     function-app-name: func-orders-dev

@@ -10,6 +10,8 @@
  * - survived: exit 0, nothing lost, honest, converged; failed cleanly: non-zero exit, nothing lost, honest, and a
  *   clean re-run (apply, then check) converges.
  * `npm run fault-matrix` runs every cell and prints the table; __tests__/e2e/fault-matrix.test.ts runs a sample.
+ * `MATRIX_SCENARIO=pipeline` adds an operation policy, a fragment and a secret named value (the effective pipeline's
+ * reads); `MATRIX_FAULTS` (fault kinds, comma-separated) and `MATRIX_PATHS` (a regex on `METHOD path`) select cells.
  * Runs the bundled dist/index.js as the runner does (scripts/action-runner.ts), over HTTPS against the twin.
  */
 import pLimit from 'p-limit';
@@ -154,7 +156,44 @@ export function richScenario(): TwinState {
   };
   (auth.httpSettings as Json).forwardProxy = { convention: 'Custom', customHostHeaderName: 'X-Orig-Host' };
   (r[POLICY].properties as Json).value = RICH_POLICY;
+  if (process.env.MATRIX_SCENARIO === 'pipeline') addPipeline(r);
   return state;
+}
+
+/**
+ * `MATRIX_SCENARIO=pipeline`: what runs around the API policy (issue 9), harmless, so a clean apply succeeds and
+ * every new read kind is in the baseline: an operation whose policy includes a fragment after `<base />`, the
+ * fragment's set-header named by a secret named value (read through listValue), an operation without a policy.
+ * Shapes as ARM GET returns them (apimapis.json, apimpolicyfragments.json, apimnamedvalues.json 2024-05-01).
+ */
+function addPipeline(r: Record<string, Json>): void {
+  const op = `${APIM}/apis/orders/operations/get-order`;
+  const put = (id: string, type: string, name: string, properties: Json) => (r[id] = { id, type, name, properties });
+  put(op, 'Microsoft.ApiManagement/service/apis/operations', 'get-order', {
+    displayName: 'get-order',
+    method: 'GET',
+    urlTemplate: '/orders/{id}',
+    templateParameters: [{ name: 'id', type: 'string', required: true, values: [] }],
+    responses: []
+  });
+  put(`${op}/policies/policy`, 'Microsoft.ApiManagement/service/apis/operations/policies', 'policy', {
+    format: 'rawxml',
+    value:
+      '<policies>\n    <inbound>\n        <base />\n        <include-fragment fragment-id="tracing" />\n    </inbound>\n' +
+      '    <backend>\n        <base />\n    </backend>\n    <outbound>\n        <base />\n    </outbound>\n</policies>'
+  });
+  put(`${APIM}/policyFragments/tracing`, 'Microsoft.ApiManagement/service/policyFragments', 'tracing', {
+    format: 'rawxml',
+    description: 'trace header',
+    value:
+      '<fragment>\n    <set-header name="{{trace-header}}" exists-action="override"><value>@(context.RequestId.ToString())</value></set-header>\n</fragment>'
+  });
+  put(`${APIM}/namedValues/trace-header`, 'Microsoft.ApiManagement/service/namedValues', 'trace-header', {
+    displayName: 'trace-header',
+    value: 'X-Trace-Id',
+    secret: true,
+    tags: []
+  });
 }
 
 /** Inputs of every matrix run (smoke off: the matrix is about what is written). */
@@ -243,7 +282,8 @@ async function convergeFindings(twin: Twin, initial: TwinState): Promise<string[
 }
 
 function errorOf(stdout: string): string {
-  return (/::error::(.*)/.exec(stdout)?.[1] ?? '').slice(0, 300);
+  // `::error::…` or, with a title, `::error title=apim-function-auth::…` (what the action prints).
+  return (/::error(?: [^:]*)?::(.*)/.exec(stdout)?.[1] ?? '').slice(0, 300);
 }
 
 const OWNED = Object.values(EASY_AUTH_PATHS).map((p) => p.split('.'));
@@ -439,7 +479,10 @@ async function main() {
   const started = Date.now();
   const requests = await baselineRequests();
   const only = process.env.MATRIX_FAULTS?.split(',');
-  const cells = cellsFor(requests).filter((c) => !only || only.includes(c.fault));
+  const paths = process.env.MATRIX_PATHS ? new RegExp(process.env.MATRIX_PATHS) : undefined;
+  const cells = cellsFor(requests).filter(
+    (c) => (!only || only.includes(c.fault)) && (!paths || paths.test(`${c.method} ${c.path}`))
+  );
   console.log(`fault matrix: ${requests.length} requests in a clean apply, ${cells.length} cells`);
   let done = 0;
   const results = await runMatrix(cells, Number(process.env.MATRIX_CONCURRENCY ?? 3), (r) => {

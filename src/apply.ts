@@ -108,17 +108,29 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyOutco
     const progress: Progress = { sent: false, acknowledged: false };
     let rp = planned[i];
     try {
-      const ready = await prepare(rp, deps, outcome);
-      rp = ready.rp;
-      if (!rp.write) {
-        outcome.applied.push({ label: rp.label, kind: rp.kind, ok: true, state: 'in-sync', detail: 'already in sync' });
-        continue;
-      }
-      progress.fresh = ready.fresh;
-      const detail = await execute(rp, ready.fresh, deps, outcome, progress);
-      outcome.applied.push({ label: rp.label, kind: rp.kind, ok: true, state: 'verified', detail });
-      deps.log.info(`${rp.label}: applied (${rp.changes.map((c) => c.path).join(', ')}); ${detail}`);
-      await recordWrite(deps, rp, progress, 'verified');
+      // A resource every target on the APIM service shares: its re-read, write and read-back in one go per service.
+      const shared = reconcilerFor(rp.kind).perApimService ? deps.arm.exclusiveApimUpdate?.bind(deps.arm) : undefined;
+      const one = async (): Promise<void> => {
+        const ready = await prepare(rp, deps, outcome);
+        rp = ready.rp;
+        if (ready.apimPrincipalId) outcome.apimPrincipalId ??= ready.apimPrincipalId;
+        if (!rp.write) {
+          outcome.applied.push({
+            label: rp.label,
+            kind: rp.kind,
+            ok: true,
+            state: 'in-sync',
+            detail: 'already in sync'
+          });
+          return;
+        }
+        progress.fresh = ready.fresh;
+        const detail = await execute(rp, ready.fresh, deps, outcome, progress);
+        outcome.applied.push({ label: rp.label, kind: rp.kind, ok: true, state: 'verified', detail });
+        deps.log.info(`${rp.label}: applied (${rp.changes.map((c) => c.path).join(', ')}); ${detail}`);
+      };
+      await (shared ? shared(one) : one());
+      await recordWrite(deps, rp, progress, 'verified'); // nothing when no write was sent (in sync)
     } catch (e) {
       const staged = e instanceof StagedError ? e : new StagedError(e, stateAfter(progress));
       await recordWrite(deps, rp, progress, staged.state);
@@ -141,13 +153,18 @@ async function prepare(
   planned: ResourcePlan,
   deps: ApplyDeps,
   outcome: ApplyOutcome
-): Promise<{ rp: ResourcePlan; fresh: Json }> {
+): Promise<{ rp: ResourcePlan; fresh: Json; apimPrincipalId?: string }> {
   const r = reconcilerFor(planned.kind);
   if (!r.refresh || (!planned.write && !planned.deferredUntil)) return { rp: planned, fresh: {} };
   const again = await stage('not-written', () => r.refresh!(deps.arm, planned, deps.rederive));
   if (!again.plan) return { rp: planned, fresh: again.fresh };
   const rp = again.plan;
-  if (JSON.stringify(rp.changes) !== JSON.stringify(planned.changes) && !planned.deferredUntil) {
+  const principal = again.apimPrincipalId ? { apimPrincipalId: again.apimPrincipalId } : {};
+  if (!rp.write && !rp.deferredUntil && !rp.error) {
+    deps.log.info(
+      `${rp.label}: already as planned when read again right before the write (changed since it was read); nothing to write.`
+    );
+  } else if (JSON.stringify(rp.changes) !== JSON.stringify(planned.changes) && !planned.deferredUntil) {
     deps.log.info(`${rp.label}: changed since it was read; merged again into the current document.`);
   }
   outcome.replanned.push(rp);
@@ -164,7 +181,7 @@ async function prepare(
       'not-written'
     );
   }
-  return { rp, fresh: again.fresh };
+  return { rp, fresh: again.fresh, ...principal };
 }
 
 /**

@@ -21,6 +21,11 @@ export interface PolicyDocument {
   /** The body's `id` and `type` as ARM sent them (reads only), so a body of another resource can be refused. */
   id?: unknown;
   type?: unknown;
+  /**
+   * The body's `properties.format` as ARM sent it, when it sent one (operation policies and fragments only): a read
+   * asked for `rawxml`, so any other format means the text is not what the checks assume.
+   */
+  servedFormat?: unknown;
 }
 
 /** ARM reads and writes for one reconcile target. Every method throws `ArmError` on a non-2xx answer. */
@@ -92,6 +97,12 @@ export interface ArmPort {
    * Key Vault-backed named value. Never logged. Optional as above.
    */
   listNamedValueSecret?(namedValueId: string): Promise<{ value?: string }>;
+  /**
+   * Runs `f` while no other target of the run reads-and-updates this APIM service (a run over a targets file: the
+   * lock is per service; absent for a single target). The identity's re-read, PATCH and read-back run inside it, so a
+   * target sharing the service sees an earlier target's PATCH instead of sending its own from a stale read.
+   */
+  exclusiveApimUpdate?<T>(f: () => Promise<T>): Promise<T>;
 }
 
 /** Microsoft Graph: service principal lookup (needs Application.Read.All or Directory.Read.All). */

@@ -21,11 +21,19 @@ const RG = (state: TwinState) => `/subscriptions/${state.subscriptionId}/resourc
 /** The twin with N generated drifted targets, and a workspace holding `targets.yml` (N good + `broken`). */
 async function setup(opts: { broken?: boolean } = {}) {
   const { state, targets } = generateTargets(scenario('drifted'), N);
+  // The broken target has an API of its own on target-001's service (an API belongs to one target) and a Function
+  // App that does not exist.
+  const api = `${RG(state)}/Microsoft.ApiManagement/service/${targets[0]!.apimName}/apis/orders`;
+  state.resources[`${api}-broken`] = {
+    ...structuredClone(state.resources[api]!),
+    id: `${api}-broken`,
+    name: 'orders-broken'
+  };
   const twin = await startEmulator(state);
   const workspace = mkdtempSync(path.join(os.tmpdir(), 'afa-ws-'));
   const broken = opts.broken
-    ? `  - name: broken\n    apim-name: ${targets[0]!.apimName}\n    function-app-name: func-missing\n` +
-      `    app-client-id: ${targets[0]!.appClientId}\n`
+    ? `  - name: broken\n    apim-name: ${targets[0]!.apimName}\n    api-ids: [orders-broken]\n` +
+      `    function-app-name: func-missing\n    app-client-id: ${targets[0]!.appClientId}\n`
     : '';
   writeFileSync(path.join(workspace, 'targets.yml'), targetsYaml(targets) + broken);
   cleanups.push(async () => {

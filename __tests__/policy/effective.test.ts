@@ -135,6 +135,47 @@ describe('operation policies', () => {
     expect(r.findings).toEqual([]);
   });
 
+  it('the carrier form whose variable another element also writes (Graph token, set-variable) is a finding', () => {
+    const send =
+      '<set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)context.Variables["fn"])</value></set-header>';
+    for (const writer of [
+      '<authentication-managed-identity resource="https://graph.microsoft.com" output-token-variable-name="fn" />',
+      '<set-variable name="fn" value="@(&quot;x&quot;)" />'
+    ]) {
+      const r = judge(
+        op(
+          doc([
+            '<base />',
+            `<authentication-managed-identity resource="${APP}" output-token-variable-name="fn" />`,
+            writer,
+            send
+          ])
+        )
+      );
+      expect(r.findings.map((f) => [f.kind, f.line])).toEqual([['authorization-replaced', 6]]);
+    }
+  });
+
+  it('the key kept in a variable by the operation and sent on by a fragment is a key-copied finding', () => {
+    const r = judge({
+      ...op(
+        doc([
+          '<set-variable name="sub" value="@(context.Subscription.Key)" />',
+          '<base />',
+          '<include-fragment fragment-id="partner-headers" />'
+        ])
+      ),
+      fragments: frags({
+        'partner-headers': fragment(
+          '<set-header name="X-Partner-Key" exists-action="override"><value>@((string)context.Variables["sub"])</value></set-header>'
+        )
+      })
+    });
+    expect(r.findings.map((f) => [f.kind, f.scope, f.scopeId, f.line])).toEqual([
+      ['key-copied', 'fragment', 'partner-headers', 2]
+    ]);
+  });
+
   it('the key copied into the query or body, anywhere (also before <base />, inside choose, CDATA body)', () => {
     const r = judge(
       op(
@@ -185,6 +226,19 @@ describe('operation policies', () => {
     expect(r.findings.map((f) => [f.kind, f.scopeId, f.line])).toEqual([['base-missing', 'legacy', 2]]);
     expect(describeFinding(r.findings[0])).toMatch(
       /^operation legacy of API orders: <inbound> at line 2 has no <base \/>.*the Function gets no token from APIM \(401\).*Add <base \/>/
+    );
+  });
+
+  it('<base /> only inside <choose>: still a finding, which says where the <base /> is and when it does not run', () => {
+    const text = doc([
+      '<choose>',
+      '    <when condition="@(context.Request.Method == &quot;GET&quot;)"><base /></when>',
+      '</choose>'
+    ]);
+    const r = judge(op(text, 'get-order'));
+    expect(r.findings.map((f) => [f.kind, f.line])).toEqual([['base-missing', 2]]);
+    expect(describeFinding(r.findings[0])).toMatch(
+      /^operation get-order of API orders: <inbound> at line 2 has <base \/> only inside <when> \(line 4\), so the API policy's <inbound>.*does not run for this operation whenever that branch does not run.*Add <base \/> as the first element/
     );
   });
 

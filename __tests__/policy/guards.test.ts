@@ -334,6 +334,34 @@ describe('<backend> runs after <inbound>: key restores and Authorization replace
   });
 });
 
+describe("the carrier form only when the variable holds the Function's token", () => {
+  const send =
+    '<set-header name="Authorization" exists-action="override"><value>@("Bearer " + (string)context.Variables["tok"])</value></set-header>';
+  it.each([
+    [
+      'another managed identity writes the same variable (a token for Graph)',
+      '<authentication-managed-identity resource="https://graph.microsoft.com" output-token-variable-name="tok" />'
+    ],
+    ['a set-variable overwrites it', '<set-variable name="tok" value="@(&quot;not-a-token&quot;)" />'],
+    [
+      'a send-request answer is kept under that name',
+      '<send-request mode="new" response-variable-name="tok"><set-url>https://x.example</set-url></send-request>'
+    ]
+  ])('%s: the Authorization set-header is a second backend token, not the carrier', (_n, writer) => {
+    const raw = docB(
+      [
+        '<base />',
+        `<authentication-managed-identity resource="${APP}" output-token-variable-name="tok" />`,
+        writer,
+        send,
+        KEY
+      ],
+      [FWD]
+    );
+    expect(conflicts(raw).map((c) => c.kind)).toEqual(['authorization-replaced']);
+  });
+});
+
 describe('the subscription key copied into what goes to the Function (key-copied)', () => {
   const EXPR = '@(context.Subscription.Key)';
   it.each([
@@ -361,6 +389,23 @@ describe('the subscription key copied into what goes to the Function (key-copied
     expect(c[0].message).toMatch(
       /at line 3 in <inbound> copies the subscription key .*Ocp-Apim-Subscription-Key is deleted: remove it/
     );
+  });
+
+  it('through a variable (set from the key, or from a variable set from it) → refused where it is sent', () => {
+    const raw = doc([
+      '<set-variable name="sub" value="@(context.Subscription.Key)" />',
+      '<set-variable name="forwarded" value="@("k=" + (string)context.Variables["sub"])" />',
+      '<base />',
+      AUTH,
+      KEY,
+      '<set-header name="X-Api-Key" exists-action="override"><value>@((string)context.Variables["sub"])</value></set-header>',
+      '<set-query-parameter name="p" exists-action="override"><value>@(context.Variables.GetValueOrDefault<string>("forwarded"))</value></set-query-parameter>',
+      '<set-header name="X-Ok" exists-action="override"><value>@((string)context.Variables["other"])</value></set-header>'
+    ]);
+    expect(kinds(raw)).toEqual([
+      ['key-copied', 8],
+      ['key-copied', 9]
+    ]);
   });
 
   it('nested in <choose>, and in <backend>, it is refused too', () => {

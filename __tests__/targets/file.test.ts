@@ -186,13 +186,42 @@ targets:
     const entry = (name: string, rg = 'rg', slot = '') =>
       `  - name: ${name}\n    subscription-id: ${SUB}\n    apim-resource-group: ${rg}\n    apim-name: apim-x\n` +
       `    api-ids: [orders]\n    function-app-name: func-x\n${slot ? `    function-app-slot: ${slot}\n` : ''}`;
-    const dupName = `targets:\n${entry('orders')}${entry('ORDERS', 'rg', 'staging')}`;
+    const dupName = `targets:\n${entry('orders')}${entry('ORDERS', 'rg', 'staging').replace('[orders]', '[invoices]')}`;
     expect(problemsOf(dupName)).toEqual([
       { line: 8, target: 'ORDERS', key: 'name', text: expect.stringContaining('also the name of the target on line 2') }
     ]);
-    const dupTarget = `targets:\n${entry('a')}${entry('b', 'RG')}${entry('c', 'rg', 'staging')}`;
+    const dupTarget = `targets:\n${entry('a')}${entry('b', 'RG')}${entry('c', 'rg', 'staging').replace('[orders]', '[invoices]')}`;
     expect(problemsOf(dupTarget)).toEqual([
       { line: 8, target: 'b', text: expect.stringContaining("same APIM service, Function App and slot as target 'a'") }
+    ]);
+  });
+
+  it('refuses one API of one APIM service in two targets (another Function App or slot): one policy, one token', () => {
+    const entry = (name: string, apis: string, site: string, apim = 'apim-x') =>
+      `  - name: ${name}\n    subscription-id: ${SUB}\n    apim-resource-group: rg\n    apim-name: ${apim}\n` +
+      `    api-ids: [${apis}]\n    function-app-name: ${site}\n`;
+    const file = `targets:\n${entry('a', 'orders, invoices', 'func-a')}${entry('b', 'billing, ORDERS', 'func-b', 'APIM-X')}${entry('c', 'orders', 'func-c', 'apim-y')}`;
+    expect(problemsOf(file)).toEqual([
+      {
+        line: 8,
+        target: 'b',
+        key: 'api-ids',
+        text: expect.stringMatching(
+          /^API 'ORDERS' of APIM service 'APIM-X' is also in target 'a' \(line 2\): an API's inbound policy sends one token to one backend/
+        )
+      }
+    ]);
+  });
+
+  it('a YAML merge key (<<: *alias) is refused as an alias, not as an unknown input named <<', () => {
+    const text = `targets:\n  - &one\n    name: a\n    apim-name: apim-x\n  - <<: *one\n    name: b\n`;
+    expect(problemsOf(text).filter((p) => p.key === '<<')).toEqual([
+      {
+        line: 5,
+        key: '<<',
+        target: 'b',
+        text: expect.stringMatching(/^YAML merge keys \(<<\) and aliases are not supported; repeat/)
+      }
     ]);
   });
 

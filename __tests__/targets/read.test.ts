@@ -25,6 +25,13 @@ describe('readTargetsFile', () => {
     expect(readTargetsFile('.github/t.yml', ws)).toBe('targets: []\n');
   });
 
+  it('refuses a file that is not UTF-8 (UTF-16, Latin-1) instead of reading replacement characters', () => {
+    writeFileSync(path.join(ws, 'utf16.yml'), Buffer.from('\uFEFFtargets: []\n', 'utf16le'));
+    writeFileSync(path.join(ws, 'latin1.yml'), Buffer.from('targets:\n  - name: caf\u00e9\n', 'latin1'));
+    expect(() => readTargetsFile('utf16.yml', ws)).toThrow(/is UTF-16 text; save it as UTF-8/);
+    expect(() => readTargetsFile('latin1.yml', ws)).toThrow(/is not UTF-8 text \(line 2\); save it as UTF-8/);
+  });
+
   it('refuses a missing file, a folder, and a symbolic link that leads outside the workspace', () => {
     expect(() => readTargetsFile('nope.yml', ws)).toThrow(/was not found in the workspace .*actions\/checkout/);
     expect(() => readTargetsFile('.github', ws)).toThrow(/is not a file/);
@@ -57,7 +64,7 @@ describe('keyedLock', () => {
 });
 
 describe('targetPorts with a lock', () => {
-  it("the APIM identity PATCH holds the lock named by the service's ARM ID", async () => {
+  it("the APIM identity's update (re-read, PATCH, read-back: exclusiveApimUpdate) holds the lock named by the service's ARM ID", async () => {
     const run = {
       endpoints: {
         armEndpoint: 'https://127.0.0.1:9',
@@ -90,7 +97,7 @@ describe('targetPorts with a lock', () => {
         log: { info: () => undefined, warning: () => undefined, debug: () => undefined }
       }
     );
-    await expect(ports.arm.patchApimService({ identity: { type: 'SystemAssigned' } })).resolves.toEqual({
+    await expect(ports.arm.exclusiveApimUpdate!(async () => 'updated')).resolves.toEqual({
       locked:
         '/subscriptions/22222222-2222-4222-8222-222222222222/resourcegroups/rg-api/providers/microsoft.apimanagement/service/apim-x'
     });

@@ -22,6 +22,7 @@ import { sdkCall } from './arm-errors.js';
 import { createArmSender, parseJson, policyFrom, type ArmSend } from './arm-transport.js';
 import type { ArmLimits } from './arm-limits.js';
 import { ARM_READ_RETRY, type RetryOptions } from './retry.js';
+import { ReadShapeError } from './validated-arm.js';
 
 export { isIdempotentRead } from './arm-transport.js';
 
@@ -278,7 +279,10 @@ function pipelineMethods(
   const { send, apimPipeline, ids } = ctx;
   const rawxml = async (path: string): Promise<PolicyDocument | undefined> => {
     try {
-      return policyFrom(await send(apimPipeline, 'GET', path, APIM_API_VERSION, undefined, {}, '&format=rawxml'));
+      const r = await send(apimPipeline, 'GET', path, APIM_API_VERSION, undefined, {}, '&format=rawxml');
+      const props = (parseJson(r) as { properties?: unknown } | null)?.properties;
+      const served = typeof props === 'object' && props !== null ? (props as Json).format : undefined;
+      return { ...policyFrom(r), ...(served !== undefined ? { servedFormat: served } : {}) };
     } catch (e) {
       if (e instanceof ArmError && e.status === 404) return undefined;
       throw e;
@@ -339,8 +343,14 @@ function apimSecretMethods(
       );
       return { primaryKey: r.primaryKey, secondaryKey: r.secondaryKey };
     },
-    listNamedValues: async (filter: string, maxItems = 100) =>
-      (await listPages(ctx, `${ids.apim}/namedValues`, `&$filter=${encodeURIComponent(filter)}`, maxItems)).value,
+    async listNamedValues(filter: string, maxItems = 100) {
+      const r = await listPages(ctx, `${ids.apim}/namedValues`, `&$filter=${encodeURIComponent(filter)}`, maxItems);
+      // A 200 without the list is no empty list: "no such named value" would then be concluded from nothing.
+      if (r.invalid) {
+        throw new ReadShapeError(`named values (${filter})`, `GET ${ids.apim}/namedValues`, r.invalid, ids.apim);
+      }
+      return r.value;
+    },
     async getNamedValue(namedValueId: string): Promise<Etagged<Json>> {
       const r = await send(
         apimPipeline,
@@ -359,8 +369,8 @@ function apimSecretMethods(
           `${ids.apim}/namedValues/${encodeURIComponent(namedValueId)}/listValue`,
           APIM_API_VERSION
         )
-      );
-      return typeof body.value === 'string' ? { value: body.value } : {};
+      ) as Json | null;
+      return typeof body === 'object' && body !== null && typeof body.value === 'string' ? { value: body.value } : {};
     }
   };
 }
@@ -369,8 +379,10 @@ function apimSecretMethods(
  * One pageable ARM collection (x-ms-pageable with `nextLink`: NamedValue_ListByService, ApiOperation_ListByApi, …):
  * GET `path` with `query` (already `&`-prefixed and encoded), then each `nextLink`. A nextLink is followed only on
  * the ARM endpoint's own origin (the bearer token never goes elsewhere), at most 50 pages; `truncated` when items or
- * pages were left unread (more than `maxItems`, or a nextLink still pending after the page cap); `invalid` when a page
- * had no `value` array (a 200 without the list: its items count as none, and the caller decides).
+ * pages were left unread (more than `maxItems`, or a nextLink still pending after the page cap); `invalid` when a 200
+ * did not carry the list — a page that is not a JSON object, has no `value` array or an item that is not an object,
+ * or a nextLink back to a page already read (a loop) — said in words; the pages after it are not read, and the
+ * caller must not conclude anything from the items (src/azure/validated-arm.ts refuses such a read).
  */
 async function listPages(
   ctx: PortContext,
@@ -382,19 +394,19 @@ async function listPages(
   const base = new URL(ctx.armEndpoint);
   const prefix = base.pathname.replace(/\/+$/, '');
   let truncated = false;
-  let invalid: string | undefined;
-  for (let page = 0; ; page++) {
+  const seen = new Set<string>();
+  for (let page = 1; ; page++) {
+    seen.add(pageKey(path, query));
     const body = parseJson(await ctx.send(ctx.apimPipeline, 'GET', path, APIM_API_VERSION, undefined, {}, query));
-    // A page without a `value` array is not an empty list: the caller decides (validated-arm refuses it).
-    if (!Array.isArray(body.value)) invalid ??= `page ${page + 1} has no value array`;
-    const value = Array.isArray(body.value) ? body.value : [];
-    for (const v of value) {
+    const problem = pageProblem(body as unknown);
+    if (problem) return { value: out, truncated, invalid: `page ${page} ${problem}` };
+    for (const v of body.value as Json[]) {
       if (out.length >= maxItems) truncated = true;
-      else if (typeof v === 'object' && v !== null) out.push(v as Json);
+      else out.push(v);
     }
     const next = typeof body.nextLink === 'string' && body.nextLink !== '' ? new URL(body.nextLink) : undefined;
     if (!next || next.origin !== base.origin || !next.pathname.startsWith(prefix)) break;
-    if (truncated || out.length >= maxItems || page >= 49) {
+    if (truncated || out.length >= maxItems || page >= 50) {
       truncated = true;
       break;
     }
@@ -402,6 +414,26 @@ async function listPages(
     next.searchParams.delete('api-version');
     const rest = next.searchParams.toString();
     query = rest ? `&${rest}` : '';
+    // A nextLink back to a page already read is a loop, not more items: the list cannot be read whole.
+    if (seen.has(pageKey(path, query))) {
+      return { value: out, truncated, invalid: `page ${page} has a nextLink back to a page already read (a loop)` };
+    }
   }
-  return { value: out, truncated, ...(invalid ? { invalid } : {}) };
+  return { value: out, truncated };
+}
+
+/** A page's identity for loop detection: path (case-insensitive, as ARM compares) and sorted query parameters. */
+function pageKey(path: string, query: string): string {
+  const params = [...new URLSearchParams(query.replace(/^&/, '')).entries()].map(([k, v]) => `${k}=${v}`).sort();
+  return `${path.toLowerCase()}?${params.join('&')}`;
+}
+
+/** Why one page of a list is not a list page (`is null`, `has no value array`, …), or undefined. */
+function pageProblem(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return `is ${body === null ? 'null' : 'not a JSON object'}`;
+  if (Array.isArray(body)) return 'is an array, not a JSON object';
+  const value = (body as Json).value;
+  if (!Array.isArray(value)) return 'has no value array';
+  const bad = value.findIndex((v) => typeof v !== 'object' || v === null || Array.isArray(v));
+  return bad >= 0 ? `has an item (${bad + 1}) that is not a JSON object` : undefined;
 }

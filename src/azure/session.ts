@@ -112,8 +112,9 @@ export interface SharedPorts {
   /** One HTTP client for every target's raw ARM requests. */
   httpClient?: HttpClient;
   /**
-   * Runs `f` while holding the lock named `key`; the APIM identity PATCH (a service update with a long-running
-   * operation) holds its service's, so two targets on one APIM service never update it at the same time.
+   * Runs `f` while holding the lock named `key`; the APIM identity's re-read, PATCH (a service update with a
+   * long-running operation) and read-back hold their service's (ArmPort.exclusiveApimUpdate), so two targets on one
+   * APIM service never update it at the same time, and the later one sees the earlier one's update.
    */
   lock?: <T>(key: string, f: () => Promise<T>) => Promise<T>;
 }
@@ -126,9 +127,9 @@ export interface SharedPorts {
  * Easy Auth), nothing is started here and the pre-flight asks after the plan.
  *
  * `shared` (a run over a targets file): the target's log (default: the runner's), the run's ARM in-flight limits and
- * HTTP client for the ARM port (./arm-limits.ts), and a lock: the APIM identity PATCH (createArmPort
- * `patchApimService`, a service update with a long-running operation) then holds the lock named by the APIM
- * service's ARM ID (lower case), so targets on one APIM service never update it at the same time.
+ * HTTP client for the ARM port (./arm-limits.ts), and a lock: the APIM identity's re-read, PATCH (a service update
+ * with a long-running operation) and read-back then hold the lock named by the APIM service's ARM ID (lower case;
+ * ArmPort.exclusiveApimUpdate), so targets on one APIM service never update it at the same time.
  */
 export function targetPorts(
   run: RunSettings,
@@ -154,8 +155,7 @@ export function targetPorts(
   const lock = shared.lock;
   if (lock) {
     const apimId = targetResourceIds(spec, []).apim.toLowerCase();
-    const patch = arm.patchApimService.bind(arm);
-    arm.patchApimService = (body) => lock(apimId, () => patch(body));
+    arm.exclusiveApimUpdate = (f) => lock(apimId, f);
   }
   return {
     arm,

@@ -20,14 +20,21 @@
  * - ApiOperationPolicy_Get (`format=rawxml`): 404 when the operation has no policy, else a `<policies>` document of
  *   that operation (no ETag needed: it is never written).
  * - PolicyFragment_Get (`format=rawxml`, apimpolicyfragments.json, example ApiManagementGetPolicyFragmentFormat.json):
- *   404 when there is no such fragment, else `properties.value` a `<fragment>` document of that fragment.
+ *   404 when there is no such fragment, else `properties.value` a `<fragment>` document of that fragment. For both:
+ *   `properties.format`, when sent, is the `rawxml` asked for, and the text parses (APIM saves only policies it
+ *   validated, so one that does not parse is a truncated answer).
+ * - NamedValue_ListByService / NamedValue_Get / NamedValue_ListValue (apimnamedvalues.json, examples
+ *   ApiManagementListNamedValues.json, ApiManagementNamedValueListValue.json): each contract an object with
+ *   `properties.displayName` (and `value` unless secret or Key Vault-backed, for a GET); listValue `{value}`.
  * A body that is not JSON, `null`, `""`, `{}`, `[]`, a body of another resource (its `id` or `type` says so) or one
  * without what the planner needs is a broken precondition: {@link ReadShapeError}. "Absent" is concluded only from
  * a 404 (the ArmPort returns `undefined` for a policy only then).
  */
 import { ActionError } from '../errors.js';
 import { isPlainObject } from '../json-path.js';
-import type { ArmPort, PolicyDocument } from '../ports.js';
+import { PolicyParseError } from '../policy/errors.js';
+import { parsePolicy } from '../policy/tree.js';
+import type { ArmPort, Json, PolicyDocument } from '../ports.js';
 import type { TargetIds } from '../types.js';
 
 /** A read that answered 2xx without the content the plan relies on. Nothing is planned on it. */
@@ -175,7 +182,25 @@ export function checkReadOnlyPolicy(
   if (doc.id !== undefined && (typeof doc.id !== 'string' || !sameResource('api', doc.id, expectedId))) {
     return `the body describes another resource (${String(doc.id)})`;
   }
-  return checkPolicyText(doc.value, root);
+  if (doc.servedFormat !== undefined && String(doc.servedFormat).toLowerCase() !== 'rawxml') {
+    return `properties.format is ${JSON.stringify(doc.servedFormat)}, not the rawxml that was asked for`;
+  }
+  return checkPolicyText(doc.value, root) ?? parseProblem(doc.value);
+}
+
+/**
+ * The problem with a policy text that cannot be parsed (`cannot be parsed: …`), or undefined. APIM stores only
+ * policies it validated (a save is refused otherwise), so a text that cannot be parsed is a truncated or broken
+ * answer — or a construct this action's parser does not know: either way it cannot be judged.
+ */
+function parseProblem(value: string): string | undefined {
+  try {
+    parsePolicy(value);
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof PolicyParseError)) throw e;
+    return `properties.value cannot be parsed as a policy document (${e.message}): a truncated answer, or a construct this action cannot read, so what runs before the Function cannot be judged`;
+  }
 }
 
 /** The problem with a policy read's `properties.value`, or undefined when it is a `<root>` document (default `policies`). */
@@ -259,7 +284,8 @@ export function validatedArmPort(arm: ArmPort, ids: TargetIds, apimName: string,
       if (problem) throw new ReadShapeError(`policy of API ${apiId}`, `GET ${id}?format=rawxml`, problem, id);
       return doc;
     },
-    ...pipelineReads(arm, ids)
+    ...pipelineReads(arm, ids),
+    ...namedValueReads(arm, ids)
   };
   return Object.assign(Object.create(arm) as ArmPort, wrapped);
 }
@@ -295,4 +321,65 @@ function pipelineReads(
       return doc;
     }
   };
+}
+
+/**
+ * The problem with one named-value contract of a list or GET (apimnamedvalues.json 2024-05-01, NamedValueContract):
+ * an object whose `properties` carry a `displayName` string and, unless it is secret or Key Vault-backed, a `value`
+ * string (`requireValue`: a GET, which is only made for such a one). Pure.
+ */
+export function checkNamedValue(c: unknown, requireValue: boolean): string | undefined {
+  if (!isPlainObject(c)) return `the contract is ${describe(c)}`;
+  const p = c.properties;
+  if (!isPlainObject(p)) return `properties is ${describe(p)}`;
+  if (typeof p.displayName !== 'string' || p.displayName === '') return 'properties.displayName is missing';
+  const hidden = p.secret === true || isPlainObject(p.keyVault);
+  if (requireValue && !hidden && typeof p.value !== 'string') return 'properties.value is missing (not a secret)';
+  return undefined;
+}
+
+/**
+ * The validated named-value reads (present only when `arm` has them): every listed contract and a GET checked with
+ * {@link checkNamedValue}; a listValue answer must carry its `value` string — a 200 without it is a broken answer,
+ * never "the value cannot be read" (a refusal is a 4xx, which src/named-values.ts judges).
+ */
+function namedValueReads(
+  arm: ArmPort,
+  ids: TargetIds
+): Pick<ArmPort, 'listNamedValues' | 'getNamedValue' | 'listNamedValueSecret'> {
+  const out: Pick<ArmPort, 'listNamedValues' | 'getNamedValue' | 'listNamedValueSecret'> = {};
+  const fail = (what: string, request: string, problem: string) => {
+    throw new ReadShapeError(what, request, problem, ids.apim);
+  };
+  const list = arm.listNamedValues?.bind(arm);
+  const get = arm.getNamedValue?.bind(arm);
+  const secret = arm.listNamedValueSecret?.bind(arm);
+  if (list) {
+    out.listNamedValues = async (filter: string, maxItems?: number) => {
+      const r = await list(filter, maxItems);
+      const problem = Array.isArray(r)
+        ? r.map((c, i) => checkNamedValue(c, false) && `item ${i + 1}: ${checkNamedValue(c, false)}`).find(Boolean)
+        : `the answer is ${describe(r)}`;
+      if (problem) fail(`named values (${filter})`, `GET ${ids.apim}/namedValues`, problem);
+      return r;
+    };
+  }
+  if (get) {
+    out.getNamedValue = async (id: string) => {
+      const r = await get(id);
+      const problem = checkNamedValue(r?.body, true);
+      if (problem) fail(`named value ${id}`, `GET ${ids.apim}/namedValues/${id}`, problem);
+      return r;
+    };
+  }
+  if (secret) {
+    out.listNamedValueSecret = async (id: string) => {
+      const r = await secret(id);
+      if (typeof (r as Json | undefined)?.value !== 'string') {
+        fail(`value of named value ${id}`, `POST ${ids.apim}/namedValues/${id}/listValue`, 'the answer has no value');
+      }
+      return r;
+    };
+  }
+  return out;
 }

@@ -85,6 +85,8 @@ export interface RuleContext {
   extra: string[];
   /** Variables that hold a managed-identity token for the Function's app (a set-header sending one is harmless). */
   functionTokenVars: Set<string>;
+  /** Variables that hold the subscription key anywhere in the pipeline (sending one on copies the key). */
+  keyVars: Set<string>;
   emit(hit: Hit): void;
 }
 
@@ -183,7 +185,7 @@ export function judgeElement(ctx: RuleContext, doc: PipelineDoc, el: ElementNode
     undoes(ctx, doc, el, pos, 'authorization-replaced', authorizationWhat(el));
   }
   if (el.name === AUTH) managedIdentityAfter(ctx, doc, el, pos);
-  if (!offTheRequest(el) && copiesKey(doc.parsed, el, Object.values(ctx.keys))) {
+  if (!offTheRequest(el) && copiesKey(doc.parsed, el, Object.values(ctx.keys), ctx.keyVars)) {
     const message =
       `${shown(doc, el)} copies the subscription key into the request sent to the Function, so it reaches the ` +
       `Function even though ${ctx.keys.header.name} is deleted: ${fixFor(doc, { ...pos, moveFix: '' })} (a side ` +

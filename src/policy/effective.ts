@@ -26,7 +26,7 @@ import {
 import { PolicyParseError } from './errors.js';
 import { guardFindings, type PolicyConflict } from './guards.js';
 import { claimsFunction, judgeResource, type OwnershipOptions } from './ownership.js';
-import { AUTH, deletesKey, inSideRequest } from './predicates.js';
+import { AUTH, deletesKey, inSideRequest, keyVariables, writesVariable } from './predicates.js';
 import { resolveGuardAttributes } from './resolve.js';
 import { KEY_KINDS, subscriptionKeys, type KeyHeaderOption } from './subscription-key.js';
 import { attr, descendants, elementChildren, parsePolicy, type ElementNode } from './tree.js';
@@ -247,10 +247,17 @@ function backendIncludes(w: Walk, doc: PipelineDoc, backend: ElementNode | undef
 
 /** The base-missing finding for an operation whose `<inbound>` does not run the API policy. */
 function baseMissing(w: Walk, doc: PipelineDoc, el: ElementNode): void {
+  const raw = doc.parsed.raw;
+  // A <base /> inside a conditional block runs the API policy only when that block runs.
+  const nested = descendants(el).find((e) => e.name === 'base' && !inSideRequest(e));
+  const has = nested
+    ? `has <base /> only inside <${nested.parent!.name}> (line ${lineAt(raw, nested.parent!)})`
+    : 'has no <base />';
+  const when = nested ? ' whenever that branch does not run' : '';
   const message =
-    `${tagText(doc.parsed.raw, el)} at line ${lineAt(doc.parsed.raw, el)} has no <base />, so the API policy's <inbound> ` +
+    `${tagText(raw, el)} at line ${lineAt(raw, el)} ${has}, so the API policy's <inbound> ` +
     "— APIM's managed-identity token for the Function and the subscription-key deletes — does not run for this " +
-    'operation: the Function gets no token from APIM (401) and may get the subscription key. Add <base /> as the ' +
+    `operation${when}: the Function gets no token from APIM (401) and may get the subscription key. Add <base /> as the ` +
     "first element of the operation policy's <inbound> (APIM portal → API → operation → Policy editor)";
   record(w, { kind: 'base-missing', doc, el, conflict: true, message });
 }
@@ -314,11 +321,19 @@ function operationScope(w: Walk, doc: PipelineDoc): void {
  */
 function functionTokenVars(docs: PipelineDoc[], o: OwnershipOptions, extra: string[]): Set<string> {
   const out = new Set<string>();
-  for (const d of docs) {
-    for (const el of descendants(d.parsed.root).filter((e) => e.name === AUTH)) {
-      const v = attr(el, 'output-token-variable-name');
-      if (v && !v.expression && claimsFunction(judgeResource(attr(el, 'resource'), o, extra).status)) out.add(v.value);
+  const elements = docs.flatMap((d) => descendants(d.parsed.root));
+  const fromFunction = new Set<ElementNode>();
+  for (const el of elements.filter((e) => e.name === AUTH)) {
+    const v = attr(el, 'output-token-variable-name');
+    if (v && !v.expression && claimsFunction(judgeResource(attr(el, 'resource'), o, extra).status)) {
+      out.add(v.value);
+      fromFunction.add(el);
     }
+  }
+  // A variable another element also writes (a token for another resource, a set-variable, a send-request answer)
+  // may hold something else when the set-header reads it: not a carrier of the Function's token.
+  for (const v of [...out]) {
+    if (elements.some((e) => !fromFunction.has(e) && writesVariable(e, v))) out.delete(v);
   }
   return out;
 }
@@ -341,6 +356,7 @@ export function judgeEffective(input: EffectiveInput): EffectiveResult {
       ownership: o,
       extra,
       functionTokenVars: new Set(),
+      keyVars: new Set(),
       emit: (h) => record(w, h)
     },
     fragments: new Map(),
@@ -357,10 +373,11 @@ export function judgeEffective(input: EffectiveInput): EffectiveResult {
   const api = parseDoc(input.apiPolicy, 'api', input.apiId, o);
   const ops = input.operations.map((op) => ({ op, doc: parseDoc(op.policy, 'operation', op.id, o) }));
   const docs = [api, ...ops.map((x) => x.doc), ...w.fragments.values()];
-  w.ctx.functionTokenVars = functionTokenVars(
-    docs.filter((d): d is PipelineDoc => typeof d !== 'string'),
-    o,
-    extra
+  const parsedDocs = docs.filter((d): d is PipelineDoc => typeof d !== 'string');
+  w.ctx.functionTokenVars = functionTokenVars(parsedDocs, o, extra);
+  w.ctx.keyVars = keyVariables(
+    parsedDocs.map((d) => d.parsed),
+    Object.values(w.ctx.keys)
   );
   if (typeof api !== 'string') {
     const loc = locate(api.parsed, w.ctx.keys, o, extra);

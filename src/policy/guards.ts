@@ -12,6 +12,7 @@ import {
   existsAction,
   hasUncheckableName,
   inSideRequest,
+  keyVariables,
   offTheRequest,
   replacesAuthorization,
   restoresKey
@@ -47,7 +48,8 @@ import { attr, descendants, elementChildren, type ElementNode } from './tree.js'
  *   (`context.Request.Headers.GetValueOrDefault("<keyHeader>"…)`), in a `set-header` (other than the key header, which
  *   the rules above cover, and other than a delete), `set-query-parameter`, `rewrite-uri`, `set-url`,
  *   `set-backend-service` or `set-body`, anywhere in `<inbound>` or `<backend>`: the key goes to the Function in
- *   another header, the query, the URL or the body.
+ *   another header, the query, the URL or the body. Also when the expression reads a context variable that holds
+ *   the key (`<set-variable>` from such an expression, followed through variables: predicates.ts keyVariables).
  * Elements inside `<send-request>` / `<send-one-way-request>` (their own request), `<trace>` or `<log-to-eventhub>`
  * are never conflicts. Nested `<inbound>` elements (inside `<choose>` etc.) of the first two kinds are never
  * conflicts either; the merge warns about them.
@@ -199,8 +201,9 @@ function backendUndoers(s: Scope): void {
 
 /** `key-copied`: an expression that copies the key into what goes to the Function (outside side requests / traces). */
 function keyCopies(s: Scope): void {
+  const keyVars = keyVariables([s.loc.parsed], s.keys);
   for (const el of [...s.inInbound, ...s.inBackend]) {
-    if (offTheRequest(el) || !copiesKey(s.loc.parsed, el, s.keys)) continue;
+    if (offTheRequest(el) || !copiesKey(s.loc.parsed, el, s.keys, keyVars)) continue;
     const section = el.start >= s.inbound.end ? '<backend>' : '<inbound>';
     conflict(
       s,

@@ -15,7 +15,7 @@
  * them (src/named-values.ts) and hands in a map name → value (`undefined`: unknown or unreadable, e.g. a Key
  * Vault-backed one); values are judged after substitution and are never put into messages (they may be secrets).
  */
-import { AUTH, carriesToken, inSideRequest } from './predicates.js';
+import { AUTH, carriesToken, inSideRequest, writesVariable } from './predicates.js';
 import { attr, descendants, elementChildren, type AttrNode, type ElementNode, type ParsedPolicy } from './tree.js';
 
 /**
@@ -190,7 +190,8 @@ export interface DirectAuth {
  *    first one;
  * 2. else ("carrier" form) the first direct element with `output-token-variable-name` whose resource is the
  *    Function's app (acceptable or wrong form) and whose variable a later Authorization set-header reads (direct in
- *    `<inbound>` after the element and after `<base />`, or in `<backend>`);
+ *    `<inbound>` after the element and after `<base />`, or in `<backend>`) and which no other element writes (another
+ *    token, a set-variable, a send-request answer: the set-header might then send that);
  * 3. else none: the action adds its own. Any other element with `output-token-variable-name` — also one for the
  *    Function's app whose token no Authorization set-header carries — is a lookup (APIM "stores the token in the
  *    variable" and sets no header: authentication-managed-identity policy reference), not what authenticates the call
@@ -241,8 +242,12 @@ export function ownershipOf(
   const inBackend = backend ? descendants(backend).filter((e) => !inSideRequest(e)) : [];
   const withVar = own.direct.filter((x) => x.hasVar && claimsFunction(x.judged.status));
   // after-<base /> ones first (idempotence, as above)
+  const everyElement = [parsed.root, ...descendants(parsed.root)];
   for (const d of [...withVar.filter(afterBase), ...withVar.filter((x) => !afterBase(x))]) {
     const name = attr(d.el, 'output-token-variable-name')!.value;
+    // A variable something else also writes (another token, a set-variable) may not hold the Function's token when
+    // the set-header reads it: no carrier then (the set-header is judged as the Authorization replacement it may be).
+    if (everyElement.some((e) => e !== d.el && writesVariable(e, name))) continue;
     // The carrier must run after <base /> too (where the owned element belongs): one before it would be left behind
     // when the element is moved after <base />, reading a variable that is not set yet.
     const after = Math.max(d.el.start, base ? base.start : -1);

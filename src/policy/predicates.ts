@@ -9,7 +9,7 @@
  * set-body policy ("Using Liquid templates": a template reads the context without `@`).
  */
 import { type SubscriptionKey } from './subscription-key.js';
-import { attr, decodeEntities, type ElementNode, type ParsedPolicy } from './tree.js';
+import { attr, decodeEntities, descendants, type ElementNode, type ParsedPolicy } from './tree.js';
 
 /** The managed-identity element's name (Learn: "Authenticate with managed identity" policy reference). */
 export const AUTH = 'authentication-managed-identity';
@@ -95,25 +95,71 @@ export function offTheRequest(el: ElementNode): boolean {
 /**
  * True when `el` is an element whose content goes to the backend and an expression inside it (attribute, text or
  * CDATA) reads the caller's subscription key: `context.Subscription.Key` / `PrimaryKey` / `SecondaryKey`, or one of
- * `keys` from the request (`Headers.GetValueOrDefault("<header>"…` / `Headers["<header>"]`, likewise `Query`).
+ * `keys` from the request (`Headers.GetValueOrDefault("<header>"…` / `Headers["<header>"]`, likewise `Query`), or
+ * one of the context variables `keyVars` that hold the key ({@link keyVariables}).
  * A setter or delete of one of `keys` itself is not a copy (restores are judged by {@link restoresKey}), nor is any
  * delete.
  */
-export function copiesKey(parsed: ParsedPolicy, el: ElementNode, keys: readonly SubscriptionKey[]): boolean {
+export function copiesKey(
+  parsed: ParsedPolicy,
+  el: ElementNode,
+  keys: readonly SubscriptionKey[],
+  keyVars: ReadonlySet<string> = new Set()
+): boolean {
   if (!COPY_TARGETS.has(el.name)) return false;
   for (const k of keys) {
     if (el.name === k.element && (literalName(el) === k.lower || existsAction(el) === 'delete')) return false;
   }
+  const reads = keyReader(keys, keyVars);
+  // A Liquid template reads the context without `@` (Learn: set-body policy, "Using Liquid templates").
+  if (el.name === 'set-body' && attr(el, 'template')?.value.trim().toLowerCase() === 'liquid') {
+    const text = decodeEntities(parsed.raw.slice(el.openEnd, el.closeStart));
+    return READS_KEY.test(text) || [...keyVars].some((v) => readsVariable(text, v));
+  }
+  return expressionsIn(parsed, el).some(reads);
+}
+
+/** The decoded text of every policy expression inside `el` (attributes, text, CDATA). */
+function expressionsIn(parsed: ParsedPolicy, el: ElementNode): string[] {
+  return parsed.expressions
+    .filter((x) => x.start >= el.start && x.end <= el.end)
+    .map((x) => decodeEntities(parsed.raw.slice(x.start, x.end)));
+}
+
+/** A test for expression text that reads the subscription key, one of `keys` from the request, or one of `keyVars`. */
+function keyReader(keys: readonly SubscriptionKey[], keyVars: ReadonlySet<string>): (text: string) => boolean {
   const readers = keys.map(
     (k) => new RegExp(`${k.collection}\\s*(\\.\\s*GetValueOrDefault\\s*\\(|\\[)\\s*"${escapeRegExp(k.lower)}"`, 'i')
   );
-  const reads = (text: string) => READS_KEY.test(text) || readers.some((r) => r.test(text));
-  // A Liquid template reads the context without `@` (Learn: set-body policy, "Using Liquid templates").
-  if (el.name === 'set-body' && attr(el, 'template')?.value.trim().toLowerCase() === 'liquid')
-    return READS_KEY.test(decodeEntities(parsed.raw.slice(el.openEnd, el.closeStart)));
-  return parsed.expressions.some(
-    (x) => x.start >= el.start && x.end <= el.end && reads(decodeEntities(parsed.raw.slice(x.start, x.end)))
+  return (text) =>
+    READS_KEY.test(text) || readers.some((r) => r.test(text)) || [...keyVars].some((v) => readsVariable(text, v));
+}
+
+/**
+ * The context variables that hold the subscription key across `docs` (one pipeline): a `<set-variable>` whose value
+ * expression reads the key (as {@link copiesKey} judges) or a variable already known to hold it — followed until no
+ * new one is found. A later element that sends one of them to the backend copies the key.
+ */
+export function keyVariables(docs: readonly ParsedPolicy[], keys: readonly SubscriptionKey[]): Set<string> {
+  const out = new Set<string>();
+  const setters = docs.flatMap((p) =>
+    [p.root, ...descendants(p.root)]
+      .filter((e) => e.name === 'set-variable')
+      .map((e) => ({ name: attr(e, 'name'), texts: expressionsIn(p, e) }))
+      .filter((x) => x.name && !x.name.expression && x.name.value.trim() !== '')
   );
+  for (let grew = true; grew;) {
+    grew = false;
+    const reads = keyReader(keys, out);
+    for (const s of setters) {
+      const name = s.name!.value.trim();
+      if (!out.has(name) && s.texts.some(reads)) {
+        out.add(name);
+        grew = true;
+      }
+    }
+  }
+  return out;
 }
 
 /** True when `text` reads the policy variable `name` (`context.Variables["name"]`, `…GetValueOrDefault<…>("name"`). */
@@ -122,6 +168,20 @@ export function readsVariable(text: string, name: string): boolean {
   return new RegExp(
     `Variables\\s*(\\[\\s*(&quot;|")${q}(&quot;|")|\\.\\s*GetValueOrDefault\\s*(<[^>]*>|&lt;.*?&gt;)?\\s*\\(\\s*(&quot;|")${q}(&quot;|"))`
   ).test(text);
+}
+
+/**
+ * Attributes through which an element keeps a value in a context variable: output-token-variable-name
+ * (authentication-managed-identity, validate-jwt, get-authorization-context), response-variable-name (send-request),
+ * variable-name (cache-lookup-value); set-variable's `name` (policy references of each).
+ */
+const VARIABLE_ATTRIBUTES = ['output-token-variable-name', 'response-variable-name', 'variable-name'];
+
+/** True when `el` stores a value in the context variable `name` (literal attribute; compared case-insensitively). */
+export function writesVariable(el: ElementNode, name: string): boolean {
+  const lower = name.trim().toLowerCase();
+  const names = el.name === 'set-variable' ? ['name'] : VARIABLE_ATTRIBUTES;
+  return el.attrs.some((a) => names.includes(a.name) && !a.expression && a.value.trim().toLowerCase() === lower);
 }
 
 /**

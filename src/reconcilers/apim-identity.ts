@@ -5,7 +5,7 @@
  */
 import type { ArmPort, Json } from '../ports.js';
 import type { Write } from '../types.js';
-import { preservedUserAssigned } from '../resources/apim-identity.js';
+import { apimPrincipal, planApimIdentity, preservedUserAssigned } from '../resources/apim-identity.js';
 import { guardIdentityWrite } from '../write-guard.js';
 import type { Reconciler } from './contract.js';
 
@@ -23,9 +23,15 @@ export const apimIdentityReconciler: Reconciler<IdentityWrite> = {
   async observe(arm: ArmPort) {
     return { service: (await arm.getApimService()).body };
   },
-  async refresh(arm: ArmPort) {
-    // The PATCH replaces `identity`: it is guarded against the service as it is right now, too.
-    return { fresh: (await arm.getApimService()).body };
+  perApimService: true,
+  async refresh(arm: ArmPort, rp) {
+    // The PATCH replaces `identity`: it is guarded against the service as it is right now, too. When the service has
+    // the system-assigned identity by now (another target of the run, or someone else, enabled it since the first
+    // read), there is nothing to write: the plan from the fresh read says so, and the report says "in sync".
+    const fresh = (await arm.getApimService()).body;
+    const again = planApimIdentity(rp.resourceId, fresh);
+    if (again.write) return { fresh };
+    return { fresh, plan: again, apimPrincipalId: apimPrincipal(fresh).principalId };
   },
   guard(w, fresh, basis) {
     return [...new Set([...guardIdentityWrite(fresh, w.body), ...guardIdentityWrite(basis.service, w.body)])];

@@ -45,6 +45,8 @@ export interface Verified {
 export interface Refreshed {
   fresh: Json;
   plan?: ResourcePlan;
+  /** APIM's system-assigned principalId as the fresh read says (the identity, when its plan is already met). */
+  apimPrincipalId?: string;
 }
 
 /** Reads Easy Auth (and what its plan depends on) again and plans it again: `before` is the fresh document. */
@@ -56,6 +58,11 @@ export type Rederive = (rp: ResourcePlan) => Promise<{ plan: ResourcePlan; befor
  */
 export interface Reconciler<W extends Write = Write> {
   kind: ResourceKind;
+  /**
+   * The resource is shared by every target on one APIM service (the service's identity): refresh → write → read
+   * back run under ArmPort.exclusiveApimUpdate when the port has it, and `refresh` plans again from the fresh read.
+   */
+  perApimService?: boolean;
   /** Its reads for one target (run in parallel with the other reconcilers'); `ids` names the per-API resources. */
   observe(arm: ArmPort, ids: TargetIds): Promise<ObservedPart>;
   /**

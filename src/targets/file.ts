@@ -56,7 +56,7 @@ interface Entry {
  * and `targets`, unknown or run-level keys in an entry (with the closest per-target input name when one is near),
  * anchors and aliases, maps where a value belongs, lists for single-value inputs, a missing, empty or too long
  * `targets` list, a missing, malformed or repeated `name` (names compare case-insensitively), two targets on the same
- * APIM service, Function App and slot, and every input problem of every target (as the step input would be). A
+ * APIM service, Function App and slot, one API of an APIM service in two targets, and every input problem of every target (as the step input would be). A
  * problem of a value from `defaults` or the step is reported once, not once per target. Never throws.
  */
 export function parseTargetsFile(text: string, step: GetInput): ParsedTargetsFile {
@@ -177,7 +177,10 @@ function readEntry(
       else if (!Array.isArray(v)) problems.push({ line, key, text: v.problem });
       continue;
     }
-    const keyProblem = unknownKeyProblem(key, where);
+    const keyProblem =
+      key === '<<'
+        ? 'YAML merge keys (<<) and aliases are not supported; repeat the values, or put them under defaults:'
+        : unknownKeyProblem(key, where);
     if (keyProblem) {
       problems.push({ line, key, text: keyProblem });
       continue;
@@ -326,7 +329,7 @@ function checkTargets(entries: Entry[], defaults: Entry | undefined, step: GetIn
     warnings.push(...checked.warnings.map((w) => `${name ?? `line ${e.line}`}: ${w}`));
     if (checked.spec && name) targets.push({ name, line: e.line, spec: checked.spec });
   }
-  problems.push(...duplicateTargets(targets));
+  problems.push(...duplicateTargets(targets), ...sharedApis(targets));
   return problems.length > 0 ? { targets: [], problems, warnings } : { targets, problems, warnings };
 }
 
@@ -386,6 +389,46 @@ function duplicateTargets(targets: FileTarget[]): FileProblem[] {
         `same APIM service, Function App and slot as target ${show(first.name)} (line ${first.line}); list the ` +
         'pair once, with all its API IDs'
     });
+  }
+  return problems;
+}
+
+/**
+ * Problems for an API of an APIM service that an earlier target also lists (ARM compares names case-insensitively):
+ * an API's inbound policy sends one managed-identity token to one backend, so two targets would each rewrite it for
+ * their own Function App (and at most one backend is the API's). Targets that are duplicates are reported once.
+ */
+function sharedApis(targets: FileTarget[]): FileProblem[] {
+  const seen = new Map<string, FileTarget>();
+  const problems: FileProblem[] = [];
+  for (const t of targets) {
+    const s = t.spec;
+    const service = [s.subscriptionId, s.apimResourceGroup, s.apimName].join('/').toLowerCase();
+    for (const api of s.apiIds) {
+      const key = `${service}/${api.toLowerCase()}`;
+      const first = seen.get(key);
+      if (!first) {
+        seen.set(key, t);
+        continue;
+      }
+      const f = first.spec;
+      const duplicate = [f.functionAppResourceGroup, f.functionAppName, f.functionAppSlot ?? ''].join('/');
+      if (
+        duplicate.toLowerCase() ===
+        [s.functionAppResourceGroup, s.functionAppName, s.functionAppSlot ?? ''].join('/').toLowerCase()
+      ) {
+        continue; // the same target twice: duplicateTargets says so
+      }
+      problems.push({
+        line: t.line,
+        target: t.name,
+        key: 'api-ids',
+        text:
+          `API ${show(api)} of APIM service ${show(s.apimName)} is also in target ${show(first.name)} (line ` +
+          `${first.line}): an API's inbound policy sends one token to one backend, so give each API to one target`
+      });
+      break;
+    }
   }
   return problems;
 }
