@@ -8,15 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEmulator, type Twin } from '../emulator/index.js';
 import { addFragment, addNamedValue, addOperation, doc } from '../emulator/__tests__/apim-state.js';
-import { applyEnv, trustTwin, workflowCredential } from '../emulator/__tests__/helpers.js';
+import { applyEnv, trustTwin } from '../emulator/__tests__/helpers.js';
 import type { Fault } from '../emulator/src/server.js';
 import { scenario } from '../scripts/action-runner.js';
-import { createArmPort } from '../src/azure/arm.js';
 import { ReadShapeError, validatedArmPort } from '../src/azure/validated-arm.js';
 import { resolveNamedValues } from '../src/named-values.js';
 import { observeFragments, observeOperations } from '../src/observe-pipeline.js';
 import type { ArmPort } from '../src/ports.js';
-import { TARGET, ids } from './e2e/helpers.js';
+import { ids, twinArmPort } from './e2e/helpers.js';
 
 let twin: Twin;
 let arm: ArmPort;
@@ -41,23 +40,7 @@ beforeAll(async () => {
   twin = await startEmulator(state);
   trustTwin(twin.caPem);
   restoreEnv = applyEnv(twin);
-  const real = createArmPort(
-    workflowCredential(twin, state),
-    {
-      armEndpoint: twin.armEndpoint,
-      armScope: `${twin.armEndpoint}/.default`,
-      authorityHost: twin.authorityHost,
-      graphEndpoint: twin.graphEndpoint,
-      graphScope: `${twin.graphEndpoint}/.default`
-    },
-    {
-      subscriptionId: state.subscriptionId,
-      apimResourceGroup: TARGET.rg,
-      apimName: TARGET.apim,
-      functionAppResourceGroup: TARGET.rg,
-      functionAppName: TARGET.site
-    }
-  );
+  const real = twinArmPort(twin, state);
   arm = validatedArmPort(
     real,
     { apim: I.apim, apis: { orders: I.api }, site: I.site, authSettingsV2: I.authV2 },
