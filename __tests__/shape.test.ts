@@ -38,6 +38,7 @@ const PURE = [
   'src/policy/',
   'src/report/render.ts',
   'src/report/drift-issue.ts',
+  'src/report/github-errors.ts',
   'src/report/derive.ts',
   'src/report/chain.ts',
   'src/report/sections.ts',

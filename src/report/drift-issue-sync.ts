@@ -5,6 +5,7 @@
  */
 import type { IssueItem, IssuesPort, Logger } from '../ports.js';
 import type { RunReport } from '../types.js';
+import { errorMessage, errorStatus } from './github-errors.js';
 import {
   carriesMarker,
   decideDriftIssue,
@@ -28,16 +29,6 @@ export interface DriftIssueResult {
 }
 
 type Log = Pick<Logger, 'info' | 'warning' | 'debug'>;
-
-function errorStatus(err: unknown): number | undefined {
-  const s = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined;
-  return typeof s === 'number' ? s : undefined;
-}
-
-function firstLine(err: unknown): string {
-  const m = (err instanceof Error ? err.message : String(err)).split(/\r?\n/)[0] ?? '';
-  return m.length > 200 ? `${m.slice(0, 199)}…` : m;
-}
 
 /** Advice for a failed issue call, by HTTP status (GitHub REST "Issues": 403, 404, 410 Gone, 422). */
 function advice(status: number | undefined): string {
@@ -132,7 +123,7 @@ export async function syncDriftIssue(
   } catch (err) {
     const code = errorStatus(err);
     log.warning(
-      `Could not update the drift issue${code ? ` (HTTP ${code})` : ''}: ${firstLine(err)}; ${advice(code)}. ` +
+      `Could not update the drift issue${code ? ` (HTTP ${code})` : ''}: ${errorMessage(err)}; ${advice(code)}. ` +
         'The run’s result does not depend on it.'
     );
     return { outcome: 'failed' };

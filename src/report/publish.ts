@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { GitHubPort, Logger } from '../ports.js';
 import type { PrCommentMode, RunReport } from '../types.js';
 import { needsAttention } from './derive.js';
+import { errorMessage, errorStatus } from './github-errors.js';
 import { renderComment, renderSummary, runConfigMarker } from './render.js';
 
 /** Where the job summary goes. The action wraps `core.summary.addRaw(markdown).write()`. */
@@ -156,21 +157,6 @@ export async function syncStickyComment(
 
 function urlOf(url: string | undefined): { url?: string } {
   return url ? { url } : {};
-}
-
-function errorStatus(err: unknown): number | undefined {
-  if (typeof err === 'object' && err !== null && 'status' in err) {
-    const s = (err as { status: unknown }).status;
-    if (typeof s === 'number') return s;
-  }
-  return undefined;
-}
-
-function errorMessage(err: unknown): string {
-  const m = err instanceof Error ? err.message : String(err);
-  // First line only, bounded: octokit messages carry the API docs URL, never the token.
-  const first = m.split(/\r?\n/)[0] ?? '';
-  return first.length > 200 ? `${first.slice(0, 199)}…` : first;
 }
 
 /** Advice for a failed comment call, by HTTP status. */
