@@ -15,6 +15,22 @@ import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
+/** The emulator's first stdout line (its ready line); rejects when it exits first. */
+function readyLine(cli: ChildProcess): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    createInterface({ input: cli.stdout! }).once('line', resolve);
+    cli.once('exit', (c) => reject(new Error(`emulator exited ${c}`)));
+  });
+}
+
+/** Stops the emulator (SIGTERM) and waits for it to exit. */
+async function stopCli(cli: ChildProcess): Promise<void> {
+  if (cli.exitCode !== null) return;
+  const exited = new Promise((r) => cli.once('exit', r));
+  cli.kill('SIGTERM');
+  await exited;
+}
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
 const drifted = JSON.parse(readFileSync(path.join(root, 'emulator/scenarios/drifted.json'), 'utf8'));
@@ -62,20 +78,11 @@ describe('emulator CLI', () => {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
       stdio: ['ignore', 'pipe', 'pipe']
     });
-    firstLine = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: cli.stdout! }).once('line', resolve);
-      cli.once('exit', (c) => reject(new Error(`emulator exited ${c}`)));
-    });
+    firstLine = await readyLine(cli);
     ready = JSON.parse(firstLine) as Ready;
   }, 30_000);
 
-  afterAll(async () => {
-    if (cli.exitCode === null) {
-      const exited = new Promise((r) => cli.once('exit', r));
-      cli.kill('SIGTERM');
-      await exited;
-    }
-  });
+  afterAll(() => stopCli(cli));
 
   it('prints exactly one JSON object as its first stdout line, with the contract fields', () => {
     expect(Object.keys(ready).sort()).toEqual(['adminUrl', 'caCertPath', 'env']);
@@ -194,21 +201,10 @@ describe('emulator CLI --proxy', () => {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
       stdio: ['ignore', 'pipe', 'pipe']
     });
-    ready = JSON.parse(
-      await new Promise<string>((resolve, reject) => {
-        createInterface({ input: cli.stdout! }).once('line', resolve);
-        cli.once('exit', (c) => reject(new Error(`emulator exited ${c}`)));
-      })
-    ) as typeof ready;
+    ready = JSON.parse(await readyLine(cli)) as typeof ready;
   }, 30_000);
 
-  afterAll(async () => {
-    if (cli.exitCode === null) {
-      const exited = new Promise((r) => cli.once('exit', r));
-      cli.kill('SIGTERM');
-      await exited;
-    }
-  });
+  afterAll(() => stopCli(cli));
 
   it('adds proxy {url, env} to the ready line: loopback, real hostnames, no endpoint overrides', () => {
     expect(ready.proxy.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
