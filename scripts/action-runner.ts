@@ -92,6 +92,7 @@ export function parseOutputs(text: string): Record<string, string> {
  * @param opts.keepFiles keep the run's temp folder (outputs, summary, report file); removed by default.
  * @param opts.twinEnv the twin's variables to run with instead of `twin.env` (e.g. `twin.proxy.env`: real hostnames
  *   through the twin's proxy, no endpoint overrides); `opts.env` still applies on top.
+ * @param opts.entry the bundle to run instead of distEntry (e.g. a copy of dist/ with a chunk removed).
  */
 export async function runAction(
   twin: Twin,
@@ -102,6 +103,7 @@ export async function runAction(
     env?: Record<string, string>;
     twinEnv?: Record<string, string>;
     keepFiles?: boolean;
+    entry?: string;
   } = {}
 ): Promise<ActionRun> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'afa-e2e-'));
@@ -121,7 +123,10 @@ export async function runAction(
   };
   for (const [k, v] of Object.entries(all)) env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
   const started = Date.now();
-  const child = spawn(opts.node ?? process.execPath, [distEntry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(opts.node ?? process.execPath, [opts.entry ?? distEntry], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

@@ -13,7 +13,8 @@
  *
  *   tsx scripts/ensure-dist.ts                  check, and rebuild when stale (what the globalSetup does)
  *   tsx scripts/ensure-dist.ts --check          exit 0 when fresh, 1 (with the reason) when not
- *   tsx scripts/ensure-dist.ts --before-build   npm prebuild hook: notes the inputs' hash as the build starts
+ *   tsx scripts/ensure-dist.ts --before-build   npm prebuild hook: notes the inputs' hash as the build starts and
+ *                                               removes the previous build's chunks (dist/<id>.index.js)
  *   tsx scripts/ensure-dist.ts --after-build    npm postbuild hook: records that hash with the hash of the new dist/
  */
 import { spawnSync } from 'node:child_process';
@@ -152,6 +153,16 @@ export async function ensureDist(root: string): Promise<boolean> {
   });
 }
 
+/**
+ * Removes the bundle's chunks (dist/<id>.index.js: the parts src/ imports dynamically) before a build: ncc writes the
+ * chunks of this build but leaves those of earlier builds, whose ids may differ, and a stale chunk would ship unused.
+ */
+function removeChunks(root: string): void {
+  const dist = path.join(root, 'dist');
+  if (!existsSync(dist)) return;
+  for (const f of readdirSync(dist)) if (/^\d+\.index\.js$/.test(f)) rmSync(path.join(dist, f));
+}
+
 /** jest globalSetup (the e2e project's). */
 export default async function globalSetup(_globalConfig: unknown, projectConfig?: { rootDir?: string }) {
   await ensureDist(projectConfig?.rootDir ?? process.cwd());
@@ -162,6 +173,7 @@ async function cli(argv: string[]) {
   mkdirSync(cacheDir(root), { recursive: true });
   if (argv.includes('--before-build')) {
     writeFileSync(pendingFile(root), inputsHash(root));
+    removeChunks(root);
   } else if (argv.includes('--after-build')) {
     // The inputs as the build started (an edit during the build makes the next check rebuild).
     const inputs = existsSync(pendingFile(root)) ? readFileSync(pendingFile(root), 'utf8') : inputsHash(root);
