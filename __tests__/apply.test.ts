@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { applyPlan, type ApplyDeps } from '../src/apply.js';
-import { describeOutcome } from '../src/main.js';
+import { describeOutcome } from '../src/apply.js';
 import { ArmError, EARLIER_ATTEMPT_NOTE, type ArmPort, type Json } from '../src/ports.js';
 import type { Plan, ResourcePlan } from '../src/types.js';
 

@@ -4,7 +4,13 @@
  * per-scope token cache still wraps it. No real `az` is needed: the CLI credential is a fake where it is called.
  */
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { AzureCliCredential, ClientAssertionCredential, type AccessToken, type TokenCredential } from '@azure/identity';
+import {
+  AzureCliCredential,
+  ClientAssertionCredential,
+  CredentialUnavailableError,
+  type AccessToken,
+  type TokenCredential
+} from '@azure/identity';
 import * as core from '../__fixtures__/core.js';
 import { cloudEndpoints } from '../src/azure/clouds.js';
 import type { RunSettings } from '../src/types.js';
@@ -52,10 +58,23 @@ beforeEach(() => {
 });
 
 describe('createSignInCredential', () => {
-  it('azure-cli: an AzureCliCredential, and getIDToken is never called', () => {
+  it('azure-cli: an AzureCliCredential (loaded on first use), and getIDToken is never called', async () => {
     const getIdToken = jest.fn(async (_aud: string) => 'never');
     const credential = createSignInCredential(settings, getIdToken);
-    expect(credential).toBeInstanceOf(AzureCliCredential);
+    expect(credential).not.toBeInstanceOf(AzureCliCredential); // @azure/identity is imported by the first getToken
+    // With no `az` on PATH, AzureCliCredential answers CredentialUnavailableError naming the Azure CLI.
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      const error = await credential.getToken(endpoints.armScope).then(
+        () => undefined,
+        (e: unknown) => e
+      );
+      expect(error).toBeInstanceOf(CredentialUnavailableError);
+      expect((error as Error).message).toMatch(/Azure CLI|az login/);
+    } finally {
+      process.env.PATH = path;
+    }
     expect(getIdToken).not.toHaveBeenCalled();
   });
 

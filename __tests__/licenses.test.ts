@@ -102,7 +102,7 @@ describe('dist/licenses.txt', () => {
     '@azure/identity',
     '@azure/msal-node',
     '@azure/arm-apimanagement',
-    '@azure/arm-appservice',
+    '@azure/core-client',
     '@azure/core-rest-pipeline',
     '@octokit/core',
     '@octokit/request',

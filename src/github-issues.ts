@@ -4,7 +4,7 @@
  * https://docs.github.com/rest/issues/labels ("Add labels to an issue"), https://docs.github.com/rest/issues/comments
  * ("Create an issue comment").
  */
-import { getOctokit } from '@actions/github';
+import { octokitLoader } from './octokit.js';
 import type { IssueItem, IssuesPort } from './ports.js';
 
 type RawIssue = {
@@ -39,9 +39,10 @@ function toItem(i: RawIssue): IssueItem {
  */
 export function createIssuesPort(token: string, repository: string, opts: { baseUrl?: string } = {}): IssuesPort {
   const [owner, repo] = repository.split('/');
-  const octokit = getOctokit(token, opts.baseUrl ? { baseUrl: opts.baseUrl } : {});
+  const load = octokitLoader(token, opts.baseUrl);
   return {
     async listOpenIssues() {
+      const octokit = await load();
       // Pages of 100 until the Link header has no rel="next"; pull requests come as issues with `pull_request`.
       const all = await octokit.paginate(octokit.rest.issues.listForRepo, {
         owner,
@@ -52,10 +53,12 @@ export function createIssuesPort(token: string, repository: string, opts: { base
       return (all as RawIssue[]).filter((i) => !i.pull_request).map(toItem);
     },
     async createIssue({ title, body, labels }) {
+      const octokit = await load();
       const res = await octokit.rest.issues.create({ owner, repo, title, body, ...(labels.length ? { labels } : {}) });
       return toItem(res.data as RawIssue);
     },
     async updateIssue(issueNumber, patch) {
+      const octokit = await load();
       const res = await octokit.rest.issues.update({
         owner,
         repo,
@@ -68,12 +71,15 @@ export function createIssuesPort(token: string, repository: string, opts: { base
       return toItem(res.data as RawIssue);
     },
     async addLabels(issueNumber, labels) {
+      const octokit = await load();
       await octokit.rest.issues.addLabels({ owner, repo, issue_number: issueNumber, labels });
     },
     async createComment(issueNumber, body) {
+      const octokit = await load();
       await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
     },
     async whoAmI() {
+      const octokit = await load();
       try {
         return (await octokit.rest.users.getAuthenticated()).data.login;
       } catch {

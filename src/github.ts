@@ -2,7 +2,7 @@
  * GitHubPort over `@actions/github`'s Octokit (GITHUB_API_URL is honoured by getOctokit). Issue comments REST:
  * https://docs.github.com/rest/issues/comments
  */
-import { getOctokit } from '@actions/github';
+import { octokitLoader } from './octokit.js';
 import type { GitHubPort } from './ports.js';
 
 /**
@@ -13,9 +13,10 @@ import type { GitHubPort } from './ports.js';
  */
 export function createGitHubPort(token: string, repository: string, opts: { baseUrl?: string } = {}): GitHubPort {
   const [owner, repo] = repository.split('/');
-  const octokit = getOctokit(token, opts.baseUrl ? { baseUrl: opts.baseUrl } : {});
+  const load = octokitLoader(token, opts.baseUrl);
   return {
     async listComments(issueNumber) {
+      const octokit = await load();
       const all = await octokit.paginate(octokit.rest.issues.listComments, {
         owner,
         repo,
@@ -30,6 +31,7 @@ export function createGitHubPort(token: string, repository: string, opts: { base
       }));
     },
     async whoAmI() {
+      const octokit = await load();
       try {
         return (await octokit.rest.users.getAuthenticated()).data.login;
       } catch {
@@ -37,13 +39,16 @@ export function createGitHubPort(token: string, repository: string, opts: { base
       }
     },
     async createComment(issueNumber, body) {
+      const octokit = await load();
       const res = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
       return { id: res.data.id, url: res.data.html_url };
     },
     async updateComment(commentId, body) {
+      const octokit = await load();
       await octokit.rest.issues.updateComment({ owner, repo, comment_id: commentId, body });
     },
     async deleteComment(commentId) {
+      const octokit = await load();
       // DELETE /repos/{owner}/{repo}/issues/comments/{comment_id} → 204; 404 when already gone (rejects).
       await octokit.rest.issues.deleteComment({ owner, repo, comment_id: commentId });
     }

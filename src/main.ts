@@ -8,17 +8,19 @@
 import * as core from '@actions/core';
 import { coreLogger, mask } from './action-io.js';
 import { signIn, targetPorts } from './azure/session.js';
-import { runConfigMarker, type RunConfig } from './report/render.js';
-import { failStep, publishRun } from './report/outputs.js';
-import { reconcileTarget, type TargetResult } from './target.js';
-import { failTargetsRun, listTargets, runTargetsFile } from './targets/action.js';
-import { readTargetsFile } from './targets/read.js';
-import { selectRun, type RunSelection } from './targets/select.js';
+import type { RunConfig } from './report/render.js';
+import type { TargetResult } from './target.js';
+import { selectSingle, type RunSelection } from './targets/select-step.js';
 import type { Settings } from './types.js';
 
-export { describeOutcome } from './apply.js';
-export { reconcileTarget } from './target.js';
 export type { TargetPorts, TargetResult } from './target.js';
+
+/**
+ * The rest of the run (./run-parts.ts), imported once: started as soon as the inputs are read, so that its compile
+ * overlaps sign-in's requests; awaited where it is first needed.
+ */
+let parts: Promise<typeof import('./run-parts.js')> | undefined;
+const runParts = () => (parts ??= import('./run-parts.js'));
 
 /** The action's entry: reads inputs, signs in, reconciles the target(s), publishes the report, sets outputs. */
 export async function run(): Promise<void> {
@@ -28,13 +30,15 @@ export async function run(): Promise<void> {
   const getInput = (name: string) => core.getInput(name, { trimWhitespace: false });
   let selection: RunSelection;
   try {
-    selection = selectRun(getInput, readTargetsFile);
+    // A targets file is read only when `targets` is set (its parser comes with ./run-parts.ts).
+    selection = selectSingle(getInput) ?? (await runParts()).selectTargetsRun(getInput);
   } catch (e) {
-    if (getInput('targets').trim() !== '') return failTargetsRun(getInput, e, started);
+    if (getInput('targets').trim() !== '') return (await runParts()).failTargetsRun(getInput, e, started);
     return runOne(undefined, e, started);
   }
-  if (selection.kind === 'list') return listTargets(selection);
-  if (selection.kind === 'targets') return runTargetsFile(selection, started);
+  const rest = runParts();
+  if (selection.kind === 'list') return (await rest).listTargets(selection);
+  if (selection.kind === 'targets') return (await rest).runTargetsFile(selection, started);
   return runOne(selection.settings, undefined, started);
 }
 
@@ -49,10 +53,11 @@ async function runOne(valid: Settings | undefined, refused: unknown, started: nu
     const s = settings;
     const how = s.authType === 'azure-cli' ? 'Azure CLI session' : 'GitHub OIDC → Entra ID';
     const session = await core.group(`Sign in (${how})`, () => signIn(s, (aud) => core.getIDToken(aud)));
-    result = await reconcileTarget(s, targetPorts(s, s, session), started);
+    result = await (await runParts()).reconcileTarget(s, targetPorts(s, s, session), started);
   } catch (e) {
     result = failedBeforePlan(settings, e, started);
   }
+  const { failStep, publishRun, runConfigMarker } = await runParts();
   await publishRun(settings, result, runConfigMarker(markerConfig(settings)));
   if (result.failed) failStep(result.failure ?? 'failed');
 }

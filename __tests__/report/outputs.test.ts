@@ -1,12 +1,12 @@
 /**
- * src/report/outputs.ts in-process with typed fakes of @actions/core (__fixtures__/core.ts) and @actions/github (a
- * pull_request context and an Octokit over an in-memory comment store): the new outputs (`result`, `change-count`,
+ * src/report/outputs.ts in-process with typed fakes of @actions/core (__fixtures__/core.ts) and @actions/github (an
+ * Octokit over an in-memory comment store), and a pull_request event as the runner gives it (GITHUB_EVENT_NAME and
+ * the payload's file at GITHUB_EVENT_PATH): the new outputs (`result`, `change-count`,
  * `comment-url`), the run link in the report, and annotations titled `apim-function-auth` (issue "Ready for users",
  * items 1, 2 and 5).
  */
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '../../__fixtures__/core.js';
@@ -50,7 +50,14 @@ const octokit = {
 };
 
 jest.unstable_mockModule('@actions/core', () => core);
-jest.unstable_mockModule('@actions/github', () => ({ context, getOctokit: () => octokit }));
+jest.unstable_mockModule('@actions/github', () => ({ getOctokit: () => octokit }));
+
+/** Writes `context` as the runner's event: GITHUB_EVENT_NAME, and the payload in the file GITHUB_EVENT_PATH names. */
+function writeEvent(): void {
+  const file = path.join(process.env.RUNNER_TEMP!, 'event.json');
+  writeFileSync(file, JSON.stringify(context.payload));
+  Object.assign(process.env, { GITHUB_EVENT_NAME: context.eventName, GITHUB_EVENT_PATH: file });
+}
 const { failStep, publishRun, ANNOTATION_TITLE } = await import('../../src/report/outputs.js');
 const { secrets } = await import('../../src/action-io.js');
 
@@ -121,6 +128,7 @@ describe('publishRun', () => {
       ...(context.payload.pull_request as object),
       head: { repo: { full_name: 'octo/orders-app' } }
     };
+    writeEvent();
   });
 
   it('sets result, change-count and comment-url; the report links the run and the commit', async () => {
@@ -153,6 +161,7 @@ describe('publishRun', () => {
       ...(context.payload.pull_request as object),
       head: { repo: { full_name: 'someone/fork' } }
     };
+    writeEvent();
     await publishRun(run(), drift);
     const forkWarning = core.warning.mock.calls.find(([m]) => String(m).includes('fork'));
     expect(forkWarning?.[1]).toEqual({ title: ANNOTATION_TITLE });

@@ -1,9 +1,12 @@
 /**
- * ArmPort over the real Azure SDK clients (`@azure/arm-apimanagement` 10.0.0, `@azure/arm-appservice` 19.0.0).
+ * ArmPort over the Azure SDK: one ARM pipeline per target built as the generated clients build theirs, and the typed
+ * `@azure/arm-apimanagement` 10.0.0 client over that pipeline, loaded on first use (./arm-pipeline.ts).
  *
  * Typed SDK operations are used where their model mapping is faithful (the APIM identity PATCH with its
  * long-running operation, `listSecrets`). Where the typed model would lose data, the request goes through the same
- * client's pipeline (bearer token for the configured scope, retries, throttling) with the body kept as raw JSON:
+ * pipeline (bearer token for the configured scope, retries, throttling) with the body kept as raw JSON — which is
+ * every App Service request, so `@azure/arm-appservice` 19.0.0 is where WEB_API_VERSION comes from, not a client the
+ * action builds:
  * - `authsettingsV2`: PUT replaces the whole document (DESIGN §3), and a model serializer drops every field it does
  *   not know — the failure class of field cases C06/C07. Reading and writing raw JSON preserves unknown fields.
  * - API policies: `apiPolicy.get` in 10.0.0 returns `value: undefined` (it parses JSON as XML;
@@ -11,16 +14,15 @@
  *
  * Raw requests: ./arm-transport.ts; the ArmError contract of both kinds: ./arm-errors.ts.
  */
-import { USER_AGENT_PREFIX } from '../version.js';
 import type { TokenCredential } from '@azure/core-auth';
-import { ApiManagementClient } from '@azure/arm-apimanagement';
-import { WebSiteManagementClient } from '@azure/arm-appservice';
+import type { ApiManagementClient } from '@azure/arm-apimanagement';
 import { createDefaultHttpClient, type HttpClient, type Pipeline } from '@azure/core-rest-pipeline';
 import { ArmError, type ArmPort, type Etagged, type Json, type PolicyDocument } from '../ports.js';
 import type { CloudEndpoints } from '../types.js';
 import { sdkCall } from './arm-errors.js';
 import { createArmSender, parseJson, policyFrom, type ArmSend } from './arm-transport.js';
 import type { ArmLimits } from './arm-limits.js';
+import { apimClientLoader, createArmPipeline } from './arm-pipeline.js';
 import { ARM_READ_RETRY, type RetryOptions } from './retry.js';
 import { ReadShapeError } from './validated-arm.js';
 
@@ -76,8 +78,8 @@ interface ArmPortOptions {
 /**
  * Creates the ArmPort for one target.
  * @param credential the workflow's token credential (GitHub OIDC federated).
- * @param endpoints ARM endpoint and scope (both are passed explicitly to both clients: App Service otherwise always
- *   asks for the public-cloud scope — DESIGN §3).
+ * @param endpoints ARM endpoint and scope (the pipeline signs for `armScope` explicitly: a generated App Service
+ *   client would otherwise ask for the public-cloud scope — DESIGN §3).
  * @param opts.lroIntervalMs poll interval (ms) for the APIM PATCH long-running operation when ARM sends no
  *   `Retry-After` (SDK default 2000 ms).
  * @param opts.requestTimeoutMs timeout of each ARM request (default 60000 ms): a stalled request fails with a message
@@ -92,7 +94,7 @@ interface ArmPortOptions {
  *   `onProgress`, @azure/core-lro `SimplePollerLike`), e.g. `(p) => log.info(p.text)`: APIM service updates can take
  *   many minutes, and without it the log is silent meanwhile. An exception it throws is ignored.
  * @param opts.limits the run's ARM in-flight limits (./arm-limits.ts), shared by every target's port: its policy is
- *   added to both clients' pipelines after the Sign phase, so every ARM request of this port (SDK operations, raw
+ *   added to the port's pipeline after the Sign phase, so every ARM request of this port (SDK operations, raw
  *   requests, LRO polls) waits for a slot of its subscription. Absent: no bound beyond the HTTP agent's.
  * @param opts.httpClient the HTTP client of the raw requests (default: a new default client per port); a run over
  *   many targets hands in one, so connections are reused across targets.
@@ -105,21 +107,7 @@ export function createArmPort(
 ): ArmPort {
   const timeout = opts.requestTimeoutMs ?? 60_000;
   const readRetry: RetryOptions = { ...ARM_READ_RETRY, ...opts.readRetry };
-  const userAgentOptions = { userAgentPrefix: USER_AGENT_PREFIX };
-  // `perRetry`: after the Sign phase, next to the HTTP client (@azure/core-client ServiceClient additionalPolicies).
-  const additionalPolicies = opts.limits ? [{ policy: opts.limits.policy, position: 'perRetry' as const }] : [];
-  const apimClient = new ApiManagementClient(credential, target.subscriptionId, {
-    endpoint: endpoints.armEndpoint,
-    credentialScopes: [endpoints.armScope],
-    userAgentOptions,
-    additionalPolicies
-  });
-  const webClient = new WebSiteManagementClient(credential, target.subscriptionId, {
-    endpoint: endpoints.armEndpoint,
-    credentials: { scopes: [endpoints.armScope] },
-    userAgentOptions,
-    additionalPolicies
-  });
+  const pipeline = createArmPipeline(credential, endpoints, opts.limits);
   const send = createArmSender({
     armEndpoint: endpoints.armEndpoint,
     timeout,
@@ -128,9 +116,9 @@ export function createArmPort(
   });
   const ctx: PortContext = {
     send,
-    apimClient,
-    apimPipeline: apimClient.pipeline,
-    webPipeline: webClient.pipeline,
+    apimClient: apimClientLoader(credential, target.subscriptionId, endpoints.armEndpoint, pipeline),
+    apimPipeline: pipeline,
+    webPipeline: pipeline,
     ids: targetResourceIds(target, []),
     target,
     armEndpoint: endpoints.armEndpoint,
@@ -150,7 +138,9 @@ export function createArmPort(
 /** What the ArmPort methods share: one sender, the clients and their pipelines, the target's IDs, the options. */
 interface PortContext {
   send: ArmSend;
-  apimClient: ApiManagementClient;
+  /** The typed APIM client over the port's pipeline, imported on the first typed call. */
+  apimClient: () => Promise<ApiManagementClient>;
+  /** The port's one ARM pipeline (./arm-pipeline.ts), by the service it is used for. */
   apimPipeline: Pipeline;
   webPipeline: Pipeline;
   ids: ReturnType<typeof targetResourceIds>;
@@ -178,11 +168,12 @@ function apimServiceMethods(ctx: PortContext): Pick<ArmPort, 'getApimService' | 
         abortSignal: AbortSignal.timeout(opts.lroTimeoutMs ?? 30 * 60_000),
         requestOptions: { timeout }
       };
+      const client = await apimClient();
       const poller = await sdkCall('PATCH', ids.apim, () =>
-        apimClient.apiManagementService.beginUpdate(
+        client.apiManagementService.beginUpdate(
           target.apimResourceGroup,
           target.apimName,
-          body as Parameters<typeof apimClient.apiManagementService.beginUpdate>[2],
+          body as Parameters<ApiManagementClient['apiManagementService']['beginUpdate']>[2],
           options
         )
       );
@@ -331,11 +322,12 @@ function apimSecretMethods(
   const { send, apimClient, apimPipeline, ids, target, timeout, readRetry } = ctx;
   return {
     async listSubscriptionSecrets(subscriptionName: string) {
+      const client = await apimClient();
       const r = await sdkCall(
         'POST',
         `${ids.apim}/subscriptions/${subscriptionName}/listSecrets`,
         () =>
-          apimClient.subscription.listSecrets(target.apimResourceGroup, target.apimName, subscriptionName, {
+          client.subscription.listSecrets(target.apimResourceGroup, target.apimName, subscriptionName, {
             requestOptions: { timeout }
           }),
         false,

@@ -11,13 +11,7 @@ import {
   type PipelinePolicy,
   type PipelineResponse
 } from '@azure/core-rest-pipeline';
-import {
-  AzureCliCredential,
-  ClientAssertionCredential,
-  type AccessToken,
-  type GetTokenOptions,
-  type TokenCredential
-} from '@azure/identity';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { CloudEndpoints, RunSettings } from '../types.js';
 import { OIDC_TOKEN_RETRY, transientOidcError, withRetry, type RetryOptions } from './retry.js';
 import { oidcTokenError } from './sign-in-errors.js';
@@ -227,7 +221,9 @@ async function pipelineGet(url: string): Promise<PipelineResponse> {
  * credential asks MSAL with `enableCae: false` whatever the caller passes (@azure/identity keeps one MSAL client per
  * CAE mode, `msalClient.getConfidentialApp`, and the SDK pipelines' bearer policy asks with `enableCae: true`), so
  * the authority metadata MSAL caches per client is fetched once per run — and, on hosts without built-in metadata,
- * in parallel with the first GitHub OIDC token request (authorityMetadataPrefetch).
+ * in parallel with the first GitHub OIDC token request (authorityMetadataPrefetch). `@azure/identity` (with msal-node)
+ * is imported on the first token request (loadIdentity), while that request's GitHub OIDC token is being fetched, so
+ * compiling it overlaps the round trip instead of preceding every run.
  *
  * The GitHub OIDC token request is retried when it fails transiently (`transientOidcError`: HTTP 5xx, or a broken
  * connection) — never on 4xx or a missing permission. Bounds: `hooks.retry` over OIDC_TOKEN_RETRY (3 attempts, waits
@@ -271,20 +267,57 @@ export function createWorkflowCredential(
     return token;
   };
   const metadata = authorityMetadataPrefetch(opts.endpoints.authorityHost, opts.tenantId);
-  const inner = new ClientAssertionCredential(
-    opts.tenantId,
-    opts.clientId,
-    reusableAssertion(fetchAssertion, { now: hooks.now }),
-    {
-      authorityHost: opts.endpoints.authorityHost,
-      disableInstanceDiscovery: !KNOWN_AUTHORITY_HOSTS.has(opts.endpoints.authorityHost),
-      ...(metadata ? { additionalPolicies: [{ policy: metadata.policy, position: 'perCall' as const }] } : {})
-    }
+  const assertion = reusableAssertion(fetchAssertion, { now: hooks.now });
+  const inner = lazyCredential(
+    async () =>
+      new (await loadIdentity()).ClientAssertionCredential(opts.tenantId, opts.clientId, assertion, {
+        authorityHost: opts.endpoints.authorityHost,
+        disableInstanceDiscovery: !KNOWN_AUTHORITY_HOSTS.has(opts.endpoints.authorityHost),
+        ...(metadata ? { additionalPolicies: [{ policy: metadata.policy, position: 'perCall' as const }] } : {})
+      })
   );
   return {
-    getToken(scopes, options) {
+    async getToken(scopes, options) {
       metadata?.start();
+      // The GitHub token is asked for now, while @azure/identity loads; MSAL's call for the assertion then shares this
+      // fetch (reusableAssertion). Its failure is the sign-in's failure, as it would be from inside MSAL.
+      await Promise.all([assertion(), inner.ready()]);
       return inner.getToken(scopes, { ...options, enableCae: false });
+    }
+  };
+}
+
+/**
+ * Imports `@azure/identity` (with msal-node, ~1 MB of the bundle in a chunk of its own) on first use; later calls share
+ * the import. A failed import is not remembered (the next call tries again). A run whose credential is never asked
+ * for a token (bad inputs, `mode: list`) never loads it.
+ */
+export function loadIdentity(): Promise<typeof import('@azure/identity')> {
+  identity ??= import('@azure/identity').catch((e: unknown) => {
+    identity = undefined;
+    throw e;
+  });
+  return identity;
+}
+let identity: Promise<typeof import('@azure/identity')> | undefined;
+
+/**
+ * A TokenCredential built on its first use by `build` (which may import the SDK): every call waits for the one build;
+ * a failed build is retried by the next call. `ready()` builds it without asking for a token.
+ */
+export function lazyCredential(build: () => Promise<TokenCredential>): TokenCredential & { ready(): Promise<void> } {
+  let built: Promise<TokenCredential> | undefined;
+  const get = () =>
+    (built ??= build().catch((e: unknown) => {
+      built = undefined;
+      throw e;
+    }));
+  return {
+    async ready() {
+      await get();
+    },
+    async getToken(scopes, options) {
+      return (await get()).getToken(scopes, options);
     }
   };
 }
@@ -304,7 +337,8 @@ export function createSignInCredential(
   run: Pick<RunSettings, 'tenantId' | 'clientId' | 'audience' | 'endpoints' | 'authType'>,
   getIdToken: (audience: string) => Promise<string>,
   hooks: WorkflowCredentialHooks = {},
-  cliCredential: () => TokenCredential = () => new AzureCliCredential()
+  cliCredential: () => TokenCredential = () =>
+    lazyCredential(async () => new (await loadIdentity()).AzureCliCredential())
 ): TokenCredential {
   return run.authType === 'azure-cli' ? cliCredential() : createWorkflowCredential(run, getIdToken, hooks);
 }

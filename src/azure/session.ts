@@ -5,8 +5,11 @@
  * Requests per run (what the end-to-end tests assert on the twin, __tests__/e2e/round-trips.test.ts): one GitHub
  * OIDC token (reused as the client assertion until shortly before its `exp`), the authority's metadata at most once
  * (in parallel with that token request, and never for the clouds MSAL knows), and one Entra token request per
- * audience. A no-drift check's critical path is three round trips: the OIDC token, the ARM token, and one parallel
- * round of ARM reads alongside the pre-flight's token requests.
+ * audience. A no-drift check's critical path is four round trips: the OIDC token, the ARM token, one parallel round
+ * of ARM reads (each API's operations list among them) alongside the pre-flight's token requests, and one round of
+ * operation-policy reads — ARM has no request that returns the policies of all of an API's operations
+ * (ApiOperationPolicy_ListByOperation takes one operation), so they wait for the list. Three for an API without
+ * operations.
  */
 import type { TokenCredential } from '@azure/core-auth';
 import type { HttpClient } from '@azure/core-rest-pipeline';

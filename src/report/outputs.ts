@@ -6,7 +6,6 @@
  * tell apart from other steps' on the run page.
  */
 import * as core from '@actions/core';
-import * as github from '@actions/github';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +18,7 @@ import type { RunReport, RunSettings } from '../types.js';
 import { TOOL, needsAttention } from './derive.js';
 import { reportIssueDoc, type DriftIssueDoc } from './drift-issue.js';
 import { publishDriftIssueDoc } from './drift-issue-sync.js';
+import { workflowEvent } from './event.js';
 import { publishDocument, type PublishDocument } from './publish.js';
 import { renderComment, renderSummary, renderText, runConfigMarker } from './render.js';
 import { runOutputs, runSource } from './run-outputs.js';
@@ -106,7 +106,7 @@ async function driftIssue(run: RunSettings, issue: DriftIssueDoc): Promise<strin
       publishDriftIssueDoc(
         issue,
         port,
-        { enabled: true, eventName: github.context.eventName ?? '', labels: run.driftIssueLabels ?? [] },
+        { enabled: true, eventName: workflowEvent().eventName, labels: run.driftIssueLabels ?? [] },
         publishLog,
         (t) => secrets.scrub(t)
       )
@@ -131,8 +131,9 @@ async function publishFiles(
   const dir = process.env.RUNNER_TEMP || os.tmpdir();
   const summaryPath = path.join(dir, `apim-function-auth-${stem}.md`);
   await mkdir(dir, { recursive: true });
-  const ctx = github.context;
-  const pr = ctx.payload.pull_request as
+  const ctx = workflowEvent();
+  if (ctx.problem) publishLog.warning(ctx.problem);
+  const pr = ctx.payload['pull_request'] as
     | {
         number: number;
         html_url?: string;
@@ -155,7 +156,7 @@ async function publishFiles(
       log: publishLog
     },
     {
-      eventName: ctx.eventName ?? '',
+      eventName: ctx.eventName,
       prNumber: pr?.number,
       ...(typeof pr?.html_url === 'string' ? { prUrl: pr.html_url } : {}),
       isFork: Boolean(pr && headRepo && headRepo !== (pr.base?.repo?.full_name ?? repository)),

@@ -5,26 +5,13 @@
  * Pure: the step's inputs and the file reader are handed in.
  */
 import { ActionError } from '../errors.js';
-import { checkInputs, checkRunSettings, readSettings, type GetInput, type InputProblem } from '../inputs/index.js';
+import { checkInputs, checkRunSettings, type GetInput, type InputProblem } from '../inputs/index.js';
 import { TARGET_INPUTS } from '../inputs/table.js';
 import { show } from '../inputs/text.js';
-import type { RunSettings, Settings } from '../types.js';
 import { formatFileProblems, parseTargetsFile, type FileProblem, type FileTarget } from './file.js';
+import { inputsErrorText, selectSingle, type RunSelection } from './select-step.js';
 
-/** The run a step asks for. */
-export type RunSelection =
-  | { kind: 'single'; settings: Settings & { warnings: string[] } }
-  | {
-      kind: 'targets';
-      run: RunSettings & { warnings: string[] };
-      targetsFile: string;
-      filter: string[];
-      /** The selected targets, in file order. */
-      targets: FileTarget[];
-      /** Findings about the file's targets, each starting with `<target>: `. */
-      warnings: string[];
-    }
-  | { kind: 'list'; targetsFile: string; filter: string[]; targets: FileTarget[]; warnings: string[] };
+export type { RunSelection } from './select-step.js';
 
 /**
  * Decides the run (see the module comment). `readFile(path)` returns the targets file's text (path as given in
@@ -39,18 +26,12 @@ export type RunSelection =
  *   file's problems (`Invalid targets file <path> (<n> problems):`, one line each with its line number).
  */
 export function selectRun(getInput: GetInput, readFile: (path: string) => string): RunSelection {
+  const single = selectSingle(getInput);
+  if (single) return single;
   const head = checkInputs(getInput, ['mode', 'targets', 'target']);
   const file = head.values.targets;
   const list = head.values.mode === 'list';
   const filter = head.values.target ?? [];
-  if (file === undefined && !head.problems.some((p) => p.input === 'targets')) {
-    const problems: InputProblem[] = [];
-    const need = 'set targets to a targets file too';
-    if (list) problems.push({ input: 'mode', stage: 'value', text: `list needs a targets file; ${need}` });
-    if (filter.length) problems.push({ input: 'target', stage: 'value', text: `names targets of a file; ${need}` });
-    if (problems.length) throw inputError(problems, []);
-    return { kind: 'single', settings: readSettings(getInput) };
-  }
   const run = checkRunSettings(getInput);
   const inputProblems = run.problems.filter((p) => !(list && p.stage === 'required'));
   if (file === undefined) throw inputError(inputProblems, []);
@@ -94,12 +75,7 @@ function filterProblems(filter: readonly string[], targets: readonly FileTarget[
 /** One ActionError for the step's input problems and the file's problems. */
 function inputError(inputs: readonly InputProblem[], file: readonly FileProblem[], path = ''): ActionError {
   const parts: string[] = [];
-  if (inputs.length) {
-    const n = inputs.length;
-    parts.push(
-      `Invalid inputs (${n} problem${n === 1 ? '' : 's'}):\n${inputs.map((p) => `- ${p.input}: ${p.text}`).join('\n')}`
-    );
-  }
+  if (inputs.length) parts.push(inputsErrorText(inputs));
   if (file.length) parts.push(formatFileProblems(path, file));
   return new ActionError(parts.join('\n'));
 }

@@ -1,0 +1,100 @@
+/**
+ * End-to-end, issue "Fast and faithful" item 2 (start-up): what a run does not use is not loaded. The bundle keeps
+ * three parts in chunks of their own (dist/<id>.index.js), imported on first use: the typed APIM client
+ * (`@azure/arm-apimanagement`, src/azure/arm-pipeline.ts), Octokit (`@actions/github`, src/octokit.ts) and
+ * `@azure/identity` with msal-node (src/azure/auth.ts). A copy of dist/ without a chunk shows whether a run needed it:
+ * a no-drift check that posts no comment runs without the APIM client's and Octokit's chunks, and mode `list` without
+ * identity's as well; an apply that adds APIM's identity cannot run without the APIM client's chunk, and stops before
+ * it writes anything.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { generateTargets, targetsYaml } from '../../emulator/src/scenario-gen.js';
+import { armWrites, baseInputs, repoRoot, runAction, scenario, withTwin } from '../../scripts/action-runner.js';
+
+/** The chunk files of dist/ that hold `marker`. */
+function chunksWith(marker: string): string[] {
+  const dist = path.join(repoRoot, 'dist');
+  return readdirSync(dist).filter(
+    (f) => /^\d+\.index\.js$/.test(f) && readFileSync(path.join(dist, f), 'utf8').includes(marker)
+  );
+}
+
+const CHUNKS = {
+  apimClient: chunksWith('azsdk-js-arm-apimanagement'),
+  octokit: chunksWith('octokit-core.js'),
+  identity: chunksWith('class ClientAssertionCredential')
+};
+
+let dir: string;
+/** A copy of dist/ without the given chunks; returns its index.js. */
+function distWithout(name: string, chunks: string[]): string {
+  const copy = path.join(dir, name);
+  cpSync(path.join(repoRoot, 'dist'), copy, { recursive: true });
+  for (const c of chunks) rmSync(path.join(copy, c));
+  return path.join(copy, 'index.js');
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'afa-chunks-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the bundle loads what a run uses', () => {
+  it('each lazy part is a chunk of its own, and none of them is in index.js', () => {
+    for (const chunks of Object.values(CHUNKS)) expect(chunks).toHaveLength(1);
+    const main = readFileSync(path.join(repoRoot, 'dist/index.js'), 'utf8');
+    const inMain = ['azsdk-js-arm-apimanagement', 'octokit-core.js', 'class ClientAssertionCredential'].filter((m) =>
+      main.includes(m)
+    );
+    expect(inMain).toEqual([]);
+    // index.js is what every run compiles before its first request: well under half the bundle.
+    const size = (f: string) => readFileSync(path.join(repoRoot, 'dist', f)).length;
+    const chunkBytes = Object.values(CHUNKS).flat().map(size);
+    expect(size('index.js')).toBeLessThan(chunkBytes.reduce((a, b) => a + b, 0));
+  });
+
+  it('a no-drift check without a PR comment runs without the APIM client and Octokit', async () => {
+    const entry = distWithout('no-apim-no-octokit', [...CHUNKS.apimClient, ...CHUNKS.octokit]);
+    const state = scenario('in-sync');
+    await withTwin(state, async (twin) => {
+      const r = await runAction(twin, { ...baseInputs(state), mode: 'check', 'pr-comment': 'false' }, { entry });
+      expect(r.stderr).not.toMatch(/Cannot find module/);
+      expect(r.code).toBe(0);
+      expect(r.outputs.drift).toBe('false');
+      expect(r.outputs.result).toBe('in-sync');
+    });
+  });
+
+  it('mode list runs without the APIM client, Octokit and @azure/identity', async () => {
+    const entry = distWithout('list-only', [...CHUNKS.apimClient, ...CHUNKS.octokit, ...CHUNKS.identity]);
+    const { state, targets } = generateTargets(scenario('drifted'), 2);
+    const workspace = path.join(dir, 'ws');
+    mkdirSync(workspace);
+    writeFileSync(path.join(workspace, 'targets.yml'), targetsYaml(targets));
+    await withTwin(state, async (twin) => {
+      const r = await runAction(
+        twin,
+        { targets: 'targets.yml', mode: 'list' },
+        { entry, env: { GITHUB_WORKSPACE: workspace } }
+      );
+      expect(r.stderr).not.toMatch(/Cannot find module/);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.outputs.matrix ?? 'null')).toEqual({ include: targets.map((t) => ({ target: t.name })) });
+      expect(twin.requests()).toEqual([]);
+    });
+  });
+
+  it('an apply that adds the identity needs the APIM client: without it, it stops before any write', async () => {
+    const entry = distWithout('no-apim', CHUNKS.apimClient);
+    const state = scenario('drifted');
+    await withTwin(state, async (twin) => {
+      const r = await runAction(twin, { ...baseInputs(state), mode: 'apply' }, { entry });
+      expect(r.code).toBe(1);
+      expect(armWrites(twin)).toEqual([]);
+      expect(r.stdout).toMatch(/Nothing was changed|nothing was changed|Not applied/i);
+    });
+  });
+});
