@@ -20,6 +20,8 @@
  * Then many targets (./targets.ts): check and apply over a targets file of 1 to 100 targets with 150 ms on every ARM
  * request. `npm run bench -- --only single` or `-- --only targets` runs one part; `BENCH_ONLY=<regex>` picks single
  * scenarios by name.
+ * Then start-up (./startup.ts): bare Node next to the bundle's start before its first request, and what each file of
+ * dist/ holds (`-- --only startup`).
  * Then the peer comparison (./peer.ts): the action next to an Azure CLI script doing the same job, paired runs
  * (BENCH_PEER_PAIRS, default 5), medians and ratio; skipped with a message without `az`. `BENCH_PEER_ONLY=1` (or
  * `-- --only peer`) runs only that; `BENCH_PEER=0` skips it.
@@ -29,6 +31,7 @@ import { baseInputs, distEntry, runAction, scenario } from '../scripts/action-ru
 import { benchTargets } from './targets.js';
 import { KINDS, countByKind, criticalPath, type ServedAt } from './twin-requests.js';
 import { peerComparison } from './peer.js';
+import { benchStartup } from './startup.js';
 
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
@@ -166,6 +169,8 @@ async function benchOne(): Promise<void> {
 }
 
 const peerOnly = process.env.BENCH_PEER_ONLY === '1' || ONLY === 'peer';
-if (!peerOnly && ONLY !== 'targets') await benchOne();
-if (!peerOnly && ONLY !== 'single') await benchTargets();
+const part = (name: string) => !peerOnly && (ONLY === undefined || ONLY === name);
+if (part('single')) await benchOne();
+if (part('targets')) await benchTargets();
+if (part('startup')) benchStartup();
 if (process.env.BENCH_PEER !== '0' && (ONLY === undefined || ONLY === 'peer' || peerOnly)) await peerComparison();
