@@ -6350,7 +6350,10 @@ var external_node_os_ = __webpack_require__(8161);
 var external_node_os_default = /*#__PURE__*/__webpack_require__.n(external_node_os_);
 // EXTERNAL MODULE: ./src/action-io.ts
 var action_io = __webpack_require__(3078);
+// EXTERNAL MODULE: ./src/lazy.ts
+var lazy = __webpack_require__(9257);
 ;// CONCATENATED MODULE: ./src/octokit.ts
+
 /**
  * Returns a loader of one Octokit for `token`: the first call imports `@actions/github` and builds the client; later
  * calls return the same client. A failed import is not remembered (the next call tries again).
@@ -6358,11 +6361,7 @@ var action_io = __webpack_require__(3078);
  * @param baseUrl the REST API root; default: what `@actions/github` read from GITHUB_API_URL.
  */
 function octokitLoader(token, baseUrl) {
-    let client;
-    return () => (client ??= __webpack_require__.e(/* import() */ 413).then(__webpack_require__.bind(__webpack_require__, 2413)).then((github) => github.getOctokit(token, baseUrl ? { baseUrl } : {}), (e) => {
-        client = undefined;
-        throw e;
-    }));
+    return (0,lazy/* lazy */.R)(async () => (await __webpack_require__.e(/* import() */ 413).then(__webpack_require__.bind(__webpack_require__, 2413))).getOctokit(token, baseUrl ? { baseUrl } : {}));
 }
 
 ;// CONCATENATED MODULE: ./src/github.ts

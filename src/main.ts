@@ -7,6 +7,7 @@
  */
 import * as core from '@actions/core';
 import { coreLogger, mask } from './action-io.js';
+import { lazy } from './lazy.js';
 import { signIn, targetPorts } from './azure/session.js';
 import type { RunConfig } from './report/render.js';
 import type { TargetResult } from './target.js';
@@ -19,8 +20,7 @@ export type { TargetPorts, TargetResult } from './target.js';
  * The rest of the run (./run-parts.ts), imported once: started as soon as the inputs are read, so that its compile
  * overlaps sign-in's requests; awaited where it is first needed.
  */
-let parts: Promise<typeof import('./run-parts.js')> | undefined;
-const runParts = () => (parts ??= import('./run-parts.js'));
+const runParts = lazy(() => import('./run-parts.js'));
 
 /** The action's entry: reads inputs, signs in, reconciles the target(s), publishes the report, sets outputs. */
 export async function run(): Promise<void> {

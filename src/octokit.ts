@@ -4,6 +4,7 @@
  * posts no comment and keeps no drift issue never needs.
  */
 import type { getOctokit } from '@actions/github';
+import { lazy } from './lazy.js';
 
 export type Octokit = ReturnType<typeof getOctokit>;
 
@@ -14,13 +15,5 @@ export type Octokit = ReturnType<typeof getOctokit>;
  * @param baseUrl the REST API root; default: what `@actions/github` read from GITHUB_API_URL.
  */
 export function octokitLoader(token: string, baseUrl?: string): () => Promise<Octokit> {
-  let client: Promise<Octokit> | undefined;
-  return () =>
-    (client ??= import('@actions/github').then(
-      (github) => github.getOctokit(token, baseUrl ? { baseUrl } : {}),
-      (e: unknown) => {
-        client = undefined;
-        throw e;
-      }
-    ));
+  return lazy(async () => (await import('@actions/github')).getOctokit(token, baseUrl ? { baseUrl } : {}));
 }

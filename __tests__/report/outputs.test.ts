@@ -169,6 +169,18 @@ describe('publishRun', () => {
     expect(outputs()['comment-url']).toBe('');
   });
 
+  it('a malformed event file is a titled warning; the report is still written, with no PR comment', async () => {
+    const file = path.join(process.env.RUNNER_TEMP!, 'event.json');
+    writeFileSync(file, '{"pull_request": ');
+    await publishRun(run(), drift);
+    const w = core.warning.mock.calls.find(([m]) =>
+      String(m).startsWith(`GITHUB_EVENT_PATH ${file} could not be read`)
+    );
+    expect(w?.[1]).toEqual({ title: ANNOTATION_TITLE });
+    expect(readFileSync(String(outputs()['summary-path']), 'utf8')).toContain('apim-x');
+    expect(comments).toHaveLength(0);
+  });
+
   it('a report that cannot be written is a titled warning, never a throw', async () => {
     process.env.RUNNER_TEMP = '/dev/null/not-a-directory';
     await expect(publishRun(run(), drift)).resolves.toBeUndefined();

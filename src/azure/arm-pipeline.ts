@@ -16,6 +16,7 @@ import type { ApiManagementClient } from '@azure/arm-apimanagement';
 import type { TokenCredential } from '@azure/core-auth';
 import { authorizeRequestOnClaimChallenge, createClientPipeline } from '@azure/core-client';
 import { bearerTokenAuthenticationPolicy, type Pipeline } from '@azure/core-rest-pipeline';
+import { lazy } from '../lazy.js';
 import type { CloudEndpoints } from '../types.js';
 import { USER_AGENT_PREFIX } from '../version.js';
 import type { ArmLimits } from './arm-limits.js';
@@ -63,15 +64,8 @@ export function apimClientLoader(
   endpoint: string,
   pipeline: Pipeline
 ): () => Promise<ApiManagementClient> {
-  let client: Promise<ApiManagementClient> | undefined;
-  return () => {
-    client ??= import('@azure/arm-apimanagement').then(
-      ({ ApiManagementClient }) => new ApiManagementClient(credential, subscriptionId, { endpoint, pipeline }),
-      (e: unknown) => {
-        client = undefined;
-        throw e;
-      }
-    );
-    return client;
-  };
+  return lazy(async () => {
+    const { ApiManagementClient } = await import('@azure/arm-apimanagement');
+    return new ApiManagementClient(credential, subscriptionId, { endpoint, pipeline });
+  });
 }

@@ -13,6 +13,7 @@ import {
 } from '@azure/core-rest-pipeline';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { CloudEndpoints, RunSettings } from '../types.js';
+import { lazy } from '../lazy.js';
 import { OIDC_TOKEN_RETRY, transientOidcError, withRetry, type RetryOptions } from './retry.js';
 import { oidcTokenError } from './sign-in-errors.js';
 
@@ -292,26 +293,14 @@ export function createWorkflowCredential(
  * the import. A failed import is not remembered (the next call tries again). A run whose credential is never asked
  * for a token (bad inputs, `mode: list`) never loads it.
  */
-export function loadIdentity(): Promise<typeof import('@azure/identity')> {
-  identity ??= import('@azure/identity').catch((e: unknown) => {
-    identity = undefined;
-    throw e;
-  });
-  return identity;
-}
-let identity: Promise<typeof import('@azure/identity')> | undefined;
+export const loadIdentity: () => Promise<typeof import('@azure/identity')> = lazy(() => import('@azure/identity'));
 
 /**
  * A TokenCredential built on its first use by `build` (which may import the SDK): every call waits for the one build;
  * a failed build is retried by the next call. `ready()` builds it without asking for a token.
  */
 export function lazyCredential(build: () => Promise<TokenCredential>): TokenCredential & { ready(): Promise<void> } {
-  let built: Promise<TokenCredential> | undefined;
-  const get = () =>
-    (built ??= build().catch((e: unknown) => {
-      built = undefined;
-      throw e;
-    }));
+  const get = lazy(build);
   return {
     async ready() {
       await get();
