@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkConfigText, isTargetsFile } from '../scripts/check-config.js';
+import { checkConfigText, isTargetsFile, untaggedRefs } from '../scripts/check-config.js';
 import { repoRoot } from '../scripts/action-runner.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -50,6 +50,25 @@ const BAD_TARGETS = `${GOOD_TARGETS}  - name: orders-dev
 `;
 
 describe('check-config', () => {
+  it("the README's placeholder ref is named as one, not as a missing step", () => {
+    const r = checkConfigText(
+      'w.yml',
+      GOOD_WORKFLOW.replace(`contoso/apim-function-auth@${SHA}`, '<owner>/apim-function-auth@<commit-sha>')
+    );
+    expect(r.problems).toEqual([
+      expect.stringMatching(/uses: <owner>\/apim-function-auth@<commit-sha>: replace the placeholder/)
+    ]);
+  });
+
+  it('a release tag the clone does not have is a warning (no release yet), not a problem', () => {
+    const text = GOOD_WORKFLOW.replace(`@${SHA}`, '@v1');
+    expect(untaggedRefs(text, () => false)).toEqual([expect.stringMatching(/no tag v1 .* pin a commit SHA/)]);
+    expect(untaggedRefs(text, () => true)).toEqual([]);
+    expect(untaggedRefs(text, () => undefined)).toEqual([]); // git could not answer: nothing is claimed
+    expect(untaggedRefs(GOOD_WORKFLOW, () => false)).toEqual([]); // a SHA is never a tag
+    expect(checkConfigText('w.yml', text).problems).toEqual([]);
+  });
+
   it('a good workflow (any owner, pinned by SHA) passes; a bad one lists every problem', () => {
     expect(checkConfigText('w.yml', GOOD_WORKFLOW)).toEqual({
       file: 'w.yml',

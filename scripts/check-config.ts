@@ -8,6 +8,7 @@
  *   `--input subscription-id=<GUID>` when the step sets it). No Azure or GitHub request is made.
  * Prints `<file>: ok` or its problems per file; exits 1 when any file has a problem (or cannot be read), else 0.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +40,35 @@ export function checkConfigText(file: string, text: string, step: Record<string,
     const problems = parsed.problems.length > 0 ? formatFileProblems(file, parsed.problems).split('\n').slice(1) : [];
     return { file, kind: 'targets', problems, warnings: parsed.warnings };
   }
-  return { file, kind: 'workflow', problems: checkWorkflow(text, loadActionInputs(repoRoot)), warnings: [] };
+  return {
+    file,
+    kind: 'workflow',
+    problems: checkWorkflow(text, loadActionInputs(repoRoot)),
+    warnings: untaggedRefs(text)
+  };
+}
+
+/**
+ * Warnings for steps pinned to a release tag (`@v1`, `@v1.2.3`) that this clone does not have (`git tag -l`): until a
+ * release is published (README "Versioning and releases") such a ref fails on GitHub. None when git cannot answer.
+ */
+export function untaggedRefs(text: string, hasTag: (tag: string) => boolean | undefined = gitHasTag): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/uses:\s*["']?([\w.-]+\/apim-function-auth)@(v\d+(?:\.\d+\.\d+)?)\b/g)) {
+    if (hasTag(m[2]!) === false) {
+      out.push(
+        `uses: ${m[1]}@${m[2]}: this clone has no tag ${m[2]} — no release is published yet, so GitHub cannot ` +
+          'resolve it; pin a commit SHA until one is'
+      );
+    }
+  }
+  return [...new Set(out)];
+}
+
+/** Whether the repository has the tag; undefined when git cannot answer. */
+function gitHasTag(tag: string): boolean | undefined {
+  const r = spawnSync('git', ['tag', '-l', tag], { cwd: repoRoot, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() === tag : undefined;
 }
 
 function main(argv: string[]): number {
@@ -50,6 +79,9 @@ function main(argv: string[]): number {
     if (a === '--input' && argv[i + 1]?.includes('=')) {
       const kv = argv[++i]!;
       step[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+    } else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run check-config -- [--input name=value]… <workflow or targets file>…');
+      return 0;
     } else if (a.startsWith('--')) {
       console.error(`unknown option ${a}; usage: npm run check-config -- [--input name=value]… <file>…`);
       return 2;

@@ -184,6 +184,23 @@ export function permissionProblems(wf: Json): string[] {
   return out;
 }
 
+/** Steps whose `uses:` still holds a placeholder of the README's samples, e.g. `<owner>/apim-function-auth@<commit-sha>`. */
+export function placeholderProblems(wf: Json): string[] {
+  const out: string[] = [];
+  for (const [jobId, job] of jobsOf(wf)) {
+    for (const step of stepsOf(job)) {
+      const uses = typeof step.uses === 'string' ? step.uses : '';
+      if (/apim-function-auth@/.test(uses) && /[<>]/.test(uses)) {
+        out.push(
+          `jobs.${jobId}: uses: ${uses}: replace the placeholder — the owner of your copy, and a commit SHA (40 hex ` +
+            'characters) or a release tag'
+        );
+      }
+    }
+  }
+  return out;
+}
+
 /** Problems of `uses:`: this action pinned by a tag or a commit SHA (any owner), never a branch; `./` is fine. */
 export function pinProblems(wf: Json): string[] {
   const out: string[] = [];
@@ -222,8 +239,13 @@ export function checkWorkflow(text: string, inputs: Record<string, ActionInput>)
     )
   );
   // A caller of a reusable workflow (which uses the action) has no step of its own: check the called file too.
+  const placeholders = placeholderProblems(wf);
   if (jobsOf(wf).every(([, job]) => actionSteps(job).length === 0 && typeof job.uses !== 'string')) {
-    steps.push('no step uses this action (uses: <owner>/apim-function-auth@<ref>, or ./) and no job calls a workflow');
+    if (placeholders.length) steps.push(...placeholders);
+    else
+      steps.push(
+        'no step uses this action (uses: <owner>/apim-function-auth@<ref>, or ./) and no job calls a workflow'
+      );
   }
   return [...shape, ...new Set(expressions), ...steps, ...permissionProblems(wf), ...pinProblems(wf)];
 }
