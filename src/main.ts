@@ -8,6 +8,7 @@
 import * as core from '@actions/core';
 import { coreLogger, mask } from './action-io.js';
 import { signIn, targetPorts } from './azure/session.js';
+import { BundleLoadError, loadPart } from './bundle.js';
 import type { RunConfig } from './report/render.js';
 import type { TargetResult } from './target.js';
 import { selectSingle, type RunSelection } from './targets/select-step.js';
@@ -20,10 +21,33 @@ export type { TargetPorts, TargetResult } from './target.js';
  * overlaps sign-in's requests; awaited where it is first needed.
  */
 let parts: Promise<typeof import('./run-parts.js')> | undefined;
-const runParts = () => (parts ??= import('./run-parts.js'));
+const runParts = () => {
+  if (!parts) {
+    parts = loadPart("the action's reconcile and report code", () => import('./run-parts.js'));
+    // Started before sign-in and awaited after it: a failed import must not be an unhandled rejection meanwhile
+    // (Node would end the process with a stack trace and no step error). Awaiting `parts` still throws.
+    parts.catch(() => undefined);
+  }
+  return parts;
+};
 
-/** The action's entry: reads inputs, signs in, reconciles the target(s), publishes the report, sets outputs. */
+/**
+ * The action's entry: reads inputs, signs in, reconciles the target(s), publishes the report, sets outputs. A part
+ * of the action's own files that cannot be loaded (../bundle.ts) fails the step with that message and result
+ * `failed`: the report code may be what is missing, and nothing that needed the part ran (no write was sent).
+ */
 export async function run(): Promise<void> {
+  try {
+    await runSteps();
+  } catch (e) {
+    if (!(e instanceof BundleLoadError)) throw e;
+    core.setOutput('result', 'failed');
+    process.exitCode = 1;
+    core.error(e.message, { title: 'apim-function-auth' });
+  }
+}
+
+async function runSteps(): Promise<void> {
   const started = Date.now();
   // Untrimmed: the inputs' readers trim spaces and line breaks themselves and refuse every other control character
   // (core.getInput would silently drop a leading or trailing tab).

@@ -4,6 +4,7 @@
  * posts no comment and keeps no drift issue never needs.
  */
 import type { getOctokit } from '@actions/github';
+import { loadPart } from './bundle.js';
 
 export type Octokit = ReturnType<typeof getOctokit>;
 
@@ -16,7 +17,7 @@ export type Octokit = ReturnType<typeof getOctokit>;
 export function octokitLoader(token: string, baseUrl?: string): () => Promise<Octokit> {
   let client: Promise<Octokit> | undefined;
   return () =>
-    (client ??= import('@actions/github').then(
+    (client ??= loadPart('the GitHub client (@actions/github)', () => import('@actions/github')).then(
       (github) => github.getOctokit(token, baseUrl ? { baseUrl } : {}),
       (e: unknown) => {
         client = undefined;

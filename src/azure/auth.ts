@@ -12,6 +12,7 @@ import {
   type PipelineResponse
 } from '@azure/core-rest-pipeline';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+import { loadPart } from '../bundle.js';
 import type { CloudEndpoints, RunSettings } from '../types.js';
 import { OIDC_TOKEN_RETRY, transientOidcError, withRetry, type RetryOptions } from './retry.js';
 import { oidcTokenError } from './sign-in-errors.js';
@@ -293,10 +294,12 @@ export function createWorkflowCredential(
  * for a token (bad inputs, `mode: list`) never loads it.
  */
 export function loadIdentity(): Promise<typeof import('@azure/identity')> {
-  identity ??= import('@azure/identity').catch((e: unknown) => {
-    identity = undefined;
-    throw e;
-  });
+  identity ??= loadPart('the Entra ID sign-in (@azure/identity)', () => import('@azure/identity')).catch(
+    (e: unknown) => {
+      identity = undefined;
+      throw e;
+    }
+  );
   return identity;
 }
 let identity: Promise<typeof import('@azure/identity')> | undefined;
