@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { applyPlan, type ApplyDeps } from '../src/apply.js';
+import { BundleLoadError } from '../src/bundle.js';
 import { describeOutcome } from '../src/apply.js';
 import { ArmError, EARLIER_ATTEMPT_NOTE, type ArmPort, type Json } from '../src/ports.js';
 import type { Plan, ResourcePlan } from '../src/types.js';
@@ -249,6 +250,18 @@ describe('applyPlan: the write states are the truth, whatever fails', () => {
     });
     const out = await applyPlan(plan(), deps(f.arm));
     expect(out.applied.at(-1)).toMatchObject({ label: 'API policy orders', state: 'unknown' });
+  });
+
+  it('a write whose client could not be loaded (a damaged bundle) was never sent → not written, never "unknown"', async () => {
+    const f = fakeArm({
+      putAuthSettingsV2: () => {
+        throw new BundleLoadError("Could not load the typed client from the action's files (Cannot find module)");
+      }
+    });
+    const out = await applyPlan(plan(), deps(f.arm));
+    expect(out.applied[0]).toMatchObject({ label: 'Easy Auth func-x', state: 'not-written' });
+    expect(describeOutcome(out)).toMatch(/^Changed: nothing\. Not changed: Easy Auth func-x, API policy orders\./);
+    expect(describeOutcome(out)).not.toMatch(/unknown|may or may not/i);
   });
 
   it('the write guard refuses a body that drops a user setting: nothing is sent, the paths are named', async () => {

@@ -584,6 +584,8 @@ function inputError(inputs, file, path = '') {
     return new errors/* ActionError */.l(parts.join('\n'));
 }
 
+// EXTERNAL MODULE: ./src/bundle.ts
+var bundle = __webpack_require__(7827);
 // EXTERNAL MODULE: ./src/ports.ts
 var ports = __webpack_require__(6467);
 // EXTERNAL MODULE: ./src/policy/errors.ts
@@ -4013,6 +4015,7 @@ function assertNoPlanErrors(plan) {
 
 
 
+
 /** Carries how far a write got when an error interrupted it. */
 class StagedError extends Error {
     cause;
@@ -4140,9 +4143,13 @@ async function stage(state, f) {
 }
 /**
  * The outcome of a failed write call: a 2xx whose body could not be read → written, not verified; accepted (202) and
- * then a failed poll → unknown; refused (4xx) → not written; anything else (5xx, timeout, network) → unknown.
+ * then a failed poll → unknown; refused (4xx) → not written; the write's client could not be loaded (a damaged
+ * bundle, ./bundle.ts) → not written; anything else (5xx, timeout, network) → unknown.
  */
 function writeFailureState(e) {
+    // The write's client could not be loaded (../bundle.ts): the request was never sent.
+    if (e instanceof bundle/* BundleLoadError */.D)
+        return 'not-written';
     if (!(e instanceof ports/* ArmError */.dW))
         return 'unknown';
     if (e.status >= 200 && e.status < 300)
@@ -6354,6 +6361,7 @@ var action_io = __webpack_require__(3078);
 var lazy = __webpack_require__(9257);
 ;// CONCATENATED MODULE: ./src/octokit.ts
 
+
 /**
  * Returns a loader of one Octokit for `token`: the first call imports `@actions/github` and builds the client; later
  * calls return the same client. A failed import is not remembered (the next call tries again).
@@ -6361,7 +6369,7 @@ var lazy = __webpack_require__(9257);
  * @param baseUrl the REST API root; default: what `@actions/github` read from GITHUB_API_URL.
  */
 function octokitLoader(token, baseUrl) {
-    return (0,lazy/* lazy */.R)(async () => (await __webpack_require__.e(/* import() */ 413).then(__webpack_require__.bind(__webpack_require__, 2413))).getOctokit(token, baseUrl ? { baseUrl } : {}));
+    return (0,lazy/* lazy */.R)(async () => (await (0,bundle/* loadPart */.A)('the GitHub client (@actions/github)', () => __webpack_require__.e(/* import() */ 413).then(__webpack_require__.bind(__webpack_require__, 2413)))).getOctokit(token, baseUrl ? { baseUrl } : {}));
 }
 
 ;// CONCATENATED MODULE: ./src/github.ts

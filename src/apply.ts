@@ -5,6 +5,7 @@
  * could not be verified, what may or may not have been written, and what was not changed. No `if (check)` here:
  * check mode never calls this. Logic keys on `kind`, never on labels.
  */
+import { BundleLoadError } from './bundle.js';
 import { ActionError } from './errors.js';
 import { ArmError, EARLIER_ATTEMPT_NOTE, type ArmPort, type Json, type Logger } from './ports.js';
 import { reconcilerFor, type Rederive, type WriteBasis } from './reconcilers/index.js';
@@ -230,9 +231,12 @@ async function stage<T>(state: WriteState, f: () => Promise<T>): Promise<T> {
 
 /**
  * The outcome of a failed write call: a 2xx whose body could not be read → written, not verified; accepted (202) and
- * then a failed poll → unknown; refused (4xx) → not written; anything else (5xx, timeout, network) → unknown.
+ * then a failed poll → unknown; refused (4xx) → not written; the write's client could not be loaded (a damaged
+ * bundle, ./bundle.ts) → not written; anything else (5xx, timeout, network) → unknown.
  */
 function writeFailureState(e: unknown): WriteState {
+  // The write's client could not be loaded (../bundle.ts): the request was never sent.
+  if (e instanceof BundleLoadError) return 'not-written';
   if (!(e instanceof ArmError)) return 'unknown';
   if (e.status >= 200 && e.status < 300) return 'written-unverified';
   if (e.accepted) return 'unknown';

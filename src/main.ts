@@ -9,6 +9,7 @@ import * as core from '@actions/core';
 import { coreLogger, mask } from './action-io.js';
 import { lazy } from './lazy.js';
 import { signIn, targetPorts } from './azure/session.js';
+import { BundleLoadError, loadPart } from './bundle.js';
 import type { RunConfig } from './report/render.js';
 import type { TargetResult } from './target.js';
 import { selectSingle, type RunSelection } from './targets/select-step.js';
@@ -20,10 +21,32 @@ export type { TargetPorts, TargetResult } from './target.js';
  * The rest of the run (./run-parts.ts), imported once: started as soon as the inputs are read, so that its compile
  * overlaps sign-in's requests; awaited where it is first needed.
  */
-const runParts = lazy(() => import('./run-parts.js'));
+const loadRunParts = lazy(() => loadPart("the action's reconcile and report code", () => import('./run-parts.js')));
+const runParts = () => {
+  const parts = loadRunParts();
+  // Started before sign-in and awaited after it: a failed import must not be an unhandled rejection meanwhile (Node
+  // would end the process with a stack trace and no step error). Awaiting the promise still throws.
+  parts.catch(() => undefined);
+  return parts;
+};
 
-/** The action's entry: reads inputs, signs in, reconciles the target(s), publishes the report, sets outputs. */
+/**
+ * The action's entry: reads inputs, signs in, reconciles the target(s), publishes the report, sets outputs. A part
+ * of the action's own files that cannot be loaded (../bundle.ts) fails the step with that message and result
+ * `failed`: the report code may be what is missing, and nothing that needed the part ran (no write was sent).
+ */
 export async function run(): Promise<void> {
+  try {
+    await runSteps();
+  } catch (e) {
+    if (!(e instanceof BundleLoadError)) throw e;
+    core.setOutput('result', 'failed');
+    process.exitCode = 1;
+    core.error(e.message, { title: 'apim-function-auth' });
+  }
+}
+
+async function runSteps(): Promise<void> {
   const started = Date.now();
   // Untrimmed: the inputs' readers trim spaces and line breaks themselves and refuse every other control character
   // (core.getInput would silently drop a leading or trailing tab).

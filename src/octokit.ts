@@ -4,6 +4,7 @@
  * posts no comment and keeps no drift issue never needs.
  */
 import type { getOctokit } from '@actions/github';
+import { loadPart } from './bundle.js';
 import { lazy } from './lazy.js';
 
 export type Octokit = ReturnType<typeof getOctokit>;
@@ -15,5 +16,10 @@ export type Octokit = ReturnType<typeof getOctokit>;
  * @param baseUrl the REST API root; default: what `@actions/github` read from GITHUB_API_URL.
  */
 export function octokitLoader(token: string, baseUrl?: string): () => Promise<Octokit> {
-  return lazy(async () => (await import('@actions/github')).getOctokit(token, baseUrl ? { baseUrl } : {}));
+  return lazy(async () =>
+    (await loadPart('the GitHub client (@actions/github)', () => import('@actions/github'))).getOctokit(
+      token,
+      baseUrl ? { baseUrl } : {}
+    )
+  );
 }

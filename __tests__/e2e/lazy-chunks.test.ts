@@ -25,7 +25,8 @@ function chunksWith(marker: string): string[] {
 const CHUNKS = {
   apimClient: chunksWith('azsdk-js-arm-apimanagement'),
   octokit: chunksWith('octokit-core.js'),
-  identity: chunksWith('class ClientAssertionCredential')
+  identity: chunksWith('class ClientAssertionCredential'),
+  runParts: chunksWith('failTargetsRun')
 };
 
 let dir: string;
@@ -95,6 +96,44 @@ describe('the bundle loads what a run uses', () => {
       expect(r.code).toBe(1);
       expect(armWrites(twin)).toEqual([]);
       expect(r.stdout).toMatch(/Nothing was changed|nothing was changed|Not applied/i);
+      // Honest: the PATCH was never sent, so its outcome is known — not "may or may not have been applied".
+      const rows = JSON.parse(r.outputs.changes ?? '[]') as { kind: string; state: string }[];
+      expect(rows.length).toBeGreaterThan(0);
+      expect([...new Set(rows.filter((x) => x.kind === 'apim-identity').map((x) => x.state))]).toEqual(['not-written']);
+      expect(rows.filter((x) => !['not-written', 'not-attempted'].includes(x.state))).toEqual([]);
+      expect(r.everything).not.toMatch(/may or may not have been applied|Outcome unknown/);
+      expect(r.stdout).toMatch(
+        /::error title=apim-function-auth::APIM apim-x identity: Could not load the typed APIM client/
+      );
+      expect(r.stdout).toMatch(/dist\/ is incomplete or damaged/);
     });
   });
+
+  // The run's reconcile and report code is a chunk too (src/run-parts.ts, imported before sign-in): without it the
+  // step still fails with its own error and result `failed` — not Node's stack trace of an unhandled rejection.
+  for (const [how, damage] of [
+    ['missing', (f: string) => rmSync(f)],
+    ['truncated', (f: string) => writeFileSync(f, readFileSync(f).subarray(0, 1000))]
+  ] as const) {
+    it(`the run's own code ${how}: a clear step error, result failed, nothing written`, async () => {
+      const copy = path.join(dir, `parts-${how}`);
+      cpSync(path.join(repoRoot, 'dist'), copy, { recursive: true });
+      for (const c of CHUNKS.runParts) damage(path.join(copy, c));
+      const state = scenario('drifted');
+      await withTwin(state, async (twin) => {
+        const r = await runAction(
+          twin,
+          { ...baseInputs(state), mode: 'apply' },
+          { entry: path.join(copy, 'index.js') }
+        );
+        expect(r.code).toBe(1);
+        expect(r.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|SyntaxError|at /);
+        expect(r.stdout).toMatch(
+          /::error title=apim-function-auth::Could not load the action's reconcile and report code .*dist\/ is incomplete or damaged/
+        );
+        expect(r.outputs.result).toBe('failed');
+        expect(armWrites(twin)).toEqual([]);
+      });
+    });
+  }
 });

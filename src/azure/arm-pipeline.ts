@@ -19,6 +19,7 @@ import { bearerTokenAuthenticationPolicy, type Pipeline } from '@azure/core-rest
 import { lazy } from '../lazy.js';
 import type { CloudEndpoints } from '../types.js';
 import { USER_AGENT_PREFIX } from '../version.js';
+import { loadPart } from '../bundle.js';
 import type { ArmLimits } from './arm-limits.js';
 
 /**
@@ -51,7 +52,8 @@ export function createArmPipeline(
 /**
  * Returns a loader of the target's typed APIM client: the first call imports `@azure/arm-apimanagement` and builds the
  * client over `pipeline`; later calls return the same client. A failed import is not cached (the next call tries
- * again). Throws what the import throws (a missing chunk of a damaged bundle).
+ * again). A failed import (a missing or damaged chunk of the bundle) throws BundleLoadError (../bundle.ts): the
+ * typed request was never sent.
  * @param credential passed to the client, as the generated constructor requires one (the pipeline's bearer policy
  *   is the one that signs).
  * @param subscriptionId the target's subscription.
@@ -65,7 +67,10 @@ export function apimClientLoader(
   pipeline: Pipeline
 ): () => Promise<ApiManagementClient> {
   return lazy(async () => {
-    const { ApiManagementClient } = await import('@azure/arm-apimanagement');
+    const { ApiManagementClient } = await loadPart(
+      'the typed APIM client (@azure/arm-apimanagement)',
+      () => import('@azure/arm-apimanagement')
+    );
     return new ApiManagementClient(credential, subscriptionId, { endpoint, pipeline });
   });
 }

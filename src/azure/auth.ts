@@ -12,6 +12,7 @@ import {
   type PipelineResponse
 } from '@azure/core-rest-pipeline';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+import { loadPart } from '../bundle.js';
 import type { CloudEndpoints, RunSettings } from '../types.js';
 import { lazy } from '../lazy.js';
 import { OIDC_TOKEN_RETRY, transientOidcError, withRetry, type RetryOptions } from './retry.js';
@@ -293,7 +294,9 @@ export function createWorkflowCredential(
  * the import. A failed import is not remembered (the next call tries again). A run whose credential is never asked
  * for a token (bad inputs, `mode: list`) never loads it.
  */
-export const loadIdentity: () => Promise<typeof import('@azure/identity')> = lazy(() => import('@azure/identity'));
+export const loadIdentity: () => Promise<typeof import('@azure/identity')> = lazy(() =>
+  loadPart('the Entra ID sign-in (@azure/identity)', () => import('@azure/identity'))
+);
 
 /**
  * A TokenCredential built on its first use by `build` (which may import the SDK): every call waits for the one build;
