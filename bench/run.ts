@@ -172,5 +172,5 @@ const peerOnly = process.env.BENCH_PEER_ONLY === '1' || ONLY === 'peer';
 const part = (name: string) => !peerOnly && (ONLY === undefined || ONLY === name);
 if (part('single')) await benchOne();
 if (part('targets')) await benchTargets();
-if (part('startup')) benchStartup();
+if (part('startup')) await benchStartup();
 if (process.env.BENCH_PEER !== '0' && (ONLY === undefined || ONLY === 'peer' || peerOnly)) await peerComparison();
