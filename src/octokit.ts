@@ -11,7 +11,8 @@ export type Octokit = ReturnType<typeof getOctokit>;
 
 /**
  * Returns a loader of one Octokit for `token`: the first call imports `@actions/github` and builds the client; later
- * calls return the same client. A failed import is not remembered (the next call tries again).
+ * calls return the same client. A failed import (a missing or damaged chunk) rejects with BundleLoadError
+ * (./bundle.ts) and is not remembered (the next call tries again); the publishers turn it into a warning.
  * @param token the GitHub token (never logged).
  * @param baseUrl the REST API root; default: what `@actions/github` read from GITHUB_API_URL.
  */

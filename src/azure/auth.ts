@@ -291,8 +291,9 @@ export function createWorkflowCredential(
 
 /**
  * Imports `@azure/identity` (with msal-node, ~1 MB of the bundle in a chunk of its own) on first use; later calls share
- * the import. A failed import is not remembered (the next call tries again). A run whose credential is never asked
- * for a token (bad inputs, `mode: list`) never loads it.
+ * the import. A failed import (a missing or damaged chunk) rejects with BundleLoadError (../bundle.ts) and is not
+ * remembered (the next call tries again). A run whose credential is never asked for a token (bad inputs,
+ * `mode: list`) never loads it.
  */
 export const loadIdentity: () => Promise<typeof import('@azure/identity')> = lazy(() =>
   loadPart('the Entra ID sign-in (@azure/identity)', () => import('@azure/identity'))
