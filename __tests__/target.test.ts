@@ -73,6 +73,31 @@ describe('reconcileTarget (in-process)', () => {
   });
 });
 
+describe('reconcileTarget (in-process): the typed APIM client is loaded ahead of the identity PATCH', () => {
+  async function calls(stateName: string, mode: 'check' | 'apply') {
+    const state = scenario(stateName);
+    const f = fakeArm(state);
+    const seen: string[] = [];
+    f.arm.prepareApimUpdate = () => void seen.push('prepare');
+    const patch = f.arm.patchApimService.bind(f.arm);
+    f.arm.patchApimService = async (body) => {
+      seen.push('patch');
+      return patch(body);
+    };
+    await reconcileTarget(settingsFor(state, { mode }), fakePorts(f.arm, recordingLog().log));
+    return seen;
+  }
+
+  it('an apply that adds the identity asks for it once, before the PATCH', async () => {
+    expect(await calls('drifted', 'apply')).toEqual(['prepare', 'patch']);
+  });
+
+  it('a check, and an apply with the identity in place, never load it', async () => {
+    expect(await calls('drifted', 'check')).toEqual([]);
+    expect(await calls('in-sync', 'apply')).toEqual([]);
+  });
+});
+
 describe('reconcileTarget (in-process): adversarial review', () => {
   it('an API read as having no policy is not created over one that exists at the write: refused, nothing written', async () => {
     const state = scenario('drifted');

@@ -103,6 +103,13 @@ export interface ArmPort {
    * target sharing the service sees an earlier target's PATCH instead of sending its own from a stale read.
    */
   exclusiveApimUpdate?<T>(f: () => Promise<T>): Promise<T>;
+  /**
+   * Starts loading what patchApimService needs (the typed APIM client, a chunk of dist/ of its own: src/azure/
+   * arm-pipeline.ts) and returns at once, so that it compiles while the run waits on the network before the PATCH.
+   * Never throws: a failed load is not remembered, and the PATCH meets (and reports) it. Optional: a port with nothing
+   * to load leaves it out.
+   */
+  prepareApimUpdate?(): void;
 }
 
 /** Microsoft Graph: service principal lookup (needs Application.Read.All or Directory.Read.All). */

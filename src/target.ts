@@ -101,6 +101,11 @@ export async function reconcileTarget(
   // token-resource given as {{name}}: its value from here on; the policy keeps the reference (tokenResourceRef).
   settings = resolveTokenResource(settings, observed.namedValues);
   const plan = await group(ports.log, 'Plan', async () => planTarget(settings, ids, observed, ports.log));
+  // An apply that adds APIM's identity PATCHes it with the typed APIM client: start loading that chunk now, so it
+  // compiles while the pre-flight and the snapshot wait on the network instead of just before the PATCH.
+  if (settings.mode === 'apply' && plan.resources.some((r) => r.kind === 'apim-identity' && r.changes.length > 0)) {
+    ports.arm.prepareApimUpdate?.();
+  }
   let smokeCtx: SmokeContextResult;
   try {
     smokeCtx = await beforeWrites(settings, observed, plan, ports);

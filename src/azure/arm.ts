@@ -153,7 +153,9 @@ interface PortContext {
 }
 
 /** The APIM service (read, and the identity PATCH with its long-running operation) and its APIs. */
-function apimServiceMethods(ctx: PortContext): Pick<ArmPort, 'getApimService' | 'patchApimService' | 'getApi'> {
+function apimServiceMethods(
+  ctx: PortContext
+): Pick<ArmPort, 'getApimService' | 'patchApimService' | 'getApi' | 'prepareApimUpdate'> {
   const { send, apimClient, apimPipeline, ids, target, timeout, opts } = ctx;
   return {
     async getApimService(): Promise<Etagged<Json>> {
@@ -184,6 +186,9 @@ function apimServiceMethods(ctx: PortContext): Pick<ArmPort, 'getApimService' | 
       } finally {
         stop?.();
       }
+    },
+    prepareApimUpdate(): void {
+      apimClient().catch(() => undefined); // the PATCH loads it again and reports the failure
     },
     async getApi(apiId: string): Promise<Etagged<Json>> {
       const r = await send(apimPipeline, 'GET', `${ids.apim}/apis/${encodeURIComponent(apiId)}`, APIM_API_VERSION);
