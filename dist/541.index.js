@@ -8786,8 +8786,11 @@ async function publishRun(run, result, marker) {
  * document must already be scrubbed of the run's secrets.
  */
 async function publishAndLog(run, doc, stem, text, issue) {
+    const event = workflowEvent();
+    if (event.problem)
+        publishLog.warning(event.problem);
     try {
-        const { summaryPath, commentUrl } = await core/* group */.Os('Report (summary, PR comment)', () => publishFiles(run, doc, stem));
+        const { summaryPath, commentUrl } = await core/* group */.Os('Report (summary, PR comment)', () => publishFiles(run, doc, stem, event));
         core/* setOutput */.uH('summary-path', summaryPath);
         core/* setOutput */.uH('comment-url', commentUrl ?? '');
         action_io/* coreLogger */.Wj.info(text());
@@ -8796,18 +8799,18 @@ async function publishAndLog(run, doc, stem, text, issue) {
         core/* setOutput */.uH('comment-url', '');
         core/* warning */.$e(`Could not publish the report: ${action_io/* secrets */.O3.scrub(e.message)}`, { title: ANNOTATION_TITLE });
     }
-    core/* setOutput */.uH('issue-url', run?.driftIssue && issue ? await driftIssue(run, issue) : '');
+    core/* setOutput */.uH('issue-url', run?.driftIssue && issue ? await driftIssue(run, issue, event.eventName) : '');
 }
 /**
  * The drift issue (./drift-issue-sync.ts; never throws): its URL when this run created, updated (or found up to
  * date) or closed it, else ''. Created and closed issues are also said on an info line after the collapsed group,
  * e.g. `Drift issue #9 closed: <url>`, so the log shows it without opening the group.
  */
-async function driftIssue(run, issue) {
+async function driftIssue(run, issue, eventName) {
     const repository = process.env.GITHUB_REPOSITORY ?? '';
     const port = run.githubToken && repository ? createIssuesPort(run.githubToken, repository) : undefined;
     try {
-        const r = await core/* group */.Os('Drift issue', () => publishDriftIssueDoc(issue, port, { enabled: true, eventName: workflowEvent().eventName, labels: run.driftIssueLabels ?? [] }, publishLog, (t) => action_io/* secrets */.O3.scrub(t)));
+        const r = await core/* group */.Os('Drift issue', () => publishDriftIssueDoc(issue, port, { enabled: true, eventName, labels: run.driftIssueLabels ?? [] }, publishLog, (t) => action_io/* secrets */.O3.scrub(t)));
         const acted = ['created', 'updated', 'unchanged', 'closed'].includes(r.outcome);
         if (acted && r.number !== undefined) {
             action_io/* coreLogger */.Wj.info(`Drift issue #${r.number} ${r.outcome}${r.url ? `: ${action_io/* secrets */.O3.scrub(r.url)}` : ''}`);
@@ -8820,14 +8823,11 @@ async function driftIssue(run, issue) {
     }
 }
 /** The summary, the report file and the PR comment; returns the report file's path and the comment's URL. */
-async function publishFiles(run, doc, stem) {
+async function publishFiles(run, doc, stem, event) {
     const dir = process.env.RUNNER_TEMP || external_node_os_default().tmpdir();
     const summaryPath = external_node_path_default().join(dir, `apim-function-auth-${stem}.md`);
     await (0,promises_.mkdir)(dir, { recursive: true });
-    const ctx = workflowEvent();
-    if (ctx.problem)
-        publishLog.warning(ctx.problem);
-    const pr = ctx.payload['pull_request'];
+    const pr = event.payload['pull_request'];
     const token = run?.githubToken;
     const repository = process.env.GITHUB_REPOSITORY ?? '';
     const headRepo = pr?.head?.repo?.full_name;
@@ -8841,7 +8841,7 @@ async function publishFiles(run, doc, stem) {
         github: token && repository ? createGitHubPort(token, repository) : undefined,
         log: publishLog
     }, {
-        eventName: ctx.eventName,
+        eventName: event.eventName,
         prNumber: pr?.number,
         ...(typeof pr?.html_url === 'string' ? { prUrl: pr.html_url } : {}),
         isFork: Boolean(pr && headRepo && headRepo !== (pr.base?.repo?.full_name ?? repository)),

@@ -21,14 +21,7 @@ export type { TargetPorts, TargetResult } from './target.js';
  * The rest of the run (./run-parts.ts), imported once: started as soon as the inputs are read, so that its compile
  * overlaps sign-in's requests; awaited where it is first needed.
  */
-const loadRunParts = lazy(() => loadPart("the action's reconcile and report code", () => import('./run-parts.js')));
-const runParts = () => {
-  const parts = loadRunParts();
-  // Started before sign-in and awaited after it: a failed import must not be an unhandled rejection meanwhile (Node
-  // would end the process with a stack trace and no step error). Awaiting the promise still throws.
-  parts.catch(() => undefined);
-  return parts;
-};
+const runParts = lazy(() => loadPart("the action's reconcile and report code", () => import('./run-parts.js')));
 
 /**
  * The action's entry: reads inputs, signs in, reconciles the target(s), publishes the report, sets outputs. A part
@@ -59,9 +52,11 @@ async function runSteps(): Promise<void> {
     if (getInput('targets').trim() !== '') return (await runParts()).failTargetsRun(getInput, e, started);
     return runOne(undefined, e, started);
   }
-  const rest = runParts();
-  if (selection.kind === 'list') return (await rest).listTargets(selection);
-  if (selection.kind === 'targets') return (await rest).runTargetsFile(selection, started);
+  // Start the import now; where it is awaited a failure throws. Until then it must not be an unhandled rejection (Node
+  // would end the process with a stack trace and no step error).
+  runParts().catch(() => undefined);
+  if (selection.kind === 'list') return (await runParts()).listTargets(selection);
+  if (selection.kind === 'targets') return (await runParts()).runTargetsFile(selection, started);
   return runOne(selection.settings, undefined, started);
 }
 

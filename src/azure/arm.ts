@@ -117,8 +117,7 @@ export function createArmPort(
   const ctx: PortContext = {
     send,
     apimClient: apimClientLoader(credential, target.subscriptionId, endpoints.armEndpoint, pipeline),
-    apimPipeline: pipeline,
-    webPipeline: pipeline,
+    pipeline,
     ids: targetResourceIds(target, []),
     target,
     armEndpoint: endpoints.armEndpoint,
@@ -140,9 +139,8 @@ interface PortContext {
   send: ArmSend;
   /** The typed APIM client over the port's pipeline, imported on the first typed call. */
   apimClient: () => Promise<ApiManagementClient>;
-  /** The port's one ARM pipeline (./arm-pipeline.ts), by the service it is used for. */
-  apimPipeline: Pipeline;
-  webPipeline: Pipeline;
+  /** The port's one ARM pipeline (./arm-pipeline.ts): raw requests and the typed client alike. */
+  pipeline: Pipeline;
   ids: ReturnType<typeof targetResourceIds>;
   target: ArmTarget;
   armEndpoint: string;
@@ -156,10 +154,10 @@ interface PortContext {
 function apimServiceMethods(
   ctx: PortContext
 ): Pick<ArmPort, 'getApimService' | 'patchApimService' | 'getApi' | 'prepareApimUpdate'> {
-  const { send, apimClient, apimPipeline, ids, target, timeout, opts } = ctx;
+  const { send, apimClient, pipeline, ids, target, timeout, opts } = ctx;
   return {
     async getApimService(): Promise<Etagged<Json>> {
-      const r = await send(apimPipeline, 'GET', ids.apim, APIM_API_VERSION);
+      const r = await send(pipeline, 'GET', ids.apim, APIM_API_VERSION);
       return { body: parseJson(r), etag: r.headers['etag'] };
     },
     async patchApimService(body: Json): Promise<void> {
@@ -191,7 +189,7 @@ function apimServiceMethods(
       apimClient().catch(() => undefined); // the PATCH loads it again and reports the failure
     },
     async getApi(apiId: string): Promise<Etagged<Json>> {
-      const r = await send(apimPipeline, 'GET', `${ids.apim}/apis/${encodeURIComponent(apiId)}`, APIM_API_VERSION);
+      const r = await send(pipeline, 'GET', `${ids.apim}/apis/${encodeURIComponent(apiId)}`, APIM_API_VERSION);
       return { body: parseJson(r), etag: r.headers['etag'] };
     }
   };
@@ -219,12 +217,12 @@ function pollReporter(apimName: string, onPoll: (poll: ApimUpdatePoll) => void):
 
 /** An API's policy, read and written as raw JSON in `rawxml`. */
 function apiPolicyMethods(ctx: PortContext): Pick<ArmPort, 'getApiPolicy' | 'putApiPolicy' | 'deleteApiPolicy'> {
-  const { send, apimPipeline, ids } = ctx;
+  const { send, pipeline, ids } = ctx;
   return {
     async getApiPolicy(apiId: string): Promise<PolicyDocument | undefined> {
       try {
         const r = await send(
-          apimPipeline,
+          pipeline,
           'GET',
           `${ids.apim}/apis/${encodeURIComponent(apiId)}/policies/policy`,
           APIM_API_VERSION,
@@ -241,7 +239,7 @@ function apiPolicyMethods(ctx: PortContext): Pick<ArmPort, 'getApiPolicy' | 'put
     async putApiPolicy(apiId: string, value: string, ifMatch: string): Promise<PolicyDocument> {
       // Written in the format it was read in (rawxml), so nothing is ever double-escaped (DESIGN §3, field case C12).
       const r = await send(
-        apimPipeline,
+        pipeline,
         'PUT',
         `${ids.apim}/apis/${encodeURIComponent(apiId)}/policies/policy`,
         APIM_API_VERSION,
@@ -254,7 +252,7 @@ function apiPolicyMethods(ctx: PortContext): Pick<ArmPort, 'getApiPolicy' | 'put
     async deleteApiPolicy(apiId: string, ifMatch: string): Promise<void> {
       // ApiPolicy_Delete: If-Match is required (a stale one → 412 PreconditionFailed, nothing deleted).
       await send(
-        apimPipeline,
+        pipeline,
         'DELETE',
         `${ids.apim}/apis/${encodeURIComponent(apiId)}/policies/policy`,
         APIM_API_VERSION,
@@ -272,10 +270,10 @@ function apiPolicyMethods(ctx: PortContext): Pick<ArmPort, 'getApiPolicy' | 'put
 function pipelineMethods(
   ctx: PortContext
 ): Pick<ArmPort, 'listApiOperations' | 'getOperationPolicy' | 'getPolicyFragment'> {
-  const { send, apimPipeline, ids } = ctx;
+  const { send, pipeline, ids } = ctx;
   const rawxml = async (path: string): Promise<PolicyDocument | undefined> => {
     try {
-      const r = await send(apimPipeline, 'GET', path, APIM_API_VERSION, undefined, {}, '&format=rawxml');
+      const r = await send(pipeline, 'GET', path, APIM_API_VERSION, undefined, {}, '&format=rawxml');
       const props = (parseJson(r) as { properties?: unknown } | null)?.properties;
       const served = typeof props === 'object' && props !== null ? (props as Json).format : undefined;
       return { ...policyFrom(r), ...(served !== undefined ? { servedFormat: served } : {}) };
@@ -299,23 +297,23 @@ function pipelineMethods(
 function siteMethods(
   ctx: PortContext
 ): Pick<ArmPort, 'getSite' | 'getAuthSettingsV2' | 'putAuthSettingsV2' | 'getAuthSettingsV1'> {
-  const { send, webPipeline, ids } = ctx;
+  const { send, pipeline, ids } = ctx;
   return {
     async getSite(): Promise<Etagged<Json>> {
-      const r = await send(webPipeline, 'GET', ids.site, WEB_API_VERSION);
+      const r = await send(pipeline, 'GET', ids.site, WEB_API_VERSION);
       return { body: parseJson(r), etag: r.headers['etag'] };
     },
     async getAuthSettingsV2(): Promise<Json> {
       // WebApps_GetAuthSettingsV2 = GET .../config/authsettingsV2/list (what the SDK's getAuthSettingsV2 sends).
-      return parseJson(await send(webPipeline, 'GET', `${ids.authSettingsV2}/list`, WEB_API_VERSION));
+      return parseJson(await send(pipeline, 'GET', `${ids.authSettingsV2}/list`, WEB_API_VERSION));
     },
     async putAuthSettingsV2(body: Json): Promise<Json> {
       // WebApps_UpdateAuthSettingsV2 = PUT .../config/authsettingsV2 (replaces the whole document).
-      return parseJson(await send(webPipeline, 'PUT', ids.authSettingsV2, WEB_API_VERSION, body));
+      return parseJson(await send(pipeline, 'PUT', ids.authSettingsV2, WEB_API_VERSION, body));
     },
     async getAuthSettingsV1(): Promise<Json> {
       // WebApps_GetAuthSettings = POST .../config/authsettings/list; `properties.configVersion` tells v1 from v2.
-      return parseJson(await send(webPipeline, 'POST', `${ids.site}/config/authsettings/list`, WEB_API_VERSION));
+      return parseJson(await send(pipeline, 'POST', `${ids.site}/config/authsettings/list`, WEB_API_VERSION));
     }
   };
 }
@@ -324,7 +322,7 @@ function siteMethods(
 function apimSecretMethods(
   ctx: PortContext
 ): Pick<ArmPort, 'listSubscriptionSecrets' | 'listNamedValues' | 'getNamedValue' | 'listNamedValueSecret'> {
-  const { send, apimClient, apimPipeline, ids, target, timeout, readRetry } = ctx;
+  const { send, apimClient, pipeline, ids, target, timeout, readRetry } = ctx;
   return {
     async listSubscriptionSecrets(subscriptionName: string) {
       const client = await apimClient();
@@ -350,7 +348,7 @@ function apimSecretMethods(
     },
     async getNamedValue(namedValueId: string): Promise<Etagged<Json>> {
       const r = await send(
-        apimPipeline,
+        pipeline,
         'GET',
         `${ids.apim}/namedValues/${encodeURIComponent(namedValueId)}`,
         APIM_API_VERSION
@@ -361,7 +359,7 @@ function apimSecretMethods(
       // NamedValue_ListValue → NamedValueSecretContract {value}; the value is a secret: returned, never logged.
       const body = parseJson(
         await send(
-          apimPipeline,
+          pipeline,
           'POST',
           `${ids.apim}/namedValues/${encodeURIComponent(namedValueId)}/listValue`,
           APIM_API_VERSION
@@ -394,7 +392,7 @@ async function listPages(
   const seen = new Set<string>();
   for (let page = 1; ; page++) {
     seen.add(pageKey(path, query));
-    const body = parseJson(await ctx.send(ctx.apimPipeline, 'GET', path, APIM_API_VERSION, undefined, {}, query));
+    const body = parseJson(await ctx.send(ctx.pipeline, 'GET', path, APIM_API_VERSION, undefined, {}, query));
     const problem = pageProblem(body as unknown);
     if (problem) return { value: out, truncated, invalid: `page ${page} ${problem}` };
     for (const v of body.value as Json[]) {

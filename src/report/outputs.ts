@@ -18,7 +18,7 @@ import type { RunReport, RunSettings } from '../types.js';
 import { TOOL, needsAttention } from './derive.js';
 import { reportIssueDoc, type DriftIssueDoc } from './drift-issue.js';
 import { publishDriftIssueDoc } from './drift-issue-sync.js';
-import { workflowEvent } from './event.js';
+import { workflowEvent, type WorkflowEvent } from './event.js';
 import { publishDocument, type PublishDocument } from './publish.js';
 import { renderComment, renderSummary, renderText, runConfigMarker } from './render.js';
 import { runOutputs, runSource } from './run-outputs.js';
@@ -79,9 +79,11 @@ export async function publishAndLog(
   text: () => string,
   issue?: DriftIssueDoc
 ): Promise<void> {
+  const event = workflowEvent();
+  if (event.problem) publishLog.warning(event.problem);
   try {
     const { summaryPath, commentUrl } = await core.group('Report (summary, PR comment)', () =>
-      publishFiles(run, doc, stem)
+      publishFiles(run, doc, stem, event)
     );
     core.setOutput('summary-path', summaryPath);
     core.setOutput('comment-url', commentUrl ?? '');
@@ -90,7 +92,7 @@ export async function publishAndLog(
     core.setOutput('comment-url', '');
     core.warning(`Could not publish the report: ${secrets.scrub((e as Error).message)}`, { title: ANNOTATION_TITLE });
   }
-  core.setOutput('issue-url', run?.driftIssue && issue ? await driftIssue(run, issue) : '');
+  core.setOutput('issue-url', run?.driftIssue && issue ? await driftIssue(run, issue, event.eventName) : '');
 }
 
 /**
@@ -98,7 +100,7 @@ export async function publishAndLog(
  * date) or closed it, else ''. Created and closed issues are also said on an info line after the collapsed group,
  * e.g. `Drift issue #9 closed: <url>`, so the log shows it without opening the group.
  */
-async function driftIssue(run: RunSettings, issue: DriftIssueDoc): Promise<string> {
+async function driftIssue(run: RunSettings, issue: DriftIssueDoc, eventName: string): Promise<string> {
   const repository = process.env.GITHUB_REPOSITORY ?? '';
   const port = run.githubToken && repository ? createIssuesPort(run.githubToken, repository) : undefined;
   try {
@@ -106,7 +108,7 @@ async function driftIssue(run: RunSettings, issue: DriftIssueDoc): Promise<strin
       publishDriftIssueDoc(
         issue,
         port,
-        { enabled: true, eventName: workflowEvent().eventName, labels: run.driftIssueLabels ?? [] },
+        { enabled: true, eventName, labels: run.driftIssueLabels ?? [] },
         publishLog,
         (t) => secrets.scrub(t)
       )
@@ -126,14 +128,13 @@ async function driftIssue(run: RunSettings, issue: DriftIssueDoc): Promise<strin
 async function publishFiles(
   run: RunSettings | undefined,
   doc: PublishDocument,
-  stem: string
+  stem: string,
+  event: WorkflowEvent
 ): Promise<{ summaryPath: string; commentUrl?: string }> {
   const dir = process.env.RUNNER_TEMP || os.tmpdir();
   const summaryPath = path.join(dir, `apim-function-auth-${stem}.md`);
   await mkdir(dir, { recursive: true });
-  const ctx = workflowEvent();
-  if (ctx.problem) publishLog.warning(ctx.problem);
-  const pr = ctx.payload['pull_request'] as
+  const pr = event.payload['pull_request'] as
     | {
         number: number;
         html_url?: string;
@@ -156,7 +157,7 @@ async function publishFiles(
       log: publishLog
     },
     {
-      eventName: ctx.eventName,
+      eventName: event.eventName,
       prNumber: pr?.number,
       ...(typeof pr?.html_url === 'string' ? { prUrl: pr.html_url } : {}),
       isFork: Boolean(pr && headRepo && headRepo !== (pr.base?.repo?.full_name ?? repository)),
